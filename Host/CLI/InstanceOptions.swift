@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MarketCore
+import PluginRuntime
+
+/// Options shared by the commands that create a plugin instance.
+struct InstanceOptions: ParsableArguments {
+    @Argument(help: "The plugin folder (holding plugin.json), or its plugin.json.")
+    var path: String
+
+    @Option(help: "The tenant the instance runs for.")
+    var tenant: String = "local"
+
+    @Option(help: "The instance's configuration, a JSON object.")
+    var config: String = "{}"
+
+    @Option(name: .customLong("secret"), help: ArgumentHelp("A secret for the instance, as NAME=VALUE (repeatable).", valueName: "name=value"))
+    var secrets: [String] = []
+
+    @Option(help: "Where the key-value store keeps its files (default: $MARKET_HOME or ~/.market).")
+    var stateDir: String?
+
+    @Option(help: "Seconds a call may take before it fails with TIMEOUT.")
+    var timeout: Double = 30
+
+    func validate() throws {
+        guard case .object? = try? JSONValue(parsing: config) else {
+            throw ValidationError("--config must be a JSON object, e.g. '{\"max_notes\": 10}'")
+        }
+        for secret in secrets where !secret.contains("=") {
+            throw ValidationError("--secret takes NAME=VALUE; '\(secret.split(separator: "=").first ?? "")' has no '='")
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
+    }
+
+    var callTimeout: Duration { .milliseconds(Int(timeout * 1000)) }
+
+    var secretValues: [String: String] {
+        Dictionary(secrets.map { entry in
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }, uniquingKeysWith: { _, last in last })
+    }
+
+    var stateDirectory: URL {
+        if let stateDir { return URL(fileURLWithPath: stateDir) }
+        if let home = ProcessInfo.processInfo.environment["MARKET_HOME"] { return URL(fileURLWithPath: home) }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".market")
+    }
+
+    /// Loads the plugin, creates an instance, runs `body` with it, and closes it whatever
+    /// `body` did.
+    func withInstance<Result>(_ body: (PluginInstance) async throws -> Result) async throws -> Result {
+        let (runtime, instance) = try await open()
+        let result: Swift.Result<Result, any Error>
+        do { result = .success(try await body(instance)) } catch { result = .failure(error) }
+        await instance.close()
+        await runtime.shutdown()
+        return try result.get()
+    }
+
+    private func open() async throws -> (PluginRuntime, PluginInstance) {
+        let services = HostServices(
+            logger: Logger(label: "market.plugin"),
+            keyValue: try FileKeyValueStore(root: stateDirectory.appendingPathComponent("kv")),
+            events: PrintingEventPublisher()
+        )
+        let runtime = PluginRuntime(services: services, limits: { var limits = CallLimits(); limits.defaultTimeout = callTimeout; return limits }())
+        do {
+            let library = try runtime.load(URL(fileURLWithPath: path))
+            return (runtime, try await runtime.instantiate(library, tenantID: tenant, config: config, secrets: secretValues))
+        } catch {
+            await runtime.shutdown()
+            throw error
+        }
+    }
+}
+
+/// Shows events a plugin publishes during a CLI call, on standard error.
+struct PrintingEventPublisher: EventPublisher {
+    func publish(_ event: EventEnvelope) throws {
+        FileHandle.standardError.write(Data("event published: \(event.jsonText)\n".utf8))
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import MarketCore
+
+/// Runs a command body; a `MarketError` is printed as its code, message and fix, and the
+/// command exits with status 1.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as MarketError {
+        var text = "error: \(error.code): \(error.message)\n"
+        if !error.fix.isEmpty { text += "fix: \(error.fix)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+        throw ExitCode.failure
+    }
+}
+
+/// Prints a JSON value with sorted keys, indented for people.
+func printJSON(_ text: String) {
+    guard let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+          let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+    else {
+        print(text)
+        return
+    }
+    print(String(decoding: pretty, as: UTF8.self))
+}

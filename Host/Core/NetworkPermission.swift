@@ -1,0 +1,38 @@
+/// The hosts a plugin declared in `permissions.network`, and the check `market.http/1` makes
+/// before any connection.
+public struct NetworkPermission: Sendable {
+    private let patterns: [(host: String, port: Int?)]
+
+    public init(_ declared: [String]) {
+        patterns = declared.compactMap(Self.split)
+    }
+
+    /// Whether `host` (as the URL parser reported it, without brackets) on `port` is allowed.
+    /// `*.example.com` matches subdomains only; a pattern without a port matches any port.
+    public func allows(host: String, port: Int) -> Bool {
+        let host = host.lowercased()
+        return patterns.contains { pattern in
+            if let wanted = pattern.port, wanted != port { return false }
+            if pattern.host.hasPrefix("*.") { return host.hasSuffix(pattern.host.dropFirst()) && host.count > pattern.host.count - 1 }
+            return host == pattern.host
+        }
+    }
+
+    static func isValidPattern(_ text: String) -> Bool { split(text) != nil }
+
+    private static func split(_ text: String) -> (host: String, port: Int?)? {
+        var host = Substring(text.lowercased())
+        var port: Int?
+        if let colon = host.lastIndex(of: ":"), !host.contains("["), host.firstIndex(of: ":") == colon {
+            guard let value = Int(host[host.index(after: colon)...]), (1...65535).contains(value) else { return nil }
+            port = value
+            host = host[..<colon]
+        }
+        let body = host.hasPrefix("*.") ? host.dropFirst(2) : host
+        let labels = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard !body.isEmpty, body.count <= 253, labels.allSatisfy({ label in
+            (1...63).contains(label.count) && label.utf8.allSatisfy { $0.isLowerAlphanumeric || $0 == UInt8(ascii: "-") }
+        }) else { return nil }
+        return (String(host), port)
+    }
+}

@@ -1,0 +1,106 @@
+extension PluginManifest {
+    /// Checks what decoding cannot: identifiers, versions, paths and permission syntax.
+    /// Throws `MANIFEST_INVALID` naming the first offending field.
+    public func validate(source: String = "plugin.json") throws {
+        func fail(_ field: String, _ problem: String, fix: String) -> MarketError {
+            MarketError(.manifestInvalid, "\(source): field '\(field)' \(problem)", fix: fix)
+        }
+        guard Self.isIdentifier(id) else {
+            throw fail("id", "is '\(id)', not 2–64 lower-case letters, digits or '-' starting with a letter",
+                       fix: "use an id such as \"acme-crm\"")
+        }
+        guard SemanticVersion(version) != nil else {
+            throw fail("version", "is '\(version)', not a semantic version", fix: "use MAJOR.MINOR.PATCH, e.g. \"1.0.0\"")
+        }
+        for (field, value) in [("name", name), ("summary", summary), ("publisher", publisher), ("license", license)]
+        where value.trimmingSpaces.isEmpty {
+            throw fail(field, "is empty", fix: "describe the plugin in a few words")
+        }
+        guard !kinds.isEmpty else {
+            throw fail("kinds", "is empty", fix: "list what the plugin offers: tools, model, events, ingress")
+        }
+        if let index = kinds.indices.first(where: { kinds[..<$0].contains(kinds[$0]) }) {
+            throw fail("kinds[\(index)]", "repeats '\(kinds[index].rawValue)'", fix: "list each kind once")
+        }
+        do {
+            _ = try VersionRange(abi)
+        } catch let error as MarketError {
+            throw fail("abi", "is not a version range (\(error.message))", fix: "write the ABI range as \"^1.0\"")
+        }
+        guard Self.isRelativeLibraryPath(library) else {
+            throw fail("library", "is '\(library)', not a relative path to a .so inside the plugin folder",
+                       fix: "name the library file next to plugin.json, e.g. \"libacme.so\"")
+        }
+        switch (language, toolchain) {
+        case (.swift, nil):
+            throw fail("toolchain", "is required for Swift plugins", fix: "record the compiler that built it, e.g. \"swift-6.3.1\"")
+        case (.swift, let value?) where !Self.isSwiftToolchain(value):
+            throw fail("toolchain", "is '\(value)', not of the form swift-MAJOR.MINOR[.PATCH]", fix: "write e.g. \"swift-6.3.1\"")
+        case (let other, _?) where other != .swift:
+            throw fail("toolchain", "is only for Swift plugins", fix: "remove it: a \(other.rawValue) plugin needs only the header")
+        default:
+            break
+        }
+        try permissions.validate { fail($0, $1, fix: $2) }
+        if let config {
+            guard case .object(let schema) = config, schema["type"] == .string("object") else {
+                throw fail("config", "must be a JSON Schema object with \"type\": \"object\"",
+                           fix: "describe the settings as {\"type\":\"object\",\"properties\":{…}}")
+            }
+        }
+        for (index, tool) in tools.enumerated() where !Self.isToolName(tool.name) {
+            throw fail("tools[\(index)].name", "is '\(tool.name)', not 1–64 of A–Z a–z 0–9 _ . -", fix: "rename the tool")
+        }
+    }
+
+    public static func isIdentifier(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (2...64).contains(bytes.count), let first = bytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else { return false }
+        return bytes.allSatisfy { $0.isLowerAlphanumeric || $0 == UInt8(ascii: "-") } && bytes.last != UInt8(ascii: "-")
+    }
+
+    public static func isToolName(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return (1...64).contains(bytes.count) && bytes.allSatisfy {
+            $0.isLowerAlphanumeric || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+        }
+    }
+
+    static func isRelativeLibraryPath(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return !path.hasPrefix("/") && !parts.contains("..") && !parts.contains("") && !parts.contains(".")
+            && (path.hasSuffix(".so") || path.hasSuffix(".dylib"))
+    }
+
+    static func isSwiftToolchain(_ text: String) -> Bool {
+        guard text.hasPrefix("swift-") else { return false }
+        let parts = text.dropFirst("swift-".count).split(separator: ".", omittingEmptySubsequences: false)
+        return (2...3).contains(parts.count) && SemanticVersion.numbers(parts) != nil
+    }
+}
+
+extension PluginManifest.Permissions {
+    func validate(_ fail: (String, String, String) throws -> MarketError) throws {
+        for (index, host) in network.enumerated() where !NetworkPermission.isValidPattern(host) {
+            throw try fail("permissions.network[\(index)]", "is '\(host)', not a host name, '*.domain' or 'host:port'",
+                           "write hosts such as \"api.example.com\" or \"*.example.com\", without a scheme or path")
+        }
+        for (index, name) in secrets.enumerated() where !PluginManifest.isToolName(name) {
+            throw try fail("permissions.secrets[\(index)]", "is '\(name)', not 1–64 of A–Z a–z 0–9 _ . -", "rename the secret")
+        }
+        for (index, pattern) in events.subscribe.enumerated() where !EventTypePattern.isValid(pattern) {
+            throw try fail("permissions.events.subscribe[\(index)]", "is '\(pattern)', not an event type pattern",
+                           "use dotted names with an optional trailing '*', e.g. \"lead.*\"")
+        }
+        for (index, type) in events.emit.enumerated() where !EventTypePattern.isValidType(type) {
+            throw try fail("permissions.events.emit[\(index)]", "is '\(type)', not an event type",
+                           "use dotted lower-case names, e.g. \"lead.created\"")
+        }
+    }
+}
+
+extension UInt8 {
+    var isLowerAlphanumeric: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+    }
+}

@@ -1,0 +1,32 @@
+import CoreMetrics
+import Logging
+
+/// What the host offers plugins: the backends behind `market.log/1`, `market.kv/1`,
+/// `market.events/1`, `market.metrics/1` and the limits of `market.http/1`.
+public struct HostServices: Sendable {
+    public var logger: Logger
+    public var keyValue: any KeyValueStore
+    public var events: any EventPublisher
+    public var metrics: any MetricsFactory
+    public var http: HTTPLimits
+
+    public init(logger: Logger, keyValue: any KeyValueStore = InMemoryKeyValueStore(),
+                events: any EventPublisher = InMemoryEventLog(), metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+                http: HTTPLimits = HTTPLimits()) {
+        self.logger = logger
+        self.keyValue = keyValue
+        self.events = events
+        self.metrics = metrics
+        self.http = http
+    }
+}
+
+/// Defaults and ceilings for `market.http/1` requests.
+public struct HTTPLimits: Sendable {
+    public var defaultTimeoutMilliseconds: UInt32 = 30_000
+    public var maximumTimeoutMilliseconds: UInt32 = 300_000
+    public var defaultMaximumResponseBytes: UInt64 = 8 << 20
+    public var maximumResponseBytes: UInt64 = 64 << 20
+
+    public init() {}
+}

@@ -1,0 +1,26 @@
+/// Where `market.kv/1` keeps its data. Calls block and come from plugin threads.
+///
+/// Every key lives in a namespace (tenant, plugin); implementations keep namespaces apart.
+public protocol KeyValueStore: Sendable {
+    func get(_ namespace: KeyValueNamespace, key: String) throws -> [UInt8]?
+    func put(_ namespace: KeyValueNamespace, key: String, value: [UInt8]) throws
+    func remove(_ namespace: KeyValueNamespace, key: String) throws
+    /// The keys starting with `prefix`, sorted.
+    func keys(_ namespace: KeyValueNamespace, prefix: String) throws -> [String]
+}
+
+public struct KeyValueNamespace: Hashable, Sendable {
+    public let tenantID: String
+    public let pluginID: String
+
+    public init(tenantID: String, pluginID: String) {
+        self.tenantID = tenantID
+        self.pluginID = pluginID
+    }
+}
+
+/// Limits that every store enforces the same way.
+public enum KeyValueLimits {
+    public static let maximumKeyBytes = 512
+    public static let maximumValueBytes = 1 << 20
+}

@@ -1,0 +1,119 @@
+import Foundation
+import MarketCore
+import MarketPluginAPI
+import PluginKit
+import Synchronization
+
+/// One plugin instance for one tenant installation, with the host's guarantees around it:
+/// calls run on the instance's threads, serial plugins are never entered twice, every result
+/// is size-capped and checked to be JSON, and a failing plugin yields a named error.
+public final class PluginInstance: @unchecked Sendable {
+    // @unchecked: `handle` and the tables are immutable after creation and belong to the
+    // plugin's ABI contract; `serialLock` guards entry for serial plugins; `closed` is atomic.
+    public let library: PluginLibrary
+    public let tenantID: String
+    public let limits: CallLimits
+    let context: InstanceContext
+    let handle: UnsafeMutableRawPointer?
+    let executor: PluginExecutor
+    private let ownsExecutor: Bool
+    private let serialLock: NSLock?
+    private let closed = Atomic<Bool>(false)
+    let toolsTable: UnsafePointer<mk_tools_v1_t>?
+    let eventsTable: UnsafePointer<mk_events_v1_t>?
+    let modelTable: UnsafePointer<mk_model_v1_t>?
+    let ingressTable: UnsafePointer<mk_ingress_v1_t>?
+
+    init(library: PluginLibrary, tenantID: String, limits: CallLimits, context: InstanceContext, handle: UnsafeMutableRawPointer?,
+         executor: PluginExecutor, ownsExecutor: Bool) throws {
+        self.library = library
+        self.tenantID = tenantID
+        self.limits = limits
+        self.context = context
+        self.handle = handle
+        self.executor = executor
+        self.ownsExecutor = ownsExecutor
+        serialLock = library.isConcurrent ? nil : NSLock()
+        toolsTable = try Self.table(library, MK_TOOLS_V1, mk_tools_v1_t.self)
+        eventsTable = try Self.table(library, MK_EVENTS_V1, mk_events_v1_t.self)
+        modelTable = try Self.table(library, MK_MODEL_V1, mk_model_v1_t.self)
+        ingressTable = try Self.table(library, MK_INGRESS_V1, mk_ingress_v1_t.self)
+    }
+
+    private static func table<Table>(_ library: PluginLibrary, _ id: String, _: Table.Type) throws -> UnsafePointer<Table>? {
+        guard let raw = library.capability(id) else { return nil }
+        let size = raw.load(as: UInt32.self)
+        guard size >= MemoryLayout<Table>.size else {
+            throw MarketError(.abiIncompatible, "\(library.id): its \(id) table is \(size) bytes, smaller than ABI v1's \(MemoryLayout<Table>.size)",
+                              fix: "rebuild the plugin against the current headers")
+        }
+        return raw.assumingMemoryBound(to: Table.self)
+    }
+
+    public var pluginID: String { library.id }
+
+    /// Runs `body` as the only call in a serial instance, or directly for a concurrent one.
+    func entered<Result>(_ body: () throws -> Result) throws -> Result {
+        guard !closed.load(ordering: .acquiring) else {
+            throw MarketError(.instanceClosed, "\(pluginID) for tenant \(tenantID) has been shut down", fix: "create a new instance")
+        }
+        guard let serialLock else { return try body() }
+        serialLock.lock()
+        defer { serialLock.unlock() }
+        return try body()
+    }
+
+    /// Turns a plugin's failure status into a named error carrying the plugin's message.
+    func failure(_ status: mk_status_t, _ message: SinkBuffer, _ what: String) -> MarketError {
+        let kind = Status(code: status)
+        let text = String(message.string.prefix(2_000))
+        let failure = PluginCallFailure(status: status, statusName: kind.description, message: text)
+        switch kind {
+        case .timeout: return MarketError(.timeout, "\(what) ran past its deadline: \(text)", underlying: failure)
+        case .cancelled: return MarketError(.cancelled, "\(what) was cancelled", underlying: failure)
+        default:
+            return MarketError(.pluginFailed, "\(what) failed with \(kind)\(text.isEmpty ? "" : ": \(text)")", underlying: failure)
+        }
+    }
+
+    /// Checks a result buffer: within its cap and one valid JSON value.
+    func checkedJSON(_ buffer: SinkBuffer, _ what: String) throws -> String {
+        guard !buffer.overflowed else {
+            throw MarketError(.resultTooLarge, "\(what) returned more than \(buffer.limit) bytes", fix: "return a smaller result, or page through it")
+        }
+        let valid = buffer.bytes.withUnsafeBytes { JSONSyntax.isValid($0) }
+        guard valid else {
+            throw MarketError(.invalidResult, "\(what) returned something that is not valid JSON", fix: "write exactly one JSON value to the result sink")
+        }
+        return buffer.string
+    }
+
+    /// Destroys the plugin's instance on its own thread and stops the instance's threads.
+    public func close() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let destroy = library.descriptor.pointee.destroy
+        let handle = UncheckedSendable(handle)
+        let lock = serialLock.map(UncheckedSendable.init)
+        _ = try? await executor.run(token: CallToken(), what: "destroy") {
+            lock?.value.lock()
+            defer { lock?.value.unlock() }
+            destroy?(handle.value)
+        }
+        if ownsExecutor { await executor.shutdown() }
+    }
+}
+
+/// Size caps and the default deadline for calls into an instance.
+public struct CallLimits: Sendable {
+    public var maximumResultBytes = 1 << 20
+    public var maximumErrorBytes = 16 << 10
+    public var defaultTimeout: Duration? = .seconds(30)
+
+    public init() {}
+}
+
+/// Wraps a value that is safe to send for a reason the compiler cannot see; each use says why.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,30 @@
+import MarketCore
+
+extension MarketError.Code {
+    /// The library has no `mk_plugin_entry_v1` export.
+    public static let symbolMissing = Self(rawValue: "SYMBOL_MISSING")
+    /// The plugin was built for another ABI major, or its structs are too small.
+    public static let abiIncompatible = Self(rawValue: "ABI_INCOMPATIBLE")
+    /// The descriptor's id, version or toolchain disagrees with plugin.json.
+    public static let manifestMismatch = Self(rawValue: "MANIFEST_MISMATCH")
+    /// A Swift plugin built with another toolchain than the host's.
+    public static let toolchainMismatch = Self(rawValue: "TOOLCHAIN_MISMATCH")
+    /// `dlopen` refused the library; the message carries the loader's text.
+    public static let loadFailed = Self(rawValue: "LOAD_FAILED")
+    /// The plugin does not offer the capability asked for.
+    public static let capabilityMissing = Self(rawValue: "CAPABILITY_MISSING")
+    /// `create` failed.
+    public static let instanceFailed = Self(rawValue: "INSTANCE_FAILED")
+    /// A result is not valid JSON.
+    public static let invalidResult = Self(rawValue: "INVALID_RESULT")
+    /// A result passed the host's size cap.
+    public static let resultTooLarge = Self(rawValue: "RESULT_TOO_LARGE")
+    /// The call's deadline passed.
+    public static let timeout = Self(rawValue: "TIMEOUT")
+    /// The caller cancelled.
+    public static let cancelled = Self(rawValue: "CANCELLED")
+    /// The plugin returned a failure status; the message is the plugin's.
+    public static let pluginFailed = Self(rawValue: "PLUGIN_FAILED")
+    /// The instance was shut down.
+    public static let instanceClosed = Self(rawValue: "INSTANCE_CLOSED")
+}

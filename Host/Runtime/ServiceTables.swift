@@ -1,0 +1,169 @@
+import CoreMetrics
+import Foundation
+import Logging
+import MarketCore
+import MarketPluginAPI
+import PluginKit
+
+/// The static C tables of the host services. Each function finds the calling instance
+/// through the `mk_host_t` it receives, checks the manifest's permissions, and calls the
+/// Swift backend. Nothing thrown in Swift crosses back: failures become status codes.
+enum ServiceTables {
+    static let lookup: @convention(c) (UnsafePointer<mk_host_t>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { _, id in
+        guard let id else { return nil }
+        switch String(cString: id) {
+        case MK_LOG_V1: return UnsafeRawPointer(log)
+        case MK_KV_V1: return UnsafeRawPointer(kv)
+        case MK_EVENTS_V1: return UnsafeRawPointer(events)
+        case MK_SECRETS_V1: return UnsafeRawPointer(secrets)
+        case MK_METRICS_V1: return UnsafeRawPointer(metrics)
+        case MK_HTTP_V1: return UnsafeRawPointer(HTTPService.table)
+        default: return nil
+        }
+    }
+
+    nonisolated(unsafe) static let log = table(mk_log_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_log_v1_t>.size),
+        log: { host, level, message, fields in
+            guard let context = InstanceContext.from(host) else { return }
+            var metadata: Logger.Metadata = [:]
+            if fields.len > 0 {
+                if case .object(let members)? = try? JSONValue(parsing: fields.string) {
+                    for (key, value) in members {
+                        if case .string(let text) = value { metadata[key] = .string(text) } else { metadata[key] = .string(value.jsonText) }
+                    }
+                } else {
+                    metadata["fields"] = .string(fields.string)
+                }
+            }
+            let levels: [Int32: Logger.Level] = [MK_LOG_TRACE: .trace, MK_LOG_DEBUG: .debug, MK_LOG_INFO: .info, MK_LOG_WARNING: .warning]
+            context.logger.log(level: levels[level] ?? .error, "\(message.string)", metadata: metadata)
+        }
+    ))
+
+    nonisolated(unsafe) static let kv = table(mk_kv_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_kv_v1_t>.size),
+        get: { host, key, value in
+            serve(host) { context in
+                let key = try validKey(key)
+                guard let stored = try context.services.keyValue.get(context.namespace, key: key) else { return MK_ERR_NOT_FOUND }
+                return PluginKit.write(stored, to: value).rawValue
+            }
+        },
+        put: { host, key, value in
+            serve(host) { context in
+                let key = try validKey(key)
+                guard value.len <= KeyValueLimits.maximumValueBytes else { return MK_ERR_TOO_LARGE }
+                try context.services.keyValue.put(context.namespace, key: key, value: Array(value.buffer))
+                return MK_OK
+            }
+        },
+        remove: { host, key in
+            serve(host) { context in
+                try context.services.keyValue.remove(context.namespace, key: try validKey(key))
+                return MK_OK
+            }
+        },
+        list: { host, prefix, keys in
+            serve(host) { context in
+                let found = try context.services.keyValue.keys(context.namespace, prefix: prefix.string)
+                return PluginKit.write(JSONValue.array(found.map(JSONValue.string)).jsonText, to: keys).rawValue
+            }
+        }
+    ))
+
+    nonisolated(unsafe) static let events = table(mk_host_events_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_host_events_v1_t>.size),
+        publish: { host, type, data, conversation, eventID in
+            serve(host) { context in
+                let type = type.string
+                guard context.allowedEvents.contains(type) else {
+                    context.denied("publish \(type)", fix: "add \"\(type)\" to permissions.events.emit in plugin.json")
+                    return MK_ERR_PERMISSION_DENIED
+                }
+                let json = data.len == 0 ? "{}" : data.string
+                guard JSONSyntax.isValid(data.buffer), json.first == "{" else { return MK_ERR_INVALID_ARGUMENT }
+                let event = EventEnvelope(type: type, tenantID: context.tenantID,
+                                          conversationID: conversation.len == 0 ? nil : conversation.string, data: json)
+                try context.services.events.publish(event)
+                return PluginKit.write(event.id, to: eventID).rawValue
+            }
+        }
+    ))
+
+    nonisolated(unsafe) static let secrets = table(mk_secrets_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_secrets_v1_t>.size),
+        get: { host, name, value in
+            serve(host) { context in
+                let name = name.string
+                guard context.allowedSecrets.contains(name) else {
+                    context.denied("secret \(name)", fix: "add \"\(name)\" to permissions.secrets in plugin.json")
+                    return MK_ERR_PERMISSION_DENIED
+                }
+                guard let secret = context.secrets[name] else { return MK_ERR_NOT_FOUND }
+                return PluginKit.write(secret, to: value).rawValue
+            }
+        }
+    ))
+
+    nonisolated(unsafe) static let metrics = table(mk_metrics_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_metrics_v1_t>.size),
+        record: { host, kind, name, labels, value in
+            serve(host) { context in
+                let name = name.string
+                guard (1...64).contains(name.utf8.count),
+                      name.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                      value.isFinite
+                else { return MK_ERR_INVALID_ARGUMENT }
+                var dimensions = [("tenant", context.tenantID)]
+                if labels.len > 0 {
+                    guard case .object(let members)? = try? JSONValue(parsing: labels.string) else { return MK_ERR_INVALID_ARGUMENT }
+                    for (key, value) in members.sorted(by: { $0.key < $1.key }) {
+                        guard case .string(let text) = value else { return MK_ERR_INVALID_ARGUMENT }
+                        dimensions.append((key, text))
+                    }
+                }
+                let label = "plugin_\(context.pluginID.replacingOccurrences(of: "-", with: "_"))_\(name)"
+                let factory = context.services.metrics
+                switch kind {
+                case MK_METRIC_COUNTER:
+                    guard value >= 0 else { return MK_ERR_INVALID_ARGUMENT }
+                    FloatingPointCounter(label: label, dimensions: dimensions, factory: factory).increment(by: value)
+                case MK_METRIC_GAUGE: Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
+                case MK_METRIC_HISTOGRAM: Recorder(label: label, dimensions: dimensions, aggregate: true, factory: factory).record(value)
+                default: return MK_ERR_INVALID_ARGUMENT
+                }
+                return MK_OK
+            }
+        }
+    ))
+
+    /// Runs a service call for the instance behind `host`, mapping thrown errors to statuses.
+    static func serve(_ host: UnsafePointer<mk_host_t>?, _ body: (InstanceContext) throws -> mk_status_t) -> mk_status_t {
+        guard let context = InstanceContext.from(host) else { return MK_ERR_INVALID_ARGUMENT }
+        do {
+            return try body(context)
+        } catch let error as ServiceRefusal {
+            return error.status
+        } catch {
+            context.logger.error("host service failed", metadata: ["error": .string("\(error)")])
+            return MK_ERR_UNAVAILABLE
+        }
+    }
+
+    static func validKey(_ key: mk_str_t) throws -> String {
+        guard (1...KeyValueLimits.maximumKeyBytes).contains(key.len) else { throw ServiceRefusal(status: MK_ERR_INVALID_ARGUMENT) }
+        return key.string
+    }
+
+    static func table<Table>(_ value: Table) -> UnsafeMutablePointer<Table> {
+        let pointer = UnsafeMutablePointer<Table>.allocate(capacity: 1)
+        pointer.initialize(to: value)
+        return pointer
+    }
+}
+
+/// A service call refused with a specific status.
+struct ServiceRefusal: Error {
+    let status: mk_status_t
+}

@@ -1,0 +1,113 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Swift plugins export only `mk_plugin_entry_v1`; everything else stays local to the library.
+let pluginExports = Context.packageDirectory + "/PluginAPI/exports.map"
+
+let package = Package(
+    name: "market",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "market", targets: ["market"]),
+        .library(name: "PluginKit", targets: ["PluginKit"]),
+        .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // The C ABI: PluginAPI/include/market/*.h. The C file only checks the layout.
+        .target(
+            name: "MarketPluginAPI",
+            path: "PluginAPI",
+            sources: ["abi"],
+            publicHeadersPath: "include"
+        ),
+        // The Swift SDK for plugin authors.
+        .target(
+            name: "PluginKit",
+            dependencies: ["MarketPluginAPI"],
+            path: "PluginAPI/PluginKit",
+            swiftSettings: strictSettings
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            path: "Host/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "MarketCore",
+            path: "Host/Core",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PluginRuntime",
+            dependencies: [
+                "MarketCore", "MarketPluginAPI", "PluginKit", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Host/Runtime",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MarketCLI",
+            dependencies: [
+                "MarketCore", "PluginRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Host/CLI",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "market",
+            dependencies: ["MarketCLI", .product(name: "Logging", package: "swift-log")],
+            path: "Host/market",
+            swiftSettings: strictSettings
+        ),
+
+        // First-party Swift plugin, built as a shared library and loaded with dlopen.
+        .target(
+            name: "NotesPlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/notes/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        .testTarget(
+            name: "CoreTests",
+            dependencies: ["MarketCore"],
+            path: "Tests/CoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: [
+                "PluginRuntime", "MarketCore", "PluginKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Tests/RuntimeTests",
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["MarketCLI", "MarketCore"],
+            path: "Tests/CLITests",
+            swiftSettings: strictSettings
+        ),
+    ]
+)

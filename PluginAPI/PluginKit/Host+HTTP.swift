@@ -1,0 +1,94 @@
+import Foundation
+import MarketPluginAPI
+
+/// An HTTP request, outbound through `Host.fetch` or inbound to an `IngressPlugin`.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// Outbound: an absolute URL. Inbound: the path and query below the plugin's hook.
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// Outbound: the whole-request limit in milliseconds; 0 is the host's default.
+    public var timeoutMilliseconds: UInt32
+    /// Outbound: the largest body accepted; 0 is the host's default.
+    public var maxResponseBytes: UInt64
+
+    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+                timeoutMilliseconds: UInt32 = 0, maxResponseBytes: UInt64 = 0) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    init(_ raw: UnsafePointer<mk_http_request_t>) {
+        let request = raw.pointee
+        self.init(method: request.method.string, url: request.url.string,
+                  headers: (0..<request.header_count).compactMap { index in
+                      request.headers.map { ($0[index].name.string, $0[index].value.string) }
+                  },
+                  body: Array(request.body.buffer))
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Lower-cased names (outbound); whatever the plugin sets (inbound).
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public init(status: Int = 200, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+extension Host {
+    /// Performs an HTTP request through the host (only to hosts the manifest declares).
+    /// `onChunk`, when given, sees the body as it arrives, e.g. for server-sent events.
+    public func fetch(_ request: HTTPRequest, context: CallContext? = nil) throws -> HTTPResponse {
+        guard let fetch = httpTable?.pointee.fetch else { throw PluginError(.unsupported, "the host offers no HTTP client") }
+        let headers = SinkBuffer()
+        let body = SinkBuffer()
+        var status: Int32 = 0
+        let strings = [request.method, request.url] + request.headers.flatMap { [$0.name, $0.value] }
+        let result = withBorrowedStrings(strings) { borrowed in
+            let pairs = stride(from: 2, to: borrowed.count, by: 2).map { mk_http_header_t(name: borrowed[$0], value: borrowed[$0 + 1]) }
+            return pairs.withUnsafeBufferPointer { pairs in
+                request.body.withUnsafeBufferPointer { bytes in
+                    var outbound = mk_http_request_t(
+                        struct_size: UInt32(MemoryLayout<mk_http_request_t>.size), method: borrowed[0], url: borrowed[1],
+                        headers: pairs.baseAddress, header_count: pairs.count,
+                        body: mk_str_t(ptr: UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), len: bytes.count),
+                        timeout_ms: request.timeoutMilliseconds, max_response_bytes: request.maxResponseBytes)
+                    return headers.withSink { headerSink in
+                        body.withSink { bodySink in fetch(raw, &outbound, context?.raw, &status, headerSink, bodySink) }
+                    }
+                }
+            }
+        }
+        try check(Status(code: result), "\(request.method) \(request.url)")
+        let names = (try? JSONDecoder().decode([String: String].self, from: Data(headers.bytes))) ?? [:]
+        return HTTPResponse(status: Int(status), headers: names, body: body.bytes)
+    }
+}
+
+/// Borrows several strings at once as `mk_str_t`s, valid inside `body`.
+func withBorrowedStrings<Result>(_ strings: [String], _ body: ([mk_str_t]) throws -> Result) rethrows -> Result {
+    var joined: [UInt8] = []
+    var ranges: [Range<Int>] = []
+    for text in strings {
+        let start = joined.count
+        joined.append(contentsOf: text.utf8)
+        ranges.append(start..<joined.count)
+    }
+    return try joined.withUnsafeBufferPointer { buffer in
+        let base = UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self)
+        return try body(ranges.map { range in mk_str_t(ptr: base.map { $0 + range.lowerBound }, len: range.count) })
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// A Market plugin written in Swift. Conform a final class to `Plugin` and to the capability
+/// protocols it offers (`ToolPlugin`, `EventPlugin`, `ModelPlugin`, `IngressPlugin`), then
+/// export it with one line:
+///
+///     @_cdecl("mk_plugin_entry_v1")
+///     public func entry(_ abi: UInt32) -> UnsafeRawPointer? { export(MyPlugin.self, hostABI: abi) }
+///
+/// One instance is created per tenant installation. Thrown errors cross the ABI as a status
+/// and a message; never trap (force-unwrap, `fatalError`, overflow) inside a call, since a
+/// trap takes the whole host down.
+public protocol Plugin: AnyObject {
+    /// Must equal the manifest's `id`.
+    static var id: String { get }
+    /// Must equal the manifest's `version`.
+    static var version: String { get }
+    /// `.serial` (the default) means calls into one instance never overlap.
+    static var concurrency: PluginConcurrency { get }
+
+    /// Creates an instance with the tenant's configuration (validated against the manifest's
+    /// schema by the host).
+    init(host: Host, config: PluginConfig) throws
+}
+
+extension Plugin {
+    public static var concurrency: PluginConcurrency { .serial }
+}
+
+public enum PluginConcurrency: Sendable {
+    case serial
+    case concurrent
+}
+
+/// The configuration object an instance was created with.
+public struct PluginConfig: Sendable {
+    /// The raw JSON object.
+    public let json: [UInt8]
+
+    /// Decodes the configuration into `type`.
+    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(json.isEmpty ? Array("{}".utf8) : json))
+        } catch {
+            throw PluginError(.invalidArgument, "the configuration does not fit: \(error)")
+        }
+    }
+}
+
+/// Offers tools (`market.tools/1`).
+public protocol ToolPlugin: Plugin {
+    /// The instance's tools; read once, when the instance is created.
+    var tools: [Tool] { get }
+}
+
+/// Receives events (`market.events/1`) whose types the manifest subscribes to.
+public protocol EventPlugin: Plugin {
+    func handle(event: Event, context: CallContext) throws -> EventOutcome
+}
+
+/// Serves chat completions (`market.model/1`) in the OpenAI shapes of market/model.h.
+public protocol ModelPlugin: Plugin {
+    /// Completes `request` (JSON). Streams deltas through `stream` when it is not `nil`;
+    /// returns the final result JSON.
+    func complete(request: [UInt8], context: CallContext, stream: DeltaStream?) throws -> [UInt8]
+}
+
+/// Handles inbound HTTP requests to the plugin's hook (`market.ingress/1`).
+public protocol IngressPlugin: Plugin {
+    func handle(request: HTTPRequest, context: CallContext) throws -> HTTPResponse
+}

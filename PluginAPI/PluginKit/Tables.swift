@@ -1,0 +1,85 @@
+import MarketPluginAPI
+import Foundation
+
+/// The static capability tables every PluginKit plugin shares; each function finds the Swift
+/// instance behind `void *instance` and calls the protocol method.
+enum Tables {
+    nonisolated(unsafe) static let tools = table(mk_tools_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_tools_v1_t>.size),
+        list: { instance, out in
+            guard let instance = Instance.from(instance) else { return MK_ERR_INVALID_ARGUMENT }
+            return write(instance.toolListing, to: out).rawValue
+        },
+        call: { instance, name, arguments, call, result, error in
+            guarded(error) {
+                guard let instance = Instance.from(instance) else { throw PluginError(.invalidArgument, "no instance") }
+                let toolName = name.string
+                guard let tool = instance.tools[toolName] else { throw PluginError(.notFound, "there is no tool named '\(toolName)'") }
+                let output = try tool.run(Array(arguments.buffer), CallContext(call))
+                let status = write(output, to: result)
+                guard status == .ok else { throw PluginError(status, "the result could not be written: \(status)") }
+            }
+        }
+    ))
+
+    nonisolated(unsafe) static let events = table(mk_events_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_events_v1_t>.size),
+        handle: { instance, envelope, call, error in
+            var outcome = EventOutcome.acknowledged
+            let status = guarded(error) {
+                guard let plugin = Instance.from(instance)?.plugin as? any EventPlugin else {
+                    throw PluginError(.unsupported, "this plugin does not receive events")
+                }
+                outcome = try plugin.handle(event: Event(envelope: Array(envelope.buffer)), context: CallContext(call))
+            }
+            guard status == MK_OK else { return status }
+            switch outcome {
+            case .acknowledged: return MK_OK
+            case .retryLater: return MK_ERR_RETRY_LATER
+            case .rejected: return MK_ERR_REJECTED
+            }
+        }
+    ))
+
+    nonisolated(unsafe) static let model = table(mk_model_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_model_v1_t>.size),
+        complete: { instance, request, call, deltas, result, errorSink, retryAfter in
+            do {
+                guard let plugin = Instance.from(instance)?.plugin as? any ModelPlugin else {
+                    throw PluginError(.unsupported, "this plugin is not a model provider")
+                }
+                let output = try plugin.complete(request: Array(request.buffer), context: CallContext(call),
+                                                 stream: deltas.map(DeltaStream.init))
+                return write(output, to: result).rawValue
+            } catch let failure as PluginError {
+                retryAfter?.pointee = failure.retryAfterMilliseconds
+                write(failure.message, to: errorSink)
+                return failure.status.rawValue
+            } catch {
+                return guarded(errorSink) { throw error }
+            }
+        }
+    ))
+
+    nonisolated(unsafe) static let ingress = table(mk_ingress_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_ingress_v1_t>.size),
+        handle: { instance, request, call, status, headers, body in
+            guarded(nil) {
+                guard let plugin = Instance.from(instance)?.plugin as? any IngressPlugin, let request else {
+                    throw PluginError(.unsupported, "this plugin does not handle inbound HTTP")
+                }
+                let response = try plugin.handle(request: HTTPRequest(request), context: CallContext(call))
+                status?.pointee = Int32(clamping: response.status)
+                let names = try JSONEncoder().encode(response.headers)
+                write(Array(names), to: headers)
+                write(response.body, to: body)
+            }
+        }
+    ))
+
+    private static func table<Table>(_ value: Table) -> UnsafeMutablePointer<Table> {
+        let pointer = UnsafeMutablePointer<Table>.allocate(capacity: 1)
+        pointer.initialize(to: value)
+        return pointer
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// A tool: a name, a description, a JSON Schema for its input, and the code that runs it with
+/// a decoded input and returns an encodable output.
+public struct Tool {
+    public let name: String
+    public let description: String
+    /// A JSON Schema object, as text.
+    public let inputSchema: String
+    let run: ([UInt8], CallContext) throws -> [UInt8]
+
+    public init<Input: Decodable, Output: Encodable>(
+        _ name: String, description: String, inputSchema: String = #"{"type":"object"}"#,
+        run: @escaping (Input, CallContext) throws -> Output
+    ) {
+        self.name = name
+        self.description = description
+        self.inputSchema = inputSchema
+        self.run = { arguments, context in
+            let input: Input
+            do {
+                input = try JSONDecoder().decode(Input.self, from: Data(arguments))
+            } catch {
+                throw PluginError(.invalidArgument, "the arguments for '\(name)' do not fit its schema: \(Tool.explain(error))")
+            }
+            return Array(try JSONEncoder().encode(try run(input, context)))
+        }
+    }
+
+    /// The tool as a JSON object for `market.tools/1`'s list.
+    var listing: String {
+        let encoder = JSONEncoder()
+        func quoted(_ text: String) -> String { (try? String(decoding: encoder.encode(text), as: UTF8.self)) ?? "\"\"" }
+        return "{\"name\":\(quoted(name)),\"description\":\(quoted(description)),\"input_schema\":\(inputSchema)}"
+    }
+
+    static func explain(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case .keyNotFound(let key, _): return "'\(key.stringValue)' is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
+        case .dataCorrupted: return "not a JSON object"
+        @unknown default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/*
+ * market/kv.h — host service "market.kv/1": a small key-value store, namespaced per plugin
+ * and tenant by the host (a plugin never sees another's keys).
+ */
+#ifndef MARKET_KV_H
+#define MARKET_KV_H
+
+#include "host.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MK_KV_V1 "market.kv/1"
+
+typedef struct mk_kv_v1 {
+    uint32_t struct_size; /* sizeof(mk_kv_v1_t) */
+    /*
+     * Writes the value stored under `key` to `value`, or returns MK_ERR_NOT_FOUND.
+     * Keys are 1–512 bytes of UTF-8; values up to 1 MiB. Never NULL. [thread-safe]
+     */
+    mk_status_t (*get)(const mk_host_t *host, mk_str_t key, mk_sink_t *value);
+    /* Stores `value` under `key`, replacing any value. Durable on MK_OK. [thread-safe] */
+    mk_status_t (*put)(const mk_host_t *host, mk_str_t key, mk_str_t value);
+    /* Removes `key`; MK_OK whether or not it existed. [thread-safe] */
+    mk_status_t (*remove)(const mk_host_t *host, mk_str_t key);
+    /* Writes a JSON array of the keys starting with `prefix`, sorted. [thread-safe] */
+    mk_status_t (*list)(const mk_host_t *host, mk_str_t prefix, mk_sink_t *keys_json);
+} mk_kv_v1_t;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MARKET_KV_H */

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the first-party plugins of Plugins/ into loadable bundles (plugin.json + library)
+# under .build/plugins/<id>/. Usage: scripts/build-plugins.sh [debug|release]
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+config="${1:-debug}"
+out="$root/.build/plugins"
+export PATH="/opt/swift/usr/bin:$PATH"
+mkdir -p "$out"
+
+bundle() { # id library-path
+    rm -rf "$out/$1.tmp" && mkdir -p "$out/$1.tmp"
+    cp "$2" "$out/$1.tmp/"
+    sed -n p "$root/Plugins/$1/plugin.json" > "$out/$1.tmp/plugin.json"
+    rm -rf "$out/$1" && mv "$out/$1.tmp" "$out/$1"
+}
+
+# C: the header only; everything but the entry point hidden.
+cc -std=c11 -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror \
+    -I"$root/PluginAPI/include" "$root/Plugins/textkit/textkit.c" -o "$out/libtextkit.so"
+bundle textkit "$out/libtextkit.so"
+
+# Rust: no crates, so plain rustc is enough.
+rust_flags=(-O)
+[ "$config" = debug ] && rust_flags=(-C debuginfo=1)
+rustc --edition 2021 --crate-type cdylib "${rust_flags[@]}" -o "$out/libdice.so" "$root/Plugins/dice/src/lib.rs"
+bundle dice "$out/libdice.so"
+
+# Swift: built by the package with the host's own toolchain, which the bundle records.
+(cd "$root" && swift build -c "$config" --product NotesPlugin >/dev/null)
+bin="$(cd "$root" && swift build -c "$config" --show-bin-path)"
+cp "$bin/libNotesPlugin.so" "$out/libnotes.so"
+bundle notes "$out/libnotes.so"
+toolchain="swift-$(swift --version 2>&1 | sed -nE 's/.*Swift version ([0-9]+\.[0-9]+(\.[0-9]+)?).*/\1/p' | head -1)"
+sed -i -E "s/\"toolchain\": *\"[^\"]*\"/\"toolchain\": \"$toolchain\"/" "$out/notes/plugin.json"
+
+rm -f "$out"/lib*.so
+echo "Built plugins into $out: $(ls "$out" | tr '\n' ' ')"
