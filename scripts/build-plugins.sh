@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the first-party plugins of Plugins/ into loadable bundles (plugin.json + library)
-# under .build/plugins/<id>/. Usage: scripts/build-plugins.sh [debug|release]
+# under .build/market-plugins/<id>/. Usage: scripts/build-plugins.sh [debug|release]
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 config="${1:-debug}"
-out="$root/.build/plugins"
+out="$root/.build/market-plugins"
 export PATH="/opt/swift/usr/bin:$PATH"
 mkdir -p "$out"
 

@@ -42,6 +42,10 @@ extension PluginManifest {
             break
         }
         try permissions.validate { fail($0, $1, fix: $2) }
+        if kinds.contains(.ingress) != permissions.ingress {
+            throw fail("permissions.ingress", permissions.ingress ? "is true but 'kinds' lacks \"ingress\"" : "must be true for a plugin of kind \"ingress\"",
+                       fix: "list \"ingress\" in kinds and set permissions.ingress to true, or neither")
+        }
         if let config {
             guard case .object(let schema) = config, schema["type"] == .string("object") else {
                 throw fail("config", "must be a JSON Schema object with \"type\": \"object\"",

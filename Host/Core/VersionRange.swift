@@ -30,6 +30,10 @@ public struct VersionRange: Sendable, CustomStringConvertible {
         }
         var alternatives: [[Comparator]] = []
         for alternative in trimmed.components(separatedBy: "||") {
+            guard !alternative.trimmingSpaces.isEmpty else {
+                throw MarketError(.versionInvalid, "the range '\(trimmed)' has an empty alternative around '||'",
+                                  fix: "write a range on each side of '||', e.g. ^1.0 || ^2.0")
+            }
             var all: [Comparator] = []
             for word in alternative.split(separator: " ") {
                 all += try Self.comparators(String(word), in: trimmed)

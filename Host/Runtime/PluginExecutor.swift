@@ -12,6 +12,8 @@ import Synchronization
 /// busy until the plugin returns. (A plugin that never returns needs the runner process.)
 public final class PluginExecutor: Sendable {
     private let pool: NIOThreadPool
+    /// Deadline timers fire on a queue of their own, so busy global queues cannot delay them.
+    private static let deadlines = DispatchQueue(label: "market.plugin-deadlines")
 
     public init(threads: Int) {
         pool = NIOThreadPool(numberOfThreads: max(1, threads))
@@ -40,7 +42,7 @@ public final class PluginExecutor: Sendable {
                     outcome.finish(.failure(MarketError(.timeout, "\(description) ran past its deadline", fix: "raise the timeout, or make the plugin check mk_call_t for its deadline")))
                 })
                 outcome.onFinish { timer.value.cancel() }
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(min(delay, UInt64(Int.max)))), execute: timer.value)
+                Self.deadlines.asyncAfter(deadline: .now() + .nanoseconds(Int(min(delay, UInt64(Int.max)))), execute: timer.value)
             }
         } onCancel: {
             token.cancel()

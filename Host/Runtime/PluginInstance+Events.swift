@@ -29,7 +29,7 @@ extension PluginInstance {
         let context = JSONValue.object(["tenant_id": .string(event.tenantID), "conversation_id": event.conversationID.map(JSONValue.string) ?? .null]).jsonText
         return try await executor.run(token: token, what: "\(pluginID): event \(event.type)") {
             let error = SinkBuffer(limit: self.limits.maximumErrorBytes)
-            let status = try self.entered {
+            let status = try self.entered(token) {
                 token.withCall(context: context) { call in
                     withBorrowedString(envelope) { envelope in error.withSink { table.value.pointee.handle(self.handle, envelope, call, $0) } }
                 }

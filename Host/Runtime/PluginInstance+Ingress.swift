@@ -25,7 +25,7 @@ extension PluginInstance {
             let responseHeaders = SinkBuffer(limit: self.limits.maximumErrorBytes)
             let responseBody = SinkBuffer(limit: self.limits.maximumResultBytes)
             var status: Int32 = 0
-            let result = try self.entered {
+            let result = try self.entered(token) {
                 token.withCall(context: JSONValue.object(["tenant_id": .string(self.tenantID)]).jsonText) { call in
                     withBorrowedRequest(method: method, url: path, headers: headers, body: body) { request in
                         responseHeaders.withSink { headerSink in
@@ -34,7 +34,7 @@ extension PluginInstance {
                     }
                 }
             }
-            guard result == MK_OK else { throw self.failure(result, SinkBuffer(), what) }
+            guard result == MK_OK else { throw self.failure(result, SinkBuffer(), what, token: token) }
             guard !responseBody.overflowed else {
                 throw MarketError(.resultTooLarge, "\(what) answered more than \(responseBody.limit) bytes")
             }

@@ -24,7 +24,7 @@ extension PluginInstance {
             let error = SinkBuffer(limit: self.limits.maximumErrorBytes)
             let deltas = DeltaForwarder(onDelta)
             var retryAfter: UInt32 = 0
-            let status = try self.entered {
+            let status = try self.entered(token) {
                 token.withCall(context: context) { call in
                     withBorrowedString(request) { request in
                         result.withSink { resultSink in
@@ -38,7 +38,7 @@ extension PluginInstance {
                 }
             }
             guard status == MK_OK else {
-                let failure = self.failure(status, error, what)
+                let failure = self.failure(status, error, what, token: token)
                 if status == MK_ERR_RATE_LIMITED {
                     throw MarketError(failure.code, failure.message + (retryAfter > 0 ? " (retry after \(retryAfter) ms)" : ""),
                                       underlying: failure.underlying)

@@ -9,16 +9,16 @@ extension PluginInstance {
     /// The instance's tools (`market.tools/1` list), on the instance's thread.
     public func listTools(timeout: Duration? = nil) async throws -> [ToolDescription] {
         let token = CallToken(timeout: timeout ?? limits.defaultTimeout)
-        return try await executor.run(token: token, what: "\(pluginID): list tools") { try self.listToolsBlocking() }
+        return try await executor.run(token: token, what: "\(pluginID): list tools") { try self.listToolsBlocking(token: token) }
     }
 
     /// Lists the tools on the calling thread, which must not be a cooperative-pool thread.
-    public func listToolsBlocking() throws -> [ToolDescription] {
+    public func listToolsBlocking(token: CallToken = CallToken()) throws -> [ToolDescription] {
         let tools = try requireTools()
         let result = SinkBuffer(limit: limits.maximumResultBytes)
-        let status = try entered { result.withSink { tools.pointee.list(handle, $0) } }
+        let status = try entered(token) { result.withSink { tools.pointee.list(handle, $0) } }
         let what = "\(pluginID): list tools"
-        guard status == MK_OK else { throw failure(status, SinkBuffer(), what) }
+        guard status == MK_OK else { throw failure(status, SinkBuffer(), what, token: token) }
         return try ToolDescription.parseList(try checkedJSON(result, what), plugin: pluginID)
     }
 
@@ -37,11 +37,11 @@ extension PluginInstance {
         let tools = try requireTools()
         let what = "\(pluginID).\(tool)"
         guard JSONSyntax.isValid(arguments), arguments.utf8.first(where: { $0 > 0x20 }) == UInt8(ascii: "{") else {
-            throw MarketError(.pluginFailed, "the arguments for \(what) are not a JSON object", fix: "pass arguments as {\"name\": value, …}")
+            throw MarketError(.invalidArguments, "the arguments for \(what) are not a JSON object", fix: "pass arguments as {\"name\": value, …}")
         }
         let result = SinkBuffer(limit: limits.maximumResultBytes)
         let error = SinkBuffer(limit: limits.maximumErrorBytes)
-        let status = try entered {
+        let status = try entered(token) {
             token.withCall(context: context) { call in
                 withBorrowedString(tool) { name in
                     withBorrowedString(arguments) { arguments in
@@ -54,7 +54,7 @@ extension PluginInstance {
         }
         guard status == MK_OK else {
             if result.overflowed { return try checkedJSON(result, what) }
-            throw failure(status, error, what)
+            throw failure(status, error, what, token: token)
         }
         return try checkedJSON(result, what)
     }

@@ -2,14 +2,13 @@ import Foundation
 import MarketCore
 import MarketPluginAPI
 import PluginKit
-import Synchronization
 
 /// One plugin instance for one tenant installation, with the host's guarantees around it:
 /// calls run on the instance's threads, serial plugins are never entered twice, every result
 /// is size-capped and checked to be JSON, and a failing plugin yields a named error.
 public final class PluginInstance: @unchecked Sendable {
     // @unchecked: `handle` and the tables are immutable after creation and belong to the
-    // plugin's ABI contract; `serialLock` guards entry for serial plugins; `closed` is atomic.
+    // plugin's ABI contract; `gate` serialises entry where the plugin asks for it.
     public let library: PluginLibrary
     public let tenantID: String
     public let limits: CallLimits
@@ -17,8 +16,7 @@ public final class PluginInstance: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer?
     let executor: PluginExecutor
     private let ownsExecutor: Bool
-    private let serialLock: NSLock?
-    private let closed = Atomic<Bool>(false)
+    private let gate: CallGate
     let toolsTable: UnsafePointer<mk_tools_v1_t>?
     let eventsTable: UnsafePointer<mk_events_v1_t>?
     let modelTable: UnsafePointer<mk_model_v1_t>?
@@ -33,11 +31,21 @@ public final class PluginInstance: @unchecked Sendable {
         self.handle = handle
         self.executor = executor
         self.ownsExecutor = ownsExecutor
-        serialLock = library.isConcurrent ? nil : NSLock()
-        toolsTable = try Self.table(library, MK_TOOLS_V1, mk_tools_v1_t.self)
-        eventsTable = try Self.table(library, MK_EVENTS_V1, mk_events_v1_t.self)
-        modelTable = try Self.table(library, MK_MODEL_V1, mk_model_v1_t.self)
-        ingressTable = try Self.table(library, MK_INGRESS_V1, mk_ingress_v1_t.self)
+        gate = CallGate(serial: !library.isConcurrent)
+        let tables = try Self.capabilityTables(library)
+        toolsTable = tables.tools
+        eventsTable = tables.events
+        modelTable = tables.model
+        ingressTable = tables.ingress
+    }
+
+    typealias CapabilityTables = (tools: UnsafePointer<mk_tools_v1_t>?, events: UnsafePointer<mk_events_v1_t>?,
+                                  model: UnsafePointer<mk_model_v1_t>?, ingress: UnsafePointer<mk_ingress_v1_t>?)
+
+    /// Looks up and size-checks the capability tables; called before any instance exists.
+    static func capabilityTables(_ library: PluginLibrary) throws -> CapabilityTables {
+        (try table(library, MK_TOOLS_V1, mk_tools_v1_t.self), try table(library, MK_EVENTS_V1, mk_events_v1_t.self),
+         try table(library, MK_MODEL_V1, mk_model_v1_t.self), try table(library, MK_INGRESS_V1, mk_ingress_v1_t.self))
     }
 
     private static func table<Table>(_ library: PluginLibrary, _ id: String, _: Table.Type) throws -> UnsafePointer<Table>? {
@@ -52,24 +60,29 @@ public final class PluginInstance: @unchecked Sendable {
 
     public var pluginID: String { library.id }
 
-    /// Runs `body` as the only call in a serial instance, or directly for a concurrent one.
-    func entered<Result>(_ body: () throws -> Result) throws -> Result {
-        guard !closed.load(ordering: .acquiring) else {
+    /// Runs `body` as a call into the plugin: one at a time for a serial instance, never after
+    /// `close`, and never once the call's token is cancelled or past its deadline.
+    func entered<Result>(_ token: CallToken, _ body: () throws -> Result) throws -> Result {
+        guard !token.isCancelled, !token.isPastDeadline else {
+            throw token.isPastDeadline ? MarketError(.timeout, "\(pluginID): the call's deadline passed before it started")
+                : MarketError(.cancelled, "\(pluginID): the call was cancelled before it started")
+        }
+        guard let result = try gate.pass(body) else {
             throw MarketError(.instanceClosed, "\(pluginID) for tenant \(tenantID) has been shut down", fix: "create a new instance")
         }
-        guard let serialLock else { return try body() }
-        serialLock.lock()
-        defer { serialLock.unlock() }
-        return try body()
+        return result
     }
 
-    /// Turns a plugin's failure status into a named error carrying the plugin's message.
-    func failure(_ status: mk_status_t, _ message: SinkBuffer, _ what: String) -> MarketError {
+    /// Turns a plugin's failure status into a named error carrying the plugin's message. A
+    /// plugin that stopped because it saw its call cancelled is reported by why: deadline or
+    /// cancellation.
+    func failure(_ status: mk_status_t, _ message: SinkBuffer, _ what: String, token: CallToken) -> MarketError {
         let kind = Status(code: status)
         let text = String(message.string.prefix(2_000))
         let failure = PluginCallFailure(status: status, statusName: kind.description, message: text)
         switch kind {
-        case .timeout: return MarketError(.timeout, "\(what) ran past its deadline: \(text)", underlying: failure)
+        case .timeout, .cancelled where token.isPastDeadline:
+            return MarketError(.timeout, "\(what) ran past its deadline", fix: "raise the timeout, or make the call do less", underlying: failure)
         case .cancelled: return MarketError(.cancelled, "\(what) was cancelled", underlying: failure)
         default:
             return MarketError(.pluginFailed, "\(what) failed with \(kind)\(text.isEmpty ? "" : ": \(text)")", underlying: failure)
@@ -88,15 +101,16 @@ public final class PluginInstance: @unchecked Sendable {
         return buffer.string
     }
 
-    /// Destroys the plugin's instance on its own thread and stops the instance's threads.
+    /// Refuses new calls, waits on the instance's thread for the calls in flight to return,
+    /// destroys the plugin's instance there, and stops the instance's threads.
     public func close() async {
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard gate.close() else { return }
         let destroy = library.descriptor.pointee.destroy
+        // The handle is the plugin's; after the gate drained, nothing else uses it.
         let handle = UncheckedSendable(handle)
-        let lock = serialLock.map(UncheckedSendable.init)
+        let gate = self.gate
         _ = try? await executor.run(token: CallToken(), what: "destroy") {
-            lock?.value.lock()
-            defer { lock?.value.unlock() }
+            gate.drain()
             destroy?(handle.value)
         }
         if ownsExecutor { await executor.shutdown() }

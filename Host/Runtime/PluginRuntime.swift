@@ -55,12 +55,15 @@ public final class PluginRuntime: Sendable {
         guard case .object? = try? JSONValue(parsing: config) else {
             throw MarketError(.instanceFailed, "the configuration for \(library.id) is not a JSON object", fix: "pass the settings as {\"key\": value}")
         }
+        _ = try PluginInstance.capabilityTables(library)
         let context = InstanceContext(manifest: library.manifest, tenantID: tenantID, secrets: secrets, services: services)
         let executor = library.isConcurrent ? concurrentExecutor : PluginExecutor(threads: 1)
         let create = library.descriptor.pointee.create
+        let destroy = library.descriptor.pointee.destroy
         let host = UncheckedSendable(context.host)
+        let token = CallToken(timeout: timeout ?? limits.defaultTimeout)
         do {
-            let handle = try await executor.run(token: CallToken(timeout: timeout ?? limits.defaultTimeout), what: "\(library.id): create") {
+            let handle = try await executor.run(token: token, what: "\(library.id): create") {
                 let error = SinkBuffer(limit: 16 << 10)
                 var handle: UnsafeMutableRawPointer?
                 // The host pointer lives in `context`, which the instance keeps alive.
@@ -68,6 +71,12 @@ public final class PluginRuntime: Sendable {
                 guard status == MK_OK else {
                     throw MarketError(.instanceFailed, "\(library.id) refused to start for tenant \(tenantID): \(Status(code: status))\(error.bytes.isEmpty ? "" : ": \(error.string)")",
                                       fix: "check the plugin's configuration and secrets")
+                }
+                // The caller gave up (deadline or cancellation) while create ran: nobody will
+                // own this instance, so release it here.
+                if token.isCancelled || token.isPastDeadline {
+                    destroy?(handle)
+                    throw MarketError(.timeout, "\(library.id) took too long to start")
                 }
                 return UncheckedSendable(handle)
             }

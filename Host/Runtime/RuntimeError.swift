@@ -23,6 +23,8 @@ extension MarketError.Code {
     public static let timeout = Self(rawValue: "TIMEOUT")
     /// The caller cancelled.
     public static let cancelled = Self(rawValue: "CANCELLED")
+    /// The caller's arguments were malformed before they reached the plugin.
+    public static let invalidArguments = Self(rawValue: "INVALID_ARGUMENTS")
     /// The plugin returned a failure status; the message is the plugin's.
     public static let pluginFailed = Self(rawValue: "PLUGIN_FAILED")
     /// The instance was shut down.

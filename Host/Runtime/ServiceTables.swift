@@ -29,7 +29,8 @@ enum ServiceTables {
             var metadata: Logger.Metadata = [:]
             if fields.len > 0 {
                 if case .object(let members)? = try? JSONValue(parsing: fields.string) {
-                    for (key, value) in members {
+                    // The host's own fields name the plugin and tenant; a plugin cannot overwrite them.
+                    for (key, value) in members where key != "plugin" && key != "tenant" {
                         if case .string(let text) = value { metadata[key] = .string(text) } else { metadata[key] = .string(value.jsonText) }
                     }
                 } else {
@@ -82,7 +83,9 @@ enum ServiceTables {
                     return MK_ERR_PERMISSION_DENIED
                 }
                 let json = data.len == 0 ? "{}" : data.string
-                guard JSONSyntax.isValid(data.buffer), json.first == "{" else { return MK_ERR_INVALID_ARGUMENT }
+                guard data.len == 0 || JSONSyntax.isValid(data.buffer), json.trimmingCharacters(in: .whitespacesAndNewlines).first == "{" else {
+                    return MK_ERR_INVALID_ARGUMENT
+                }
                 let event = EventEnvelope(type: type, tenantID: context.tenantID,
                                           conversationID: conversation.len == 0 ? nil : conversation.string, data: json)
                 try context.services.events.publish(event)
@@ -111,15 +114,12 @@ enum ServiceTables {
         record: { host, kind, name, labels, value in
             serve(host) { context in
                 let name = name.string
-                guard (1...64).contains(name.utf8.count),
-                      name.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-                      value.isFinite
-                else { return MK_ERR_INVALID_ARGUMENT }
+                guard isMetricName(name), value.isFinite else { return MK_ERR_INVALID_ARGUMENT }
                 var dimensions = [("tenant", context.tenantID)]
                 if labels.len > 0 {
                     guard case .object(let members)? = try? JSONValue(parsing: labels.string) else { return MK_ERR_INVALID_ARGUMENT }
                     for (key, value) in members.sorted(by: { $0.key < $1.key }) {
-                        guard case .string(let text) = value else { return MK_ERR_INVALID_ARGUMENT }
+                        guard case .string(let text) = value, key != "tenant", isMetricName(key) else { return MK_ERR_INVALID_ARGUMENT }
                         dimensions.append((key, text))
                     }
                 }
@@ -148,6 +148,13 @@ enum ServiceTables {
         } catch {
             context.logger.error("host service failed", metadata: ["error": .string("\(error)")])
             return MK_ERR_UNAVAILABLE
+        }
+    }
+
+    /// `[a-z0-9_]{1,64}`, for metric and label names.
+    static func isMetricName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count) && name.utf8.allSatisfy {
+            $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
         }
     }
 

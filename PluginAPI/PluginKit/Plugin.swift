@@ -18,8 +18,8 @@ public protocol Plugin: AnyObject {
     /// `.serial` (the default) means calls into one instance never overlap.
     static var concurrency: PluginConcurrency { get }
 
-    /// Creates an instance with the tenant's configuration (validated against the manifest's
-    /// schema by the host).
+    /// Creates an instance with the tenant's configuration, a JSON object whose values the
+    /// plugin checks (`PluginConfig.decode` reports a mismatch as `.invalidArgument`).
     init(host: Host, config: PluginConfig) throws
 }
 

@@ -34,7 +34,8 @@ typedef struct mk_plugin_descriptor {
 
     /*
      * Creates an instance for one tenant installation. `host` stays valid until destroy();
-     * `config_json` is the validated configuration object, borrowed for this call.
+     * `config_json` is the configuration, one JSON object (the host guarantees that much;
+     * the plugin checks the values it depends on), borrowed for this call.
      * On success stores the instance in *out_instance (may be NULL if the plugin keeps no
      * state) and returns MK_OK. On failure returns a status, writes a message for people to
      * `error`, and leaves *out_instance unset.

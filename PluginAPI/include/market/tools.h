@@ -24,8 +24,8 @@ typedef struct mk_tools_v1 {
     mk_status_t (*list)(void *instance, mk_sink_t *out);
 
     /*
-     * Calls tool `name` with `arguments_json` (a JSON object, already validated by the host
-     * against the tool's input_schema where the host can). On MK_OK writes the result, one JSON
+     * Calls tool `name` with `arguments_json`. The host guarantees it is one JSON object; the
+     * plugin checks the values against its input_schema. On MK_OK writes the result, one JSON
      * value, to `result`. On failure returns a status and writes a message that is safe to show
      * a user or a model to `error`: MK_ERR_NOT_FOUND (no such tool), MK_ERR_INVALID_ARGUMENT,
      * MK_ERR_TIMEOUT / MK_ERR_CANCELLED (see `call`), or any other code.

@@ -1,0 +1,21 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The plugin links the Swift runtime dynamically (never -static-stdlib) and exports only
+// mk_plugin_entry_v1. SDK/ holds the ABI header and PluginKit, copied by `market new`.
+let package = Package(
+    name: "__PLUGIN_ID__",
+    products: [
+        .library(name: "__TYPE_NAME__", type: .dynamic, targets: ["__TYPE_NAME__"]),
+    ],
+    targets: [
+        .target(name: "MarketPluginAPI", path: "SDK/MarketPluginAPI", sources: ["abi"], publicHeadersPath: "include"),
+        .target(name: "PluginKit", dependencies: ["MarketPluginAPI"], path: "SDK/PluginKit"),
+        .target(
+            name: "__TYPE_NAME__",
+            dependencies: ["PluginKit"],
+            path: "Sources",
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/SDK/exports.map"])]
+        ),
+    ]
+)

@@ -1,0 +1,192 @@
+/*
+ * A configurable misbehaving plugin for the runtime's tests, compiled by the tests with -D
+ * flags that select one defect:
+ *   FIXTURE_ID "x"          the descriptor's id (default "fixture")
+ *   FIXTURE_ABI_MAJOR n     the ABI major it claims (default 1)
+ *   FIXTURE_NO_ENTRY        export no entry point
+ *   FIXTURE_DECLINE         the entry returns NULL
+ *   FIXTURE_SMALL_DESCRIPTOR  struct_size smaller than ABI v1's
+ *   FIXTURE_CONCURRENT      declare itself concurrent
+ * Tools: echo (returns its arguments), invalid (not JSON), huge (2 MiB), sleep (ms, honouring
+ * mk_call_t when asked), thread (the name of the thread it runs on), overlap (reports the
+ * largest number of calls seen inside it at once), secret (reports a secret's length), publish (an event).
+ */
+#define _GNU_SOURCE
+#include <market/market.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef FIXTURE_ID
+#define FIXTURE_ID "fixture"
+#endif
+#ifndef FIXTURE_ABI_MAJOR
+#define FIXTURE_ABI_MAJOR 1
+#endif
+#ifdef FIXTURE_CONCURRENT
+#define FIXTURE_FLAGS MK_PLUGIN_CONCURRENT
+#else
+#define FIXTURE_FLAGS MK_PLUGIN_SERIAL
+#endif
+
+typedef struct fixture {
+    const mk_host_t *host;
+} fixture_t;
+
+static int inside = 0, most_inside = 0;
+static pthread_mutex_t inside_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static mk_str_t str(const char *text) {
+    mk_str_t s = {text, strlen(text)};
+    return s;
+}
+
+static mk_status_t put(mk_sink_t *sink, const char *text) { return sink->write(sink->ctx, text, strlen(text)); }
+
+static long number_arg(mk_str_t args, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *at = memmem(args.ptr, args.len, pattern, strlen(pattern));
+    return at ? atol(at + strlen(pattern)) : 0;
+}
+
+static mk_status_t count_bytes(void *ctx, const char *ptr, size_t len) {
+    (void)ptr;
+    *(size_t *)ctx += len;
+    return MK_OK;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+static mk_status_t create(const mk_host_t *host, mk_str_t config, void **out, mk_sink_t *error) {
+    if (memmem(config.ptr, config.len, "\"refuse\":true", 13)) {
+        put(error, "refused by configuration");
+        return MK_ERR_INVALID_ARGUMENT;
+    }
+    fixture_t *self = calloc(1, sizeof *self);
+    self->host = host;
+    *out = self;
+    return MK_OK;
+}
+
+static void destroy(void *instance) { free(instance); }
+
+static mk_status_t list(void *instance, mk_sink_t *out) {
+    (void)instance;
+    static const char *names[] = {"echo", "invalid", "huge", "sleep", "thread", "overlap", "secret", "publish"};
+    put(out, "[");
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char entry[160];
+        snprintf(entry, sizeof entry, "%s{\"name\":\"%s\",\"description\":\"fixture\",\"input_schema\":{\"type\":\"object\"}}", i ? "," : "", names[i]);
+        put(out, entry);
+    }
+    return put(out, "]");
+}
+
+static int named(mk_str_t name, const char *text) { return name.len == strlen(text) && memcmp(name.ptr, text, name.len) == 0; }
+
+static mk_status_t call(void *instance, mk_str_t name, mk_str_t args, const mk_call_t *c, mk_sink_t *result, mk_sink_t *error) {
+    fixture_t *self = instance;
+    if (named(name, "echo")) return result->write(result->ctx, args.ptr, args.len);
+    if (named(name, "invalid")) return put(result, "{\"unterminated\": ");
+    if (named(name, "huge")) {
+        static char chunk[65536];
+        memset(chunk, 'a', sizeof chunk);
+        put(result, "\"");
+        for (int i = 0; i < 32; i++) {
+            mk_status_t rc = result->write(result->ctx, chunk, sizeof chunk);
+            if (rc != MK_OK) return rc;
+        }
+        return put(result, "\"");
+    }
+    if (named(name, "sleep")) {
+        long total = number_arg(args, "ms"), cooperative = number_arg(args, "cooperative");
+        for (long slept = 0; slept < total; slept += 10) {
+            if (cooperative && c->is_cancelled(c)) {
+                put(error, "stopped early");
+                return MK_ERR_CANCELLED;
+            }
+            sleep_ms(10);
+        }
+        return put(result, "{\"slept\":true}");
+    }
+    if (named(name, "thread")) {
+        char thread[32] = {0}, out[64];
+        pthread_getname_np(pthread_self(), thread, sizeof thread);
+        snprintf(out, sizeof out, "{\"thread\":\"%s\"}", thread);
+        return put(result, out);
+    }
+    if (named(name, "overlap")) {
+        pthread_mutex_lock(&inside_lock);
+        if (++inside > most_inside) most_inside = inside;
+        pthread_mutex_unlock(&inside_lock);
+        sleep_ms(20);
+        pthread_mutex_lock(&inside_lock);
+        inside--;
+        int most = most_inside;
+        pthread_mutex_unlock(&inside_lock);
+        char out[48];
+        snprintf(out, sizeof out, "{\"most_inside\":%d}", most);
+        return put(result, out);
+    }
+    if (named(name, "secret")) {
+        const mk_secrets_v1_t *secrets = self->host->get_service(self->host, MK_SECRETS_V1);
+        char which[64] = {0};
+        const char *at = memmem(args.ptr, args.len, "\"name\":\"", 8);
+        if (at) sscanf(at + 8, "%63[^\"]", which);
+        size_t length = 0;
+        mk_sink_t counter = {sizeof(mk_sink_t), &length, count_bytes};
+        mk_status_t rc = secrets->get(self->host, str(which), &counter);
+        if (rc != MK_OK) {
+            put(error, "secret unavailable");
+            return rc;
+        }
+        char out[48];
+        snprintf(out, sizeof out, "{\"length\":%zu}", length);
+        return put(result, out);
+    }
+    if (named(name, "publish")) {
+        const mk_host_events_v1_t *events = self->host->get_service(self->host, MK_EVENTS_V1);
+        mk_status_t rc = events->publish(self->host, str("fixture.done"), str("{\"ok\":true}"), str(""), NULL);
+        if (rc != MK_OK) {
+            put(error, "publish refused");
+            return rc;
+        }
+        return put(result, "{\"published\":true}");
+    }
+    put(error, "no such tool");
+    return MK_ERR_NOT_FOUND;
+}
+
+static const mk_tools_v1_t tools = {sizeof(mk_tools_v1_t), list, call};
+
+static const void *capability(const char *id) { return strcmp(id, MK_TOOLS_V1) == 0 ? &tools : NULL; }
+
+static const mk_plugin_descriptor_t descriptor = {
+#ifdef FIXTURE_SMALL_DESCRIPTOR
+    offsetof(mk_plugin_descriptor_t, get_capability),
+#else
+    sizeof(mk_plugin_descriptor_t),
+#endif
+    (uint32_t)(FIXTURE_ABI_MAJOR << 16), FIXTURE_ID, "1.0.0", NULL, FIXTURE_FLAGS, create, destroy, capability,
+};
+
+#ifndef FIXTURE_NO_ENTRY
+MK_EXPORT const mk_plugin_descriptor_t *mk_plugin_entry_v1(uint32_t host_abi_version) {
+    (void)host_abi_version;
+#ifdef FIXTURE_DECLINE
+    (void)descriptor;
+    return NULL;
+#else
+    return &descriptor;
+#endif
+}
+#else
+MK_EXPORT const mk_plugin_descriptor_t *some_other_symbol(void) { return &descriptor; }
+#endif

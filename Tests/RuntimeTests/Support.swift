@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import MarketCore
+import PluginRuntime
+import Testing
+
+/// Paths of the package and of the plugins `scripts/build-plugins.sh` built.
+enum TestPaths {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let builtPlugins = packageRoot.appendingPathComponent(".build/market-plugins")
+    static let headers = packageRoot.appendingPathComponent("PluginAPI/include")
+    static let fixtureSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/fixture.c")
+
+    /// The bundle of a first-party plugin; fails the test with the fix when it was not built.
+    static func plugin(_ id: String) throws -> URL {
+        let url = builtPlugins.appendingPathComponent(id)
+        try #require(FileManager.default.fileExists(atPath: url.appendingPathComponent("plugin.json").path),
+                     "\(url.path) is missing: run scripts/build-plugins.sh (the test command does)")
+        return url
+    }
+}
+
+/// Runs a program and collects its output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+    if let directory { process.currentDirectoryURL = directory }
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
+    let stderrData = UncheckedBox<Data>()
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        stderrData.value = err.fileHandleForReading.readDataToEndOfFile()
+        done.signal()
+    }
+    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self), String(decoding: stderrData.value ?? Data(), as: UTF8.self))
+}
+
+/// A value written by one thread and read by another after a semaphore wait.
+final class UncheckedBox<Value>: @unchecked Sendable {
+    var value: Value?
+}
+
+/// A fresh temporary folder.
+func temporaryDirectory(_ name: String = "market-test") throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Builds the fixture plugin with `defines` into its own bundle and returns the folder.
+func buildFixture(_ defines: [String] = [], id: String = "fixture", manifest: (inout [String: Any]) -> Void = { _ in }) throws -> URL {
+    let folder = try temporaryDirectory("fixture")
+    let result = try run("cc", ["-std=c11", "-fPIC", "-shared", "-fvisibility=hidden", "-Wall", "-Werror", "-I", TestPaths.headers.path]
+        + defines.map { "-D" + $0 } + [TestPaths.fixtureSource.path, "-o", folder.appendingPathComponent("libfixture.so").path, "-lpthread"])
+    try #require(result.status == 0, "the fixture did not compile: \(result.stderr)")
+    var fields: [String: Any] = [
+        "id": id, "version": "1.0.0", "name": "Fixture", "summary": "A test plugin.", "publisher": "tests", "license": "MIT",
+        "kinds": ["tools"], "language": "c", "abi": "^1.0", "library": "libfixture.so",
+        "permissions": ["secrets": ["api_key"], "events": ["emit": ["fixture.done"]]],
+    ]
+    manifest(&fields)
+    try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted]).write(to: folder.appendingPathComponent("plugin.json"))
+    return folder
+}
+
+/// A runtime with in-memory services and a quiet logger.
+func makeRuntime(events: InMemoryEventLog = InMemoryEventLog(), keyValue: any KeyValueStore = InMemoryKeyValueStore(),
+                 limits: CallLimits = CallLimits()) -> PluginRuntime {
+    var logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    logger.logLevel = .critical
+    return PluginRuntime(services: HostServices(logger: logger, keyValue: keyValue, events: events), limits: limits)
+}
+
+/// Expects `body` to throw a `MarketError` with `code` and returns it.
+@discardableResult
+func expectError<T>(_ code: MarketError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T) async -> MarketError? {
+    do {
+        _ = try await body()
+        Issue.record("expected \(code), but the call succeeded", sourceLocation: sourceLocation)
+    } catch let error as MarketError {
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        return error
+    } catch {
+        Issue.record("expected \(code), got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
