@@ -6,7 +6,7 @@ struct PluginCallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Call one tool of a plugin and print its JSON result.",
-        discussion: "Example: market plugin call .build/plugins/textkit word_count '{\"text\":\"hello world\"}'"
+        discussion: "Example: market plugin call .build/market-plugins/textkit word_count '{\"text\":\"hello world\"}'"
     )
 
     @OptionGroup var instance: InstanceOptions

@@ -7,7 +7,7 @@ struct PluginDeliverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deliver",
         abstract: "Deliver one event to a plugin and print whether it acknowledged it.",
-        discussion: "Example: market plugin deliver .build/plugins/notes lead.created '{\"name\":\"Ada\"}'"
+        discussion: "Example: market plugin deliver .build/market-plugins/notes lead.created '{\"name\":\"Ada\"}'"
     )
 
     @OptionGroup var instance: InstanceOptions
