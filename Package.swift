@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "market", targets: ["market"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
+        .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
     ],
     dependencies: [

@@ -1,0 +1,28 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks live in a package of their own so the host's build and CI do not compile the
+// benchmark harness. Run them with `swift package benchmark` in this folder, after
+// `scripts/build-plugins.sh release` in the repository root.
+/// SwiftPM names a path dependency after its folder, which is wherever the repository was cloned.
+let host = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "market").lowercased()
+
+let package = Package(
+    name: "market-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "PluginCalls",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketRuntime", package: host),
+            ],
+            path: "Benchmarks/PluginCalls",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
