@@ -99,6 +99,7 @@ let package = Package(
                 "PluginRuntime", "MarketCore", "PluginKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             path: "Tests/RuntimeTests",
             resources: [.copy("Fixtures")],

@@ -54,9 +54,9 @@ import Testing
     }
 
     @Test func aKindWithoutItsCapabilityIsAMismatch() async throws {
-        let folder = try buildFixture { $0["kinds"] = ["tools", "model"] }
+        let folder = try buildFixture { $0["kinds"] = ["tools", "events"] }
         let error = await expectError(.manifestMismatch) { try makeRuntime().load(folder) }
-        #expect(error?.message.contains("market.model/1") == true)
+        #expect(error?.message.contains("market.events/1") == true)
     }
 
     @Test func aLibraryTheLoaderRefusesCarriesTheLoadersText() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import CoreMetrics
 import Logging
 import MarketCore
 import PluginRuntime
@@ -74,12 +75,12 @@ func buildFixture(_ defines: [String] = [], id: String = "fixture", manifest: (i
     return folder
 }
 
-/// A runtime with in-memory services and a quiet logger.
+/// A runtime with in-memory services and a quiet logger (or the one given).
 func makeRuntime(events: InMemoryEventLog = InMemoryEventLog(), keyValue: any KeyValueStore = InMemoryKeyValueStore(),
-                 limits: CallLimits = CallLimits()) -> PluginRuntime {
-    var logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-    logger.logLevel = .critical
-    return PluginRuntime(services: HostServices(logger: logger, keyValue: keyValue, events: events), limits: limits)
+                 limits: CallLimits = CallLimits(), logger: Logger? = nil, metrics: (any MetricsFactory)? = nil) -> PluginRuntime {
+    let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    return PluginRuntime(services: HostServices(logger: logger ?? quiet, keyValue: keyValue, events: events,
+                                                metrics: metrics ?? NOOPMetricsHandler.instance), limits: limits)
 }
 
 /// Expects `body` to throw a `MarketError` with `code` and returns it.

@@ -9,7 +9,10 @@
  *   FIXTURE_CONCURRENT      declare itself concurrent
  * Tools: echo (returns its arguments), invalid (not JSON), huge (2 MiB), sleep (ms, honouring
  * mk_call_t when asked), thread (the name of the thread it runs on), overlap (reports the
- * largest number of calls seen inside it at once), secret (reports a secret's length), publish (an event).
+ * largest number of calls seen inside it at once), secret (reports a secret's length), publish (an event),
+ * metric (records one of each kind), log (logs with fields).
+ * It is also a model provider (streams "Hel", "lo"; a request containing "rate" is rate limited)
+ * and handles inbound HTTP (answers 201 with what it received).
  */
 #define _GNU_SOURCE
 #include <market/market.h>
@@ -79,7 +82,7 @@ static void destroy(void *instance) { free(instance); }
 
 static mk_status_t list(void *instance, mk_sink_t *out) {
     (void)instance;
-    static const char *names[] = {"echo", "invalid", "huge", "sleep", "thread", "overlap", "secret", "publish"};
+    static const char *names[] = {"echo", "invalid", "huge", "sleep", "thread", "overlap", "secret", "publish", "metric", "log"};
     put(out, "[");
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char entry[160];
@@ -160,13 +163,73 @@ static mk_status_t call(void *instance, mk_str_t name, mk_str_t args, const mk_c
         }
         return put(result, "{\"published\":true}");
     }
+    if (named(name, "metric")) {
+        const mk_metrics_v1_t *metrics = self->host->get_service(self->host, MK_METRICS_V1);
+        mk_status_t rc = metrics->record(self->host, MK_METRIC_COUNTER, str("calls_total"), str("{\"route\":\"a\"}"), 2);
+        if (rc == MK_OK) rc = metrics->record(self->host, MK_METRIC_GAUGE, str("queue_depth"), str(""), 7);
+        if (rc == MK_OK) rc = metrics->record(self->host, MK_METRIC_HISTOGRAM, str("latency_seconds"), str(""), 0.25);
+        mk_status_t bad_name = metrics->record(self->host, MK_METRIC_COUNTER, str("Bad-Name"), str(""), 1);
+        mk_status_t spoofed = metrics->record(self->host, MK_METRIC_COUNTER, str("calls_total"), str("{\"tenant\":\"other\"}"), 1);
+        mk_status_t negative = metrics->record(self->host, MK_METRIC_COUNTER, str("calls_total"), str(""), -1);
+        char out[96];
+        snprintf(out, sizeof out, "{\"ok\":%d,\"bad_name\":%d,\"spoofed\":%d,\"negative\":%d}", rc, bad_name, spoofed, negative);
+        return put(result, out);
+    }
+    if (named(name, "log")) {
+        const mk_log_v1_t *log = self->host->get_service(self->host, MK_LOG_V1);
+        log->log(self->host, MK_LOG_WARNING, str("fixture says hello"), str("{\"step\":\"one\",\"tenant\":\"spoofed\",\"n\":3}"));
+        return put(result, "{}");
+    }
     put(error, "no such tool");
     return MK_ERR_NOT_FOUND;
 }
 
-static const mk_tools_v1_t tools = {sizeof(mk_tools_v1_t), list, call};
+static mk_status_t complete(void *instance, mk_str_t request, const mk_call_t *c, mk_sink_t *deltas, mk_sink_t *result,
+                            mk_sink_t *error, uint32_t *retry_after_ms) {
+    (void)instance;
+    (void)c;
+    if (memmem(request.ptr, request.len, "rate", 4)) {
+        *retry_after_ms = 1500;
+        put(error, "slow down");
+        return MK_ERR_RATE_LIMITED;
+    }
+    if (deltas) {
+        const char *parts[] = {"{\"content\":\"Hel\"}", "{\"content\":\"lo\"}"};
+        for (int i = 0; i < 2; i++) {
+            mk_status_t rc = put(deltas, parts[i]);
+            if (rc != MK_OK) {
+                put(error, "the stream was stopped");
+                return MK_ERR_CANCELLED;
+            }
+        }
+    }
+    return put(result, "{\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"finish_reason\":\"stop\","
+                       "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}");
+}
 
-static const void *capability(const char *id) { return strcmp(id, MK_TOOLS_V1) == 0 ? &tools : NULL; }
+static mk_status_t ingress(void *instance, const mk_http_request_t *request, const mk_call_t *c, int32_t *status,
+                           mk_sink_t *headers, mk_sink_t *body) {
+    (void)instance;
+    (void)c;
+    char out[600];
+    snprintf(out, sizeof out, "{\"method\":\"%.*s\",\"path\":\"%.*s\",\"body_bytes\":%zu,\"header_count\":%zu}",
+             (int)request->method.len, request->method.ptr, (int)(request->url.len > 400 ? 400 : request->url.len), request->url.ptr,
+             request->body.len, request->header_count);
+    *status = 201;
+    put(headers, "{\"content-type\":\"application/json\"}");
+    return put(body, out);
+}
+
+static const mk_tools_v1_t tools = {sizeof(mk_tools_v1_t), list, call};
+static const mk_model_v1_t model = {sizeof(mk_model_v1_t), complete};
+static const mk_ingress_v1_t hooks = {sizeof(mk_ingress_v1_t), ingress};
+
+static const void *capability(const char *id) {
+    if (strcmp(id, MK_TOOLS_V1) == 0) return &tools;
+    if (strcmp(id, MK_MODEL_V1) == 0) return &model;
+    if (strcmp(id, MK_INGRESS_V1) == 0) return &hooks;
+    return NULL;
+}
 
 static const mk_plugin_descriptor_t descriptor = {
 #ifdef FIXTURE_SMALL_DESCRIPTOR
