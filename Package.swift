@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
+        .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -83,6 +84,15 @@ let package = Package(
             name: "NotesPlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/notes/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        // A Swift plugin the runtime tests load to exercise all of PluginKit.
+        .target(
+            name: "PluginKitProbe",
+            dependencies: ["PluginKit"],
+            path: "Tests/Fixtures/PluginKitProbe",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),

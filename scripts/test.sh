@@ -8,5 +8,6 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 scripts/setup.sh
 swift build --build-tests
+swift build --product PluginKitProbe
 scripts/build-plugins.sh
 swift test --skip-build

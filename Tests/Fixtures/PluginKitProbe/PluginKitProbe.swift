@@ -1,0 +1,91 @@
+import PluginKit
+
+/// A Swift plugin that exercises every part of PluginKit the example plugins do not: the
+/// model and ingress capabilities, every event outcome, thrown errors, the concurrent flag,
+/// and each host service through its Swift wrapper.
+final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin {
+    static let id = "pluginkit-probe"
+    static let version = "2.1.0"
+    static let concurrency = PluginConcurrency.concurrent
+
+    private let host: Host
+    private let greeting: String
+
+    struct Config: Decodable { let greeting: String }
+
+    init(host: Host, config: PluginConfig) throws {
+        self.host = host
+        greeting = try config.decode(Config.self).greeting
+    }
+
+    struct Empty: Codable {}
+    struct URLInput: Decodable { let url: String }
+    struct Tour: Encodable {
+        let greeting: String
+        let stored: String?
+        let keys: [String]
+        let removed: Bool
+        let secretLength: Int
+        let eventID: String
+        let cancelled: Bool
+    }
+
+    var tools: [Tool] {
+        [
+            Tool("tour", description: "Use every host service once.") { (_: Empty, context) in try self.tour(context) },
+            Tool("refuse", description: "Always fails with NOT_FOUND.") { (_: Empty, _) -> Empty in
+                throw PluginError(.notFound, "nothing here")
+            },
+            Tool("fetch", description: "GET a URL through the host.") { (input: URLInput, context) in
+                let response = try self.host.fetch(HTTPRequest(url: input.url, headers: [("accept", "text/plain")]), context: context)
+                return ["status": String(response.status), "length": String(response.body.count),
+                        "type": response.headers["content-type"] ?? ""]
+            },
+        ]
+    }
+
+    private func tour(_ context: CallContext) throws -> Tour {
+        host.log(.info, "touring", fields: ["step": "start"])
+        try host.kvPut("k1", Array("v1".utf8))
+        try host.kvPut("k2", Array("v2".utf8))
+        let stored = try host.kvGet("k1").map { String(decoding: $0, as: UTF8.self) }
+        try host.kvRemove("k2")
+        let removed = try host.kvGet("k2") == nil
+        let keys = try host.kvKeys(prefix: "k")
+        let secret = try host.secret("token")
+        let id = try host.publish("probe.toured", data: ["keys": keys.count], conversationID: "c-1")
+        try host.record(.counter, "tours_total", 1, labels: ["kind": "full"])
+        return Tour(greeting: greeting, stored: stored, keys: keys, removed: removed, secretLength: secret.count,
+                    eventID: id, cancelled: context.isCancelled)
+    }
+
+    struct Lead: Decodable { let name: String }
+
+    func handle(event: Event, context: CallContext) throws -> EventOutcome {
+        switch event.type {
+        case "probe.retry": return .retryLater
+        case "probe.reject": return .rejected
+        case "probe.fail": throw PluginError(.unavailable, "the CRM is down")
+        default:
+            let lead = try event.data(as: Lead.self)
+            try host.kvPut("last-lead", Array(lead.name.utf8))
+            return .acknowledged
+        }
+    }
+
+    func complete(request: [UInt8], context: CallContext, stream: DeltaStream?) throws -> [UInt8] {
+        if String(decoding: request, as: UTF8.self).contains("overloaded") {
+            throw PluginError(.rateLimited, "try later", retryAfterMilliseconds: 250)
+        }
+        for piece in ["{\"content\":\"Good\"}", "{\"content\":\" day\"}"] { try stream?.send(Array(piece.utf8)) }
+        return Array(#"{"message":{"role":"assistant","content":"Good day"},"finish_reason":"stop"}"#.utf8)
+    }
+
+    func handle(request: HTTPRequest, context: CallContext) throws -> HTTPResponse {
+        HTTPResponse(status: 202, headers: ["x-probe": request.method],
+                     body: Array("\(request.url) \(request.headers.count) \(request.body.count)".utf8))
+    }
+}
+
+@_cdecl("mk_plugin_entry_v1")
+public func entry(_ abi: UInt32) -> UnsafeRawPointer? { export(PluginKitProbe.self, hostABI: abi) }

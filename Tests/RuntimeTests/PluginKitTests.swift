@@ -1,0 +1,144 @@
+import Foundation
+import MarketCore
+import MetricsTestKit
+import PluginKit
+import PluginRuntime
+import Synchronization
+import Testing
+
+/// PluginKit end to end: a Swift plugin built from source, loaded with dlopen, driven through
+/// every capability and host service.
+@Suite struct PluginKitTests {
+    /// A bundle around the probe library that SwiftPM built next to the tests.
+    static func bundle() throws -> URL {
+        let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var bin = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
+        if bin.lastPathComponent.hasSuffix(".xctest") { bin.deleteLastPathComponent() }
+        let library = bin.appendingPathComponent("libPluginKitProbe.so")
+        try #require(FileManager.default.fileExists(atPath: library.path), "build it with `swift build --product PluginKitProbe` (the test command does)")
+        let folder = try temporaryDirectory("probe")
+        try FileManager.default.copyItem(at: library, to: folder.appendingPathComponent("libprobe.so"))
+        let manifest: [String: Any] = [
+            "id": "pluginkit-probe", "version": "2.1.0", "name": "Probe", "summary": "Exercises PluginKit.", "publisher": "tests",
+            "license": "MIT", "kinds": ["tools", "events", "model", "ingress"], "language": "swift", "abi": "^1.0",
+            "library": "libprobe.so", "toolchain": swiftToolchain,
+            "permissions": ["network": ["127.0.0.1"], "secrets": ["token"], "ingress": true,
+                            "events": ["subscribe": ["probe.*", "lead.*"], "emit": ["probe.toured"]]],
+        ]
+        try JSONSerialization.data(withJSONObject: manifest).write(to: folder.appendingPathComponent("plugin.json"))
+        return folder
+    }
+
+    struct Probe {
+        let runtime: PluginRuntime
+        let instance: PluginInstance
+        let events: InMemoryEventLog
+        let store: InMemoryKeyValueStore
+        let metrics: TestMetrics
+
+        func close() async {
+            await instance.close()
+            await runtime.shutdown()
+        }
+    }
+
+    func probe(config: String = #"{"greeting":"hi"}"#) async throws -> Probe {
+        let events = InMemoryEventLog()
+        let store = InMemoryKeyValueStore()
+        let metrics = TestMetrics()
+        let runtime = makeRuntime(events: events, keyValue: store, metrics: metrics)
+        let instance = try await runtime.instantiate(try runtime.load(try Self.bundle()), tenantID: "t9", config: config,
+                                                     secrets: ["token": "abcdef"])
+        return Probe(runtime: runtime, instance: instance, events: events, store: store, metrics: metrics)
+    }
+
+    @Test func theDescriptorCarriesWhatTheTypeDeclares() async throws {
+        let probe = try await probe()
+        #expect(probe.instance.library.isConcurrent)
+        #expect(probe.instance.library.toolchain == swiftToolchain)
+        #expect(probe.instance.library.capabilities == ["market.tools/1", "market.model/1", "market.events/1", "market.ingress/1"])
+        await probe.close()
+    }
+
+    @Test func everyHostServiceWorksThroughPluginKit() async throws {
+        let probe = try await probe()
+        let tour = try JSONValue(parsing: try await probe.instance.callTool("tour", arguments: "{}"))
+        #expect(tour["greeting"] == .string("hi"))
+        #expect(tour["stored"] == .string("v1"))
+        #expect(tour["removed"] == .bool(true))
+        #expect(tour["keys"] == .array([.string("k1")]))
+        #expect(tour["secretLength"] == .number(6))
+        #expect(tour["cancelled"] == .bool(false))
+        let event = try #require(probe.events.events.first)
+        #expect(tour["eventID"] == .string(event.id))
+        #expect(event.type == "probe.toured" && event.conversationID == "c-1" && event.tenantID == "t9")
+        #expect(try probe.metrics.expectCounter("plugin_pluginkit_probe_tours_total", [("tenant", "t9"), ("kind", "full")]).totalValue == 1)
+        await probe.close()
+    }
+
+    @Test func aThrownPluginErrorCrossesAsItsStatusAndMessage() async throws {
+        let probe = try await probe()
+        let error = await expectError(.pluginFailed) { try await probe.instance.callTool("refuse", arguments: "{}") }
+        #expect((error?.underlying as? PluginCallFailure)?.statusName == "NOT_FOUND")
+        #expect((error?.underlying as? PluginCallFailure)?.message == "nothing here")
+        await probe.close()
+    }
+
+    @Test func aConfigurationThatDoesNotDecodeStopsCreation() async throws {
+        let error = await expectError(.instanceFailed) { try await probe(config: "{}") }
+        #expect(error?.message.contains("INVALID_ARGUMENT") == true)
+    }
+
+    @Test func everyEventOutcomeIsReported() async throws {
+        let probe = try await probe()
+        let deliver = { (type: String, data: String) in
+            try await probe.instance.deliver(EventEnvelope(type: type, tenantID: "t9", data: data))
+        }
+        #expect(try await deliver("lead.created", #"{"name":"Ada"}"#) == .acknowledged)
+        #expect(try probe.store.get(KeyValueNamespace(tenantID: "t9", pluginID: "pluginkit-probe"), key: "last-lead") == Array("Ada".utf8))
+        #expect(try await deliver("probe.retry", "{}") == .retryLater("RETRY_LATER"))
+        #expect(try await deliver("probe.reject", "{}") == .rejected(""))
+        #expect(try await deliver("probe.fail", "{}") == .retryLater("the CRM is down"))
+        guard case .retryLater(let message) = try await deliver("lead.created", #"{"wrong":1}"#) else {
+            Issue.record("data that does not decode should be retried, as any thrown error")
+            return
+        }
+        #expect(message.contains("name"))
+        #expect(!probe.instance.subscribes(to: "note.added"))
+        await probe.close()
+    }
+
+    @Test func aModelStreamsThroughDeltaStream() async throws {
+        let probe = try await probe()
+        let deltas = Mutex<[String]>([])
+        let completion = try await probe.instance.complete(request: "{}") { delta in
+            deltas.withLock { $0.append(delta) }
+            return true
+        }
+        #expect(deltas.withLock { $0 } == [#"{"content":"Good"}"#, #"{"content":" day"}"#])
+        #expect(try JSONValue(parsing: completion.resultJSON)["message"]?["content"] == .string("Good day"))
+        let limited = await expectError(.pluginFailed) { try await probe.instance.complete(request: #"{"note":"overloaded"}"#) }
+        #expect(limited?.message.contains("retry after 250 ms") == true)
+        await expectError(.cancelled) { try await probe.instance.complete(request: "{}") { _ in false } }
+        await probe.close()
+    }
+
+    @Test func ingressRequestsAndResponsesCrossIntact() async throws {
+        let probe = try await probe()
+        let response = try await probe.instance.handleIngress(method: "PUT", path: "/x?y=1", headers: [("a", "1"), ("b", "2")], body: [1, 2, 3])
+        #expect(response.status == 202)
+        #expect(response.headers == ["x-probe": "PUT"])
+        #expect(String(decoding: response.body, as: UTF8.self) == "/x?y=1 2 3")
+        await probe.close()
+    }
+
+    @Test func fetchGoesThroughTheHostsHTTPClient() async throws {
+        let server = try HTTPServiceTests.LoopbackServer(bodyBytes: 321)
+        let probe = try await probe()
+        let result = try JSONValue(parsing: try await probe.instance.callTool("fetch", arguments: #"{"url":"http://127.0.0.1:\#(server.port)/file.txt"}"#))
+        #expect(result == .object(["status": .string("200"), "length": .string("321"), "type": .string("text/plain")]))
+        let denied = await expectError(.pluginFailed) { try await probe.instance.callTool("fetch", arguments: #"{"url":"http://localhost:\#(server.port)/"}"#) }
+        #expect((denied?.underlying as? PluginCallFailure)?.statusName == "PERMISSION_DENIED")
+        await probe.close()
+    }
+}
