@@ -24,7 +24,10 @@ public struct NetworkPermission: Sendable {
         var host = Substring(text.lowercased())
         var port: Int?
         if let colon = host.lastIndex(of: ":"), !host.contains("["), host.firstIndex(of: ":") == colon {
-            guard let value = Int(host[host.index(after: colon)...]), (1...65535).contains(value) else { return nil }
+            let digits = host[host.index(after: colon)...]
+            guard !digits.isEmpty, digits.utf8.allSatisfy(\.isDigit), !digits.hasPrefix("0"), let value = Int(digits), (1...65535).contains(value) else {
+                return nil
+            }
             port = value
             host = host[..<colon]
         }

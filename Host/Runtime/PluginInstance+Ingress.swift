@@ -35,6 +35,9 @@ extension PluginInstance {
                 }
             }
             guard result == MK_OK else { throw self.failure(result, SinkBuffer(), what, token: token) }
+            guard !responseHeaders.overflowed else {
+                throw MarketError(.resultTooLarge, "\(what) answered more than \(responseHeaders.limit) bytes of headers")
+            }
             guard !responseBody.overflowed else {
                 throw MarketError(.resultTooLarge, "\(what) answered more than \(responseBody.limit) bytes")
             }

@@ -68,12 +68,14 @@ public struct PluginLibrary: @unchecked Sendable {
     }
 
     private func checkDescriptor() throws {
-        let raw = descriptor.pointee
+        // Read the size before the rest: a smaller struct must not be read past its end.
+        let size = UnsafeRawPointer(descriptor).load(as: UInt32.self)
         let required = MemoryLayout<mk_plugin_descriptor_t>.size
-        guard raw.struct_size >= required else {
-            throw MarketError(.abiIncompatible, "\(id): its descriptor is \(raw.struct_size) bytes, smaller than ABI v1's \(required)",
+        guard size >= required else {
+            throw MarketError(.abiIncompatible, "\(id): its descriptor is \(size) bytes, smaller than ABI v1's \(required)",
                               fix: "rebuild the plugin against the current market/plugin.h")
         }
+        let raw = descriptor.pointee
         guard raw.abi_version >> 16 == MK_ABI_VERSION_MAJOR else {
             throw MarketError(.abiIncompatible, "\(id) was built for ABI \(raw.abi_version >> 16).\(raw.abi_version & 0xFFFF); this host speaks \(MK_ABI_VERSION_MAJOR).x",
                               fix: "rebuild the plugin against this host's headers, or install a build for ABI \(MK_ABI_VERSION_MAJOR)")

@@ -159,8 +159,11 @@ enum ServiceTables {
     }
 
     static func validKey(_ key: mk_str_t) throws -> String {
-        guard (1...KeyValueLimits.maximumKeyBytes).contains(key.len) else { throw ServiceRefusal(status: MK_ERR_INVALID_ARGUMENT) }
-        return key.string
+        // Keys must be valid UTF-8: replacing bad bytes would let two different keys collide.
+        guard (1...KeyValueLimits.maximumKeyBytes).contains(key.len), let text = String(bytes: key.buffer, encoding: .utf8) else {
+            throw ServiceRefusal(status: MK_ERR_INVALID_ARGUMENT)
+        }
+        return text
     }
 
     static func table<Table>(_ value: Table) -> UnsafeMutablePointer<Table> {

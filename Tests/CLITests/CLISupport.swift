@@ -22,11 +22,21 @@ enum MarketBinary {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Output {
-        try execute(path, arguments, in: directory, environment: environment)
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> Output {
+        try await execute(path, arguments, in: directory, environment: environment)
     }
 
-    static func execute(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Output {
+    /// Runs a program on a thread of its own: waiting for a child process must not hold one of
+    /// Swift's few cooperative threads, which the other tests need.
+    static func execute(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try executeBlocking(executable, arguments, in: directory, environment: environment) })
+            }
+        }
+    }
+
+    private static func executeBlocking(_ executable: String, _ arguments: [String], in directory: URL?, environment: [String: String]) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

@@ -5,29 +5,29 @@ import Testing
 /// bundle the host loads and calls.
 @Suite struct NewCommandTests {
     @Test(arguments: ["c", "rust", "swift"])
-    func aNewProjectBuildsAndItsToolAnswers(language: String) throws {
+    func aNewProjectBuildsAndItsToolAnswers(language: String) async throws {
         let workspace = try temporaryDirectory("new-\(language)")
-        let created = try MarketBinary.run(["new", "--lang", language, "hello-\(language)"], in: workspace)
+        let created = try await MarketBinary.run(["new", "--lang", language, "hello-\(language)"], in: workspace)
         #expect(created.status == 0, "\(created.stderr)")
         let project = workspace.appendingPathComponent("hello-\(language)")
         let manifest = try String(contentsOf: project.appendingPathComponent("plugin.json"), encoding: .utf8)
         #expect(manifest.contains("\"id\": \"hello-\(language)\""))
         #expect(!manifest.contains("__"), "a placeholder was left in plugin.json")
 
-        let built = try MarketBinary.execute(project.appendingPathComponent("build.sh").path, [], in: project)
+        let built = try await MarketBinary.execute(project.appendingPathComponent("build.sh").path, [], in: project)
         try #require(built.status == 0, "build.sh failed: \(built.stdout)\n\(built.stderr)")
-        let answer = try MarketBinary.run(["plugin", "call", project.appendingPathComponent("bundle").path, "hello", #"{"name":"Ada"}"#,
+        let answer = try await MarketBinary.run(["plugin", "call", project.appendingPathComponent("bundle").path, "hello", #"{"name":"Ada"}"#,
                                            "--state-dir", workspace.appendingPathComponent("state").path])
         #expect(answer.status == 0, "\(answer.stderr)")
         #expect(answer.stdout.contains("Hello, Ada!"))
     }
 
-    @Test func anExistingFolderIsLeftAlone() throws {
+    @Test func anExistingFolderIsLeftAlone() async throws {
         let workspace = try temporaryDirectory("new-existing")
         let existing = workspace.appendingPathComponent("taken")
         try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: true)
         try Data("mine".utf8).write(to: existing.appendingPathComponent("file.txt"))
-        let output = try MarketBinary.run(["new", "--lang", "c", "taken"], in: workspace)
+        let output = try await MarketBinary.run(["new", "--lang", "c", "taken"], in: workspace)
         #expect(output.status == 1)
         #expect(output.stderr.contains("SCAFFOLD_FAILED"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: existing.path) == ["file.txt"])
@@ -35,9 +35,9 @@ import Testing
     }
 
     @Test(arguments: ["Bad", "x", "a_b", "trailing-", "9lives"])
-    func anInvalidIdIsRefused(name: String) throws {
+    func anInvalidIdIsRefused(name: String) async throws {
         let workspace = try temporaryDirectory("new-invalid")
-        let output = try MarketBinary.run(["new", "--lang", "c", name], in: workspace)
+        let output = try await MarketBinary.run(["new", "--lang", "c", name], in: workspace)
         #expect(output.status == 64)
         #expect(output.stderr.contains("not a plugin id"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path).isEmpty)

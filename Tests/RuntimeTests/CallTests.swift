@@ -9,7 +9,7 @@ import Testing
     func fixture(_ defines: [String] = [], limits: CallLimits = CallLimits(), events: InMemoryEventLog = InMemoryEventLog(),
                  secrets: [String: String] = [:]) async throws -> (PluginRuntime, PluginInstance) {
         let runtime = makeRuntime(events: events, limits: limits)
-        let instance = try await runtime.instantiate(try runtime.load(try buildFixture(defines)), tenantID: "t1", secrets: secrets)
+        let instance = try await runtime.instantiate(try runtime.load(try await buildFixture(defines)), tenantID: "t1", secrets: secrets)
         return (runtime, instance)
     }
 
@@ -148,7 +148,7 @@ import Testing
         await runtime.shutdown()
 
         let strict = makeRuntime(events: events)
-        let undeclared = try await strict.instantiate(try strict.load(try buildFixture { $0["permissions"] = [:] }), tenantID: "t1")
+        let undeclared = try await strict.instantiate(try strict.load(try await buildFixture { $0["permissions"] = [:] }), tenantID: "t1")
         let error = await expectError(.pluginFailed) { try await undeclared.callTool("publish", arguments: "{}") }
         #expect((error?.underlying as? PluginCallFailure)?.statusName == "PERMISSION_DENIED")
         #expect(events.events.count == 1)
@@ -158,7 +158,7 @@ import Testing
 
     @Test func aPluginRefusingToStartIsNamed() async throws {
         let runtime = makeRuntime()
-        let library = try runtime.load(try buildFixture())
+        let library = try runtime.load(try await buildFixture())
         let error = await expectError(.instanceFailed) { try await runtime.instantiate(library, tenantID: "t1", config: #"{"refuse":true}"#) }
         #expect(error?.message.contains("refused by configuration") == true)
         await expectError(.instanceFailed) { try await runtime.instantiate(library, tenantID: "t1", config: "[]") }

@@ -13,11 +13,11 @@ import Testing
     }
 
     @Test(arguments: headers, [("c", "c11", "cc"), ("c++", "c++17", "c++")])
-    func compiles(header: String, language: (name: String, standard: String, compiler: String)) throws {
+    func compiles(header: String, language: (name: String, standard: String, compiler: String)) async throws {
         let folder = try temporaryDirectory("header")
         let source = folder.appendingPathComponent(language.name == "c" ? "check.c" : "check.cpp")
         try "#include <market/\(header)>\nint main(void) { return 0; }\n".write(to: source, atomically: true, encoding: .utf8)
-        let result = try run(language.compiler, ["-x", language.name, "-std=\(language.standard)", "-Wall", "-Wextra", "-Werror", "-pedantic",
+        let result = try await run(language.compiler, ["-x", language.name, "-std=\(language.standard)", "-Wall", "-Wextra", "-Werror", "-pedantic",
                                                  "-I", TestPaths.headers.path, "-fsyntax-only", source.path])
         #expect(result.status == 0, "\(header) as \(language.standard): \(result.stderr)")
     }

@@ -20,54 +20,54 @@ import Testing
     }
 
     @Test func aWrongABIMajorIsRefused() async throws {
-        let folder = try buildFixture(["FIXTURE_ABI_MAJOR=2"])
+        let folder = try await buildFixture(["FIXTURE_ABI_MAJOR=2"])
         let error = await expectError(.abiIncompatible) { try makeRuntime().load(folder) }
         #expect(error?.message.contains("2.0") == true)
         #expect(error?.fix.isEmpty == false)
     }
 
     @Test func aPluginDecliningTheHostIsRefused() async throws {
-        let folder = try buildFixture(["FIXTURE_DECLINE"])
+        let folder = try await buildFixture(["FIXTURE_DECLINE"])
         await expectError(.abiIncompatible) { try makeRuntime().load(folder) }
     }
 
     @Test func aManifestForAnotherABIRangeIsRefusedBeforeLoading() async throws {
-        let folder = try buildFixture { $0["abi"] = "^2.0" }
+        let folder = try await buildFixture { $0["abi"] = "^2.0" }
         await expectError(.abiIncompatible) { try makeRuntime().load(folder) }
     }
 
     @Test func aMissingEntryPointIsNamed() async throws {
-        let folder = try buildFixture(["FIXTURE_NO_ENTRY"])
+        let folder = try await buildFixture(["FIXTURE_NO_ENTRY"])
         let error = await expectError(.symbolMissing) { try makeRuntime().load(folder) }
         #expect(error?.message.contains("mk_plugin_entry_v1") == true)
     }
 
     @Test func aTooSmallDescriptorIsRefused() async throws {
-        let folder = try buildFixture(["FIXTURE_SMALL_DESCRIPTOR"])
+        let folder = try await buildFixture(["FIXTURE_SMALL_DESCRIPTOR"])
         await expectError(.abiIncompatible) { try makeRuntime().load(folder) }
     }
 
     @Test func aDescriptorThatDisagreesWithItsManifestIsRefused() async throws {
-        let folder = try buildFixture(["FIXTURE_ID=\"impostor\""])
+        let folder = try await buildFixture(["FIXTURE_ID=\"impostor\""])
         let error = await expectError(.manifestMismatch) { try makeRuntime().load(folder) }
         #expect(error?.message.contains("impostor") == true)
     }
 
     @Test func aKindWithoutItsCapabilityIsAMismatch() async throws {
-        let folder = try buildFixture { $0["kinds"] = ["tools", "events"] }
+        let folder = try await buildFixture { $0["kinds"] = ["tools", "events"] }
         let error = await expectError(.manifestMismatch) { try makeRuntime().load(folder) }
         #expect(error?.message.contains("market.events/1") == true)
     }
 
     @Test func aLibraryTheLoaderRefusesCarriesTheLoadersText() async throws {
-        let folder = try buildFixture()
+        let folder = try await buildFixture()
         try Data("not an ELF file".utf8).write(to: folder.appendingPathComponent("libfixture.so"))
         let error = await expectError(.loadFailed) { try makeRuntime().load(folder) }
         #expect(error?.message.contains("libfixture.so") == true)
     }
 
     @Test func aMissingLibraryIsNamed() async throws {
-        let folder = try buildFixture()
+        let folder = try await buildFixture()
         try FileManager.default.removeItem(at: folder.appendingPathComponent("libfixture.so"))
         await expectError(.loadFailed) { try makeRuntime().load(folder) }
     }
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func aBadManifestFieldIsNamed() async throws {
-        let folder = try buildFixture { $0["permissions"] = ["network": ["https://api.example.com/v1"]] }
+        let folder = try await buildFixture { $0["permissions"] = ["network": ["https://api.example.com/v1"]] }
         let error = await expectError(.manifestInvalid) { try makeRuntime().load(folder) }
         #expect(error?.message.contains("permissions.network[0]") == true)
     }
@@ -92,8 +92,8 @@ import Testing
     @Test func brokenPluginsDoNotStopTheOthers() async throws {
         let root = try temporaryDirectory("plugins")
         let fileManager = FileManager.default
-        try fileManager.copyItem(at: try buildFixture(["FIXTURE_ABI_MAJOR=3"]), to: root.appendingPathComponent("a-broken"))
-        try fileManager.copyItem(at: try buildFixture(["FIXTURE_NO_ENTRY"]), to: root.appendingPathComponent("b-broken"))
+        try fileManager.copyItem(at: try await buildFixture(["FIXTURE_ABI_MAJOR=3"]), to: root.appendingPathComponent("a-broken"))
+        try fileManager.copyItem(at: try await buildFixture(["FIXTURE_NO_ENTRY"]), to: root.appendingPathComponent("b-broken"))
         try fileManager.copyItem(at: try TestPaths.plugin("textkit"), to: root.appendingPathComponent("textkit"))
         try fileManager.createDirectory(at: root.appendingPathComponent("c-bad-json"), withIntermediateDirectories: true)
         try Data("{".utf8).write(to: root.appendingPathComponent("c-bad-json/plugin.json"))

@@ -9,7 +9,7 @@ import Testing
 @Suite struct ModelAndIngressTests {
     func fixture() async throws -> (PluginRuntime, PluginInstance) {
         let runtime = makeRuntime()
-        let folder = try buildFixture { manifest in
+        let folder = try await buildFixture { manifest in
             manifest["kinds"] = ["tools", "model", "ingress"]
             manifest["permissions"] = ["ingress": true]
         }
@@ -64,7 +64,7 @@ import Testing
 
     @Test func ingressNeedsThePermission() async throws {
         let runtime = makeRuntime()
-        let instance = try await runtime.instantiate(try runtime.load(try buildFixture()), tenantID: "t1")
+        let instance = try await runtime.instantiate(try runtime.load(try await buildFixture()), tenantID: "t1")
         await expectError(.capabilityMissing) { try await instance.handleIngress(method: "GET", path: "/", headers: [], body: []) }
         await instance.close()
         await runtime.shutdown()

@@ -40,7 +40,7 @@ import Testing
         let handler = RecordingLogHandler()
         let logger = Logger(label: "test") { _ in handler }
         let runtime = makeRuntime(logger: logger)
-        let instance = try await runtime.instantiate(try runtime.load(try buildFixture()), tenantID: "acme")
+        let instance = try await runtime.instantiate(try runtime.load(try await buildFixture()), tenantID: "acme")
         _ = try await instance.callTool("log", arguments: "{}")
         let record = try #require(handler.records.all.withLock { $0 }.first { $0.message == "fixture says hello" })
         #expect(record.level == .warning)
@@ -55,7 +55,7 @@ import Testing
     @Test func metricsAreNamedForThePluginAndLabelledWithTheTenant() async throws {
         let metrics = TestMetrics()
         let runtime = makeRuntime(metrics: metrics)
-        let instance = try await runtime.instantiate(try runtime.load(try buildFixture()), tenantID: "acme")
+        let instance = try await runtime.instantiate(try runtime.load(try await buildFixture()), tenantID: "acme")
         let result = try JSONValue(parsing: try await instance.callTool("metric", arguments: "{}"))
         #expect(result == .object(["ok": .number(0), "bad_name": .number(1), "spoofed": .number(1), "negative": .number(1)]))
         // Without a floating-point counter of its own, the test factory accumulates into an integer one.

@@ -21,9 +21,18 @@ enum TestPaths {
     }
 }
 
-/// Runs a program and collects its output.
+/// Runs a program and collects its output, on a thread of its own: waiting for a child
+/// process must not hold one of Swift's few cooperative threads, or other tests' deadlines slip.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try runBlocking(executable, arguments, in: directory, environment: environment) })
+        }
+    }
+}
+
+private func runBlocking(_ executable: String, _ arguments: [String], in directory: URL?, environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
     process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
@@ -60,9 +69,9 @@ func temporaryDirectory(_ name: String = "market-test") throws -> URL {
 }
 
 /// Builds the fixture plugin with `defines` into its own bundle and returns the folder.
-func buildFixture(_ defines: [String] = [], id: String = "fixture", manifest: (inout [String: Any]) -> Void = { _ in }) throws -> URL {
+func buildFixture(_ defines: [String] = [], id: String = "fixture", manifest: (inout [String: Any]) -> Void = { _ in }) async throws -> URL {
     let folder = try temporaryDirectory("fixture")
-    let result = try run("cc", ["-std=c11", "-fPIC", "-shared", "-fvisibility=hidden", "-Wall", "-Werror", "-I", TestPaths.headers.path]
+    let result = try await run("cc", ["-std=c11", "-fPIC", "-shared", "-fvisibility=hidden", "-Wall", "-Werror", "-I", TestPaths.headers.path]
         + defines.map { "-D" + $0 } + [TestPaths.fixtureSource.path, "-o", folder.appendingPathComponent("libfixture.so").path, "-lpthread"])
     try #require(result.status == 0, "the fixture did not compile: \(result.stderr)")
     var fields: [String: Any] = [

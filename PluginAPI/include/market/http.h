@@ -30,8 +30,11 @@ typedef struct mk_http_request {
     const mk_http_header_t *headers; /* `header_count` entries; NULL when 0 */
     size_t header_count;
     mk_str_t body;                  /* {NULL, 0} for none */
-    uint32_t timeout_ms;            /* outbound: whole-request limit; 0 = host default (30 s) */
-    uint64_t max_response_bytes;    /* outbound: body cap; 0 = host default (8 MiB) */
+    /* Outbound: whole-request limit; 0 = host default (30 s); larger than the host's ceiling
+     * (300 s) or than the call's remaining time is lowered to it. */
+    uint32_t timeout_ms;
+    /* Outbound: body cap; 0 = host default (8 MiB); lowered to the host's ceiling (64 MiB). */
+    uint64_t max_response_bytes;
 } mk_http_request_t;
 
 typedef struct mk_http_v1 {

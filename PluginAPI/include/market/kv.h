@@ -17,10 +17,14 @@ typedef struct mk_kv_v1 {
     uint32_t struct_size; /* sizeof(mk_kv_v1_t) */
     /*
      * Writes the value stored under `key` to `value`, or returns MK_ERR_NOT_FOUND.
-     * Keys are 1–512 bytes of UTF-8; values up to 1 MiB. Never NULL. [thread-safe]
+     * Keys are 1–512 bytes of valid UTF-8; values up to 1 MiB (else MK_ERR_INVALID_ARGUMENT or
+     * MK_ERR_TOO_LARGE). Never NULL. [thread-safe]
      */
     mk_status_t (*get)(const mk_host_t *host, mk_str_t key, mk_sink_t *value);
-    /* Stores `value` under `key`, replacing any value. Durable on MK_OK. [thread-safe] */
+    /*
+     * Stores `value` under `key`, replacing any value. On MK_OK the value is as durable as the
+     * host's store (PostgreSQL or files for a server; memory in tests). [thread-safe]
+     */
     mk_status_t (*put)(const mk_host_t *host, mk_str_t key, mk_str_t value);
     /* Removes `key`; MK_OK whether or not it existed. [thread-safe] */
     mk_status_t (*remove)(const mk_host_t *host, mk_str_t key);
