@@ -27,7 +27,8 @@ public struct EventEnvelope: Sendable, Equatable {
     /// A new event id: `evt_` and 32 hex digits whose first 12 are the time in milliseconds,
     /// so ids sort roughly by creation.
     public static func newID(now: Date = Date()) -> String {
-        let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        // Rounded, not truncated: a Double a hair below a whole millisecond is that millisecond.
+        let millis = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded()))
         let random = (UInt64.random(in: 0...UInt64.max), UInt32.random(in: 0...UInt32.max))
         return "evt_" + hex(millis, digits: 12) + hex(random.0, digits: 16) + hex(UInt64(random.1), digits: 4)
     }

@@ -88,10 +88,33 @@ public enum JSONSyntax {
                         return false
                     }
                 case 0..<0x20: return false
+                case 0x80...: guard utf8Sequence(lead: byte) else { return false }
                 default: break
                 }
             }
             return false
+        }
+
+        /// Consumes the continuation bytes after `lead`; false for malformed, overlong or
+        /// surrogate sequences and code points above U+10FFFF.
+        mutating func utf8Sequence(lead: UInt8) -> Bool {
+            let (count, lowest, highest): (Int, UInt8, UInt8) = switch lead {
+            case 0xC2...0xDF: (1, 0x80, 0xBF)
+            case 0xE0: (2, 0xA0, 0xBF)
+            case 0xE1...0xEC, 0xEE...0xEF: (2, 0x80, 0xBF)
+            case 0xED: (2, 0x80, 0x9F)
+            case 0xF0: (3, 0x90, 0xBF)
+            case 0xF1...0xF3: (3, 0x80, 0xBF)
+            case 0xF4: (3, 0x80, 0x8F)
+            default: (0, 1, 0)
+            }
+            guard count > 0, let second = current, (lowest...highest).contains(second) else { return false }
+            index += 1
+            for _ in 1..<count {
+                guard let next = current, (0x80...0xBF).contains(next) else { return false }
+                index += 1
+            }
+            return true
         }
 
         mutating func number() -> Bool {

@@ -39,8 +39,12 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         }
     }
 
-    /// Parses JSON text into a value; throws on invalid JSON.
+    /// Parses JSON text into a value; throws on invalid JSON (RFC 8259: JSONDecoder alone
+    /// would accept trailing commas).
     public init(parsing text: String) throws {
+        guard JSONSyntax.isValid(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not valid JSON"))
+        }
         self = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 

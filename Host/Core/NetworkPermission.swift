@@ -10,6 +10,9 @@ public struct NetworkPermission: Sendable {
     /// Whether `host` (as the URL parser reported it, without brackets) on `port` is allowed.
     /// `*.example.com` matches subdomains only; a pattern without a port matches any port.
     public func allows(host: String, port: Int) -> Bool {
+        // Only ASCII hosts can match (curl hands over IDNs as punycode); Unicode case rules
+        // would otherwise turn some letters into ASCII ones.
+        guard host.utf8.allSatisfy({ $0 < 0x80 }) else { return false }
         let host = host.lowercased()
         return patterns.contains { pattern in
             if let wanted = pattern.port, wanted != port { return false }
@@ -21,6 +24,8 @@ public struct NetworkPermission: Sendable {
     static func isValidPattern(_ text: String) -> Bool { split(text) != nil }
 
     private static func split(_ text: String) -> (host: String, port: Int?)? {
+        // ASCII only, checked before lower-casing: Unicode case rules map some letters to ASCII.
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         var host = Substring(text.lowercased())
         var port: Int?
         if let colon = host.lastIndex(of: ":"), !host.contains("["), host.firstIndex(of: ":") == colon {

@@ -19,6 +19,10 @@ extension PluginManifest {
     /// Decodes and validates manifest JSON; errors name the field (`permissions.network[1]`).
     public static func parse(_ data: Data, source: String = "plugin.json") throws -> PluginManifest {
         let manifest: PluginManifest
+        let wellFormed = data.withUnsafeBytes { JSONSyntax.isValid($0) }
+        guard wellFormed else {
+            throw MarketError(.manifestInvalid, "\(source): the file is not valid JSON", fix: "check its syntax (trailing commas and comments are not JSON)")
+        }
         do {
             manifest = try JSONDecoder().decode(PluginManifest.self, from: data)
         } catch let error as DecodingError {

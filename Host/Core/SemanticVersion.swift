@@ -21,13 +21,13 @@ public struct SemanticVersion: Hashable, Sendable, Comparable, CustomStringConve
         if let plus = rest.firstIndex(of: "+") {
             build = rest[rest.index(after: plus)...].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             rest = rest[..<plus]
-            guard build.allSatisfy(Self.isIdentifier) else { return nil }
+            guard build.allSatisfy({ Self.isIdentifier($0, numericNeedsNoLeadingZero: false) }) else { return nil }
         }
         var prerelease: [String] = []
         if let dash = rest.firstIndex(of: "-") {
             prerelease = rest[rest.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             rest = rest[..<dash]
-            guard prerelease.allSatisfy(Self.isIdentifier) else { return nil }
+            guard prerelease.allSatisfy({ Self.isIdentifier($0, numericNeedsNoLeadingZero: true) }) else { return nil }
         }
         let core = rest.split(separator: ".", omittingEmptySubsequences: false)
         guard core.count == 3, let numbers = Self.numbers(core) else { return nil }
@@ -45,8 +45,16 @@ public struct SemanticVersion: Hashable, Sendable, Comparable, CustomStringConve
         return result
     }
 
-    private static func isIdentifier(_ part: String) -> Bool {
+    /// A pre-release's numeric identifiers have no leading zeros (semver.org §9); build
+    /// metadata's may (§10).
+    private static func isIdentifier(_ part: String, numericNeedsNoLeadingZero: Bool) -> Bool {
         !part.isEmpty && part.allSatisfy { $0.isASCIIDigit || $0.isASCIILetter || $0 == "-" }
+            && !(numericNeedsNoLeadingZero && isNumeric(part) && part.count > 1 && part.hasPrefix("0"))
+    }
+
+    /// Digits only: compared as a number. Anything else (even "-1") is compared as text.
+    private static func isNumeric(_ part: String) -> Bool {
+        !part.isEmpty && part.allSatisfy(\.isASCIIDigit)
     }
 
     public var description: String {
@@ -67,7 +75,7 @@ public struct SemanticVersion: Hashable, Sendable, Comparable, CustomStringConve
         case (false, false): break
         }
         for (left, right) in zip(lhs.prerelease, rhs.prerelease) where left != right {
-            switch (Int(left), Int(right)) {
+            switch (isNumeric(left) ? Int(left) : nil, isNumeric(right) ? Int(right) : nil) {
             case let (l?, r?): return l < r
             case (.some, nil): return true
             case (nil, .some): return false
