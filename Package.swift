@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The C ABI: PluginAPI/include/market/*.h. The C file only checks the layout.
@@ -46,6 +47,18 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CArchive",
+            path: "Host/CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "Host/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(
             name: "MarketCore",
             path: "Host/Core",
@@ -62,10 +75,32 @@ let package = Package(
             path: "Host/Runtime",
             swiftSettings: strictSettings
         ),
+        // The signed registry, packages, the resolver and the installer.
+        .target(
+            name: "MarketRegistry",
+            dependencies: [
+                "MarketCore", "PluginRuntime", "CArchive", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Host/Registry",
+            swiftSettings: strictSettings
+        ),
+        // PostgreSQL through libpq: pool, migrations, the private cluster.
+        .target(
+            name: "MarketStore",
+            dependencies: [
+                "MarketCore", "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Host/Store",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "MarketCLI",
             dependencies: [
-                "MarketCore", "PluginRuntime",
+                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -113,6 +148,18 @@ let package = Package(
             ],
             path: "Tests/RuntimeTests",
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: ["MarketRegistry", "MarketCore", "PluginRuntime"],
+            path: "Tests/RegistryTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["MarketStore", "MarketCore"],
+            path: "Tests/StoreTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

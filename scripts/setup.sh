@@ -2,7 +2,7 @@
 # Installs the system packages Market needs to build and test, when they are missing.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev pkg-config python3)
+packages=(libcurl4-openssl-dev libarchive-dev libpq-dev postgresql pkg-config python3)
 command -v rustc >/dev/null 2>&1 || packages+=(rustc)
 
 missing=()

@@ -60,10 +60,15 @@ import Testing
         let (runtime, instance) = try await fixture()
         let clock = ContinuousClock()
         let started = clock.now
-        await expectError(.timeout) { try await instance.callTool("sleep", arguments: #"{"ms":1500}"#, timeout: .milliseconds(100)) }
-        #expect(clock.now - started < .milliseconds(1000))
-        await instance.close()
-        await runtime.shutdown()
+        // The plugin ignores its deadline and sleeps 6 s; the caller must be back long before.
+        // (The margin is wide because other tests share this machine's two cores.)
+        await expectError(.timeout) { try await instance.callTool("sleep", arguments: #"{"ms":6000}"#, timeout: .milliseconds(100)) }
+        #expect(clock.now - started < .seconds(4))
+        // Closing waits for the sleeping call; nothing here needs to wait for that.
+        Task.detached {
+            await instance.close()
+            await runtime.shutdown()
+        }
     }
 
     @Test func aCooperativePluginSeesTheDeadlineInItsCall() async throws {
@@ -72,8 +77,8 @@ import Testing
         // The plugin stopped early, so its thread is free again well before the 5 s sleep would end.
         let clock = ContinuousClock()
         let started = clock.now
-        #expect(try await instance.callTool("echo", arguments: "{}", timeout: .seconds(2)) == "{}")
-        #expect(clock.now - started < .milliseconds(1000))
+        #expect(try await instance.callTool("echo", arguments: "{}", timeout: .seconds(4)) == "{}")
+        #expect(clock.now - started < .seconds(3))
         await instance.close()
         await runtime.shutdown()
     }
