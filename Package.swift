@@ -132,6 +132,12 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),
 
+        // Helpers shared by the test targets: child processes, temporary folders.
+        .target(
+            name: "MarketTestSupport",
+            path: "Tests/Support",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "CoreTests",
             dependencies: ["MarketCore"],
@@ -141,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PluginRuntime", "MarketCore", "PluginKit",
+                "PluginRuntime", "MarketCore", "PluginKit", "MarketTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -164,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["MarketCLI", "MarketCore"],
+            dependencies: ["MarketCLI", "MarketCore", "MarketTestSupport"],
             path: "Tests/CLITests",
             swiftSettings: strictSettings
         ),

@@ -51,10 +51,12 @@ public struct HTTPResponse: Sendable {
 extension Host {
     /// Performs an HTTP request through the host (only to hosts the manifest declares).
     /// `onChunk`, when given, sees the body as it arrives, e.g. for server-sent events.
-    public func fetch(_ request: HTTPRequest, context: CallContext? = nil) throws -> HTTPResponse {
+    /// The returned response's body is then empty. An error thrown by `onChunk` stops the
+    /// transfer and is rethrown.
+    public func fetch(_ request: HTTPRequest, context: CallContext? = nil, onChunk: (([UInt8]) throws -> Void)? = nil) throws -> HTTPResponse {
         guard let fetch = httpTable?.pointee.fetch else { throw PluginError(.unsupported, "the host offers no HTTP client") }
         let headers = SinkBuffer()
-        let body = SinkBuffer()
+        let body = ChunkSink(onChunk)
         var status: Int32 = 0
         let strings = [request.method, request.url] + request.headers.flatMap { [$0.name, $0.value] }
         let result = withBorrowedStrings(strings) { borrowed in
@@ -72,9 +74,48 @@ extension Host {
                 }
             }
         }
+        if let failure = body.failure { throw failure }
         try check(Status(code: result), "\(request.method) \(request.url)")
         let names = (try? JSONDecoder().decode([String: String].self, from: Data(headers.bytes))) ?? [:]
         return HTTPResponse(status: Int(status), headers: names, body: body.bytes)
+    }
+}
+
+/// The body sink of `Host.fetch`: collects the body, or hands each chunk to a closure.
+private final class ChunkSink {
+    let handler: (([UInt8]) throws -> Void)?
+    private(set) var bytes: [UInt8] = []
+    private(set) var failure: (any Error)?
+
+    init(_ handler: (([UInt8]) throws -> Void)?) {
+        self.handler = handler
+    }
+
+    func receive(_ pointer: UnsafePointer<CChar>?, _ count: Int) -> mk_status_t {
+        let chunk = UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count)
+        guard let handler else {
+            bytes.append(contentsOf: chunk)
+            return MK_OK
+        }
+        do {
+            try handler(Array(chunk))
+            return MK_OK
+        } catch {
+            failure = error
+            return MK_ERR_CANCELLED
+        }
+    }
+
+    func withSink<Result>(_ body: (UnsafeMutablePointer<mk_sink_t>) -> Result) -> Result {
+        var sink = mk_sink_t(
+            struct_size: UInt32(MemoryLayout<mk_sink_t>.size),
+            ctx: Unmanaged.passUnretained(self).toOpaque(),
+            write: { context, pointer, count in
+                guard let context else { return MK_ERR_INTERNAL }
+                return Unmanaged<ChunkSink>.fromOpaque(context).takeUnretainedValue().receive(pointer, count)
+            }
+        )
+        return withExtendedLifetime(self) { body(&sink) }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MarketTestSupport
 import Testing
 
 /// The help text is part of the interface: it names every command and shows how to use it.

@@ -1,4 +1,5 @@
 import Foundation
+import MarketTestSupport
 import Testing
 
 /// `market new` makes a project outside the repository that builds with one command into a
@@ -14,7 +15,7 @@ import Testing
         #expect(manifest.contains("\"id\": \"hello-\(language)\""))
         #expect(!manifest.contains("__"), "a placeholder was left in plugin.json")
 
-        let built = try await MarketBinary.execute(project.appendingPathComponent("build.sh").path, [], in: project)
+        let built = try await runProcess(project.appendingPathComponent("build.sh").path, [], in: project)
         try #require(built.status == 0, "build.sh failed: \(built.stdout)\n\(built.stderr)")
         let answer = try await MarketBinary.run(["plugin", "call", project.appendingPathComponent("bundle").path, "hello", #"{"name":"Ada"}"#,
                                            "--state-dir", workspace.appendingPathComponent("state").path])

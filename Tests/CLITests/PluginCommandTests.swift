@@ -1,4 +1,5 @@
 import Foundation
+import MarketTestSupport
 import Testing
 
 /// `market plugin inspect|call|deliver` against the built example plugins.

@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import PluginRuntime
+import MarketTestSupport
 import Testing
 
 /// The host's guarantees around every call: results are checked, deadlines and cancellation

@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import PluginRuntime
+import MarketTestSupport
 import Testing
 
 /// The three first-party examples, in C, Rust and Swift, offer tools and receive events.

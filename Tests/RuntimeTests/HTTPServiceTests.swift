@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import PluginRuntime
+import MarketTestSupport
 import Testing
 
 /// `market.http/1` through a real HTTP server on loopback: declared hosts are reached,

@@ -1,4 +1,5 @@
 import Foundation
+import MarketTestSupport
 import Testing
 
 /// Every header must compile on its own as C11 and as C++17 with warnings as errors, so any
@@ -17,7 +18,7 @@ import Testing
         let folder = try temporaryDirectory("header")
         let source = folder.appendingPathComponent(language.name == "c" ? "check.c" : "check.cpp")
         try "#include <market/\(header)>\nint main(void) { return 0; }\n".write(to: source, atomically: true, encoding: .utf8)
-        let result = try await run(language.compiler, ["-x", language.name, "-std=\(language.standard)", "-Wall", "-Wextra", "-Werror", "-pedantic",
+        let result = try await runProcess(language.compiler, ["-x", language.name, "-std=\(language.standard)", "-Wall", "-Wextra", "-Werror", "-pedantic",
                                                  "-I", TestPaths.headers.path, "-fsyntax-only", source.path])
         #expect(result.status == 0, "\(header) as \(language.standard): \(result.stderr)")
     }

@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import PluginKit
 import PluginRuntime
+import MarketTestSupport
 import Testing
 
 /// The loader's checks: each defect gets its named error, and the host keeps serving the

@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import PluginRuntime
 import Synchronization
+import MarketTestSupport
 import Testing
 
 /// `market.model/1` (streamed deltas, final result, rate limits) and `market.ingress/1`

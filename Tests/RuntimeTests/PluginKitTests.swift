@@ -4,6 +4,7 @@ import MetricsTestKit
 import PluginKit
 import PluginRuntime
 import Synchronization
+import MarketTestSupport
 import Testing
 
 /// PluginKit end to end: a Swift plugin built from source, loaded with dlopen, driven through
@@ -11,10 +12,7 @@ import Testing
 @Suite struct PluginKitTests {
     /// A bundle around the probe library that SwiftPM built next to the tests.
     static func bundle() throws -> URL {
-        let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var bin = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
-        if bin.lastPathComponent.hasSuffix(".xctest") { bin.deleteLastPathComponent() }
-        let library = bin.appendingPathComponent("libPluginKitProbe.so")
+        let library = buildProductsDirectory.appendingPathComponent("libPluginKitProbe.so")
         try #require(FileManager.default.fileExists(atPath: library.path), "build it with `swift build --product PluginKitProbe` (the test command does)")
         let folder = try temporaryDirectory("probe")
         try FileManager.default.copyItem(at: library, to: folder.appendingPathComponent("libprobe.so"))
@@ -132,11 +130,30 @@ import Testing
         await probe.close()
     }
 
+    @Test func aStreamingFetchCanStopEarly() async throws {
+        let server = try HTTPServiceTests.LoopbackServer(bodyBytes: 4 << 20)
+        let probe = try await probe()
+        let result = try JSONValue(parsing: try await probe.instance.callTool(
+            "stream", arguments: #"{"url":"http://127.0.0.1:\#(server.port)/file.txt","limit":1000}"#))
+        #expect(result["stopped"] == .number(1))
+        guard case .number(let seen)? = result["seen"] else {
+            Issue.record("no byte count in \(result)")
+            return
+        }
+        #expect(seen >= 1000 && seen < Double(4 << 20), "the transfer went on after the plugin stopped it: \(seen) bytes")
+        await probe.close()
+    }
+
     @Test func fetchGoesThroughTheHostsHTTPClient() async throws {
         let server = try HTTPServiceTests.LoopbackServer(bodyBytes: 321)
         let probe = try await probe()
         let result = try JSONValue(parsing: try await probe.instance.callTool("fetch", arguments: #"{"url":"http://127.0.0.1:\#(server.port)/file.txt"}"#))
         #expect(result == .object(["status": .string("200"), "length": .string("321"), "type": .string("text/plain")]))
+        let streamed = try JSONValue(parsing: try await probe.instance.callTool(
+            "stream", arguments: #"{"url":"http://127.0.0.1:\#(server.port)/file.txt","limit":100000}"#))
+        #expect(streamed["status"] == .number(200))
+        #expect(streamed["seen"] == .number(321))
+        #expect(streamed["collected"] == .number(0))
         let denied = await expectError(.pluginFailed) { try await probe.instance.callTool("fetch", arguments: #"{"url":"http://localhost:\#(server.port)/"}"#) }
         #expect((denied?.underlying as? PluginCallFailure)?.statusName == "PERMISSION_DENIED")
         await probe.close()

@@ -4,6 +4,7 @@ import MarketCore
 import MetricsTestKit
 import PluginRuntime
 import Synchronization
+import MarketTestSupport
 import Testing
 
 /// The log and metrics services, and the file-backed key-value store.

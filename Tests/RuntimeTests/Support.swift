@@ -3,6 +3,7 @@ import CoreMetrics
 import Logging
 import MarketCore
 import PluginRuntime
+import MarketTestSupport
 import Testing
 
 /// Paths of the package and of the plugins `scripts/build-plugins.sh` built.
@@ -21,57 +22,10 @@ enum TestPaths {
     }
 }
 
-/// Runs a program and collects its output, on a thread of its own: waiting for a child
-/// process must not hold one of Swift's few cooperative threads, or other tests' deadlines slip.
-@discardableResult
-func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread {
-            continuation.resume(with: Result { try runBlocking(executable, arguments, in: directory, environment: environment) })
-        }
-    }
-}
-
-private func runBlocking(_ executable: String, _ arguments: [String], in directory: URL?, environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-    if let directory { process.currentDirectoryURL = directory }
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
-    let stderrData = UncheckedBox<Data>()
-    let done = DispatchSemaphore(value: 0)
-    Thread.detachNewThread {
-        stderrData.value = err.fileHandleForReading.readDataToEndOfFile()
-        done.signal()
-    }
-    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-    done.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self), String(decoding: stderrData.value ?? Data(), as: UTF8.self))
-}
-
-/// A value written by one thread and read by another after a semaphore wait.
-final class UncheckedBox<Value>: @unchecked Sendable {
-    var value: Value?
-}
-
-/// A fresh temporary folder.
-func temporaryDirectory(_ name: String = "market-test") throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// Builds the fixture plugin with `defines` into its own bundle and returns the folder.
 func buildFixture(_ defines: [String] = [], id: String = "fixture", manifest: (inout [String: Any]) -> Void = { _ in }) async throws -> URL {
     let folder = try temporaryDirectory("fixture")
-    let result = try await run("cc", ["-std=c11", "-fPIC", "-shared", "-fvisibility=hidden", "-Wall", "-Werror", "-I", TestPaths.headers.path]
+    let result = try await runProcess("cc", ["-std=c11", "-fPIC", "-shared", "-fvisibility=hidden", "-Wall", "-Werror", "-I", TestPaths.headers.path]
         + defines.map { "-D" + $0 } + [TestPaths.fixtureSource.path, "-o", folder.appendingPathComponent("libfixture.so").path, "-lpthread"])
     try #require(result.status == 0, "the fixture did not compile: \(result.stderr)")
     var fields: [String: Any] = [

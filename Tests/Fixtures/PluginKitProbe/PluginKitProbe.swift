@@ -20,6 +20,7 @@ final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin 
 
     struct Empty: Codable {}
     struct URLInput: Decodable { let url: String }
+    struct StreamInput: Decodable { let url: String; let limit: Int }
     struct Tour: Encodable {
         let greeting: String
         let stored: String?
@@ -40,6 +41,21 @@ final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin 
                 let response = try self.host.fetch(HTTPRequest(url: input.url, headers: [("accept", "text/plain")]), context: context)
                 return ["status": String(response.status), "length": String(response.body.count),
                         "type": response.headers["content-type"] ?? ""]
+            },
+            Tool("stream", description: "GET a URL, counting the body as it arrives; stops after 'limit' bytes.") {
+                (input: StreamInput, context) in
+                var seen = 0
+                var chunks = 0
+                do {
+                    let response = try self.host.fetch(HTTPRequest(url: input.url), context: context) { chunk in
+                        seen += chunk.count
+                        chunks += 1
+                        if seen >= input.limit { throw PluginError(.cancelled, "enough") }
+                    }
+                    return ["status": response.status, "seen": seen, "chunks": chunks, "collected": response.body.count, "stopped": 0]
+                } catch let error as PluginError where error.status == .cancelled {
+                    return ["status": 0, "seen": seen, "chunks": chunks, "collected": 0, "stopped": 1]
+                }
             },
         ]
     }

@@ -1,6 +1,6 @@
 //! A small JSON reader and writer, enough for tool arguments, configuration and event
-//! envelopes without any dependency. Values are parsed in full, so malformed input is refused
-//! wherever it is.
+//! envelopes without any dependency. Documents are parsed in full, so malformed input is refused
+//! wherever it is: trailing commas, duplicate keys, bad escapes or UTF-8, nesting too deep.
 
 #![allow(dead_code)]
 
@@ -32,12 +32,30 @@ impl Json {
         }
     }
 
-    /// The value as an i64, if it is a number without fraction or exponent that fits.
-    pub fn as_i64(&self) -> Option<i64> {
-        match self {
-            Json::Number(text) => text.parse::<i64>().ok(),
-            _ => None,
+    /// The value of an integer: a number without exponent whose fraction, if any, is all zeros
+    /// (`3`, `-7`, `3.0`; JSON Schema's "integer" accepts `3.0` too). None for anything else,
+    /// or when it does not fit.
+    pub fn as_integer(&self) -> Option<i128> {
+        let text = match self {
+            Json::Number(text) => text,
+            _ => return None,
+        };
+        if text.contains(['e', 'E']) {
+            return None;
         }
+        let (whole, fraction) = match text.find('.') {
+            Some(dot) => (&text[..dot], &text[dot + 1..]),
+            None => (text.as_str(), ""),
+        };
+        if !fraction.bytes().all(|b| b == b'0') {
+            return None;
+        }
+        whole.parse::<i128>().ok()
+    }
+
+    /// The value as an i64, if it is an integer (see `as_integer`) that fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.as_integer().and_then(|v| i64::try_from(v).ok())
     }
 
     pub fn as_bool(&self) -> Option<bool> {
@@ -59,7 +77,7 @@ impl Json {
     }
 }
 
-/// Parses a document that must be a JSON object, e.g. tool arguments. An empty input is `{}`.
+/// Parses a document that must be a JSON object, e.g. the configuration. An empty input is `{}`.
 pub fn parse_object(text: &[u8], what: &str) -> Result<Json, Failure> {
     if text.is_empty() {
         return Ok(Json::Object(Vec::new()));
@@ -68,6 +86,35 @@ pub fn parse_object(text: &[u8], what: &str) -> Result<Json, Failure> {
         Ok(value @ Json::Object(_)) => Ok(value),
         Ok(other) => Err(invalid(format!("{} must be a JSON object, not {}", what, other.kind()))),
         Err(e) => Err(invalid(format!("invalid JSON in {}: {}", what, e))),
+    }
+}
+
+/// Parses the arguments of `tool`, refusing any key not in `known` (the tool's input_schema
+/// then says "additionalProperties": false).
+pub fn parse_arguments(text: &[u8], known: &[&str], tool: &str) -> Result<Json, Failure> {
+    let args = parse_object(text, "the arguments")?;
+    if let Json::Object(members) = &args {
+        for (key, _) in members {
+            if !known.contains(&key.as_str()) {
+                let expected = if known.is_empty() { "no arguments".to_string() } else { known.join(", ") };
+                return Err(invalid(format!("unknown argument '{}'; {} takes {}", key, tool, expected)));
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// Reads an optional integer member of `object` within `min..=max`; absent or null is None.
+/// `label` names the member in the message of a failure.
+pub fn integer_field(object: &Json, key: &str, min: i128, max: i128, label: &str) -> Result<Option<i128>, Failure> {
+    let value = match object.get(key) {
+        None | Some(Json::Null) => return Ok(None),
+        Some(value) => value.as_integer(),
+    };
+    match value {
+        Some(v) if v >= min && v <= max => Ok(Some(v)),
+        Some(_) => Err(invalid(format!("{} must be between {} and {}", label, min, max))),
+        None => Err(invalid(format!("{} must be an integer between {} and {}", label, min, max))),
     }
 }
 

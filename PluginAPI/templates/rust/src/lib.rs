@@ -1,7 +1,7 @@
 //! __PLUGIN_NAME__: a Market plugin written in Rust, with no dependencies.
 //!
 //!   src/lib.rs   this file: your plugin, then the glue that connects it to the host
-//!   src/abi.rs   the C ABI mirrored in Rust, and helpers for the host's services
+//!   src/abi.rs   the whole C ABI mirrored in Rust, and helpers for the host's services
 //!   src/json.rs  a small JSON reader and writer
 //!
 //! Build the bundle with ./build.sh; README.md shows how to try it with the market CLI.
@@ -114,7 +114,7 @@ static EVENTS: mk_events_v1_t = mk_events_v1_t {
 /// speaks another major version of the ABI.
 #[no_mangle]
 pub extern "C" fn mk_plugin_entry_v1(host_abi_version: u32) -> *const mk_plugin_descriptor_t {
-    let compatible = catch_unwind(|| host_abi_version >> 16 == MK_ABI_VERSION_MAJOR).unwrap_or(false);
+    let compatible = catch_unwind(|| mk_abi_major(host_abi_version) == MK_ABI_VERSION_MAJOR).unwrap_or(false);
     if compatible {
         &DESCRIPTOR
     } else {
