@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
+        .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
     dependencies: [
@@ -119,6 +120,14 @@ let package = Package(
             name: "NotesPlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/notes/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        .target(
+            name: "OpenAIPlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/openai/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),

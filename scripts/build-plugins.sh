@@ -28,12 +28,16 @@ rustc --edition 2021 --crate-type cdylib "${rust_flags[@]}" -o "$out/libdice.so"
 bundle dice "$out/libdice.so"
 
 # Swift: built by the package with the host's own toolchain, which the bundle records.
-(cd "$root" && swift build -c "$config" --product NotesPlugin >/dev/null)
-bin="$(cd "$root" && swift build -c "$config" --show-bin-path)"
-cp "$bin/libNotesPlugin.so" "$out/libnotes.so"
-bundle notes "$out/libnotes.so"
 toolchain="swift-$(swift --version 2>&1 | sed -nE 's/.*Swift version ([0-9]+\.[0-9]+(\.[0-9]+)?).*/\1/p' | head -1)"
-sed -i -E "s/\"toolchain\": *\"[^\"]*\"/\"toolchain\": \"$toolchain\"/" "$out/notes/plugin.json"
+bin="$(cd "$root" && swift build -c "$config" --show-bin-path)"
+swift_plugin() { # id product
+    (cd "$root" && swift build -c "$config" --product "$2" >/dev/null)
+    cp "$bin/lib$2.so" "$out/lib$1.so"
+    bundle "$1" "$out/lib$1.so"
+    sed -i -E "s/\"toolchain\": *\"[^\"]*\"/\"toolchain\": \"$toolchain\"/" "$out/$1/plugin.json"
+}
+swift_plugin notes NotesPlugin
+swift_plugin openai OpenAIPlugin
 
 rm -f "$out"/lib*.so
 echo "Built plugins into $out: $(ls "$out" | tr '\n' ' ')"

@@ -84,7 +84,7 @@ private let createInstance: @convention(c) (
         guard let host, let out, let type = Exported.shared.type else {
             throw PluginError(.invalidArgument, "create was called without a host or an output")
         }
-        let plugin = try type.init(host: Host(host), config: PluginConfig(json: Array(config.buffer)))
+        let plugin = try type.init(host: PluginHost(host), config: PluginConfig(json: Array(config.buffer)))
         out.pointee = Unmanaged.passRetained(Instance(plugin)).toOpaque()
     }
 }

@@ -20,7 +20,7 @@ public protocol Plugin: AnyObject {
 
     /// Creates an instance with the tenant's configuration, a JSON object whose values the
     /// plugin checks (`PluginConfig.decode` reports a mismatch as `.invalidArgument`).
-    init(host: Host, config: PluginConfig) throws
+    init(host: PluginHost, config: PluginConfig) throws
 }
 
 extension Plugin {

@@ -37,10 +37,9 @@ import Testing
         }
 
         deinit {
-            // Poll rather than waitUntilExit, which can wait forever inside an async test.
-            process.terminate()
-            for _ in 0..<500 where process.isRunning { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            // SIGKILL: the test runner's children may inherit an ignored SIGTERM. Foundation
+            // reaps the child; waiting here could stall an async test.
+            kill(process.processIdentifier, SIGKILL)
         }
     }
 

@@ -6,14 +6,14 @@ final class NotesPlugin: ToolPlugin, EventPlugin {
     static let id = "notes"
     static let version = "1.0.0"
 
-    private let host: Host
+    private let host: PluginHost
     private let maxNotes: Int
 
     struct Config: Decodable {
         var max_notes: Int?
     }
 
-    init(host: Host, config: PluginConfig) throws {
+    init(host: PluginHost, config: PluginConfig) throws {
         self.host = host
         maxNotes = try config.decode(Config.self).max_notes ?? 100
     }

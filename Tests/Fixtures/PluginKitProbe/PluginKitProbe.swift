@@ -8,12 +8,12 @@ final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin 
     static let version = "2.1.0"
     static let concurrency = PluginConcurrency.concurrent
 
-    private let host: Host
+    private let host: PluginHost
     private let greeting: String
 
     struct Config: Decodable { let greeting: String }
 
-    init(host: Host, config: PluginConfig) throws {
+    init(host: PluginHost, config: PluginConfig) throws {
         self.host = host
         greeting = try config.decode(Config.self).greeting
     }

@@ -5,9 +5,9 @@ final class __TYPE_NAME__: ToolPlugin, EventPlugin {
     static let id = "__PLUGIN_ID__"
     static let version = "0.1.0"
 
-    private let host: Host
+    private let host: PluginHost
 
-    init(host: Host, config: PluginConfig) throws {
+    init(host: PluginHost, config: PluginConfig) throws {
         self.host = host
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import MarketPluginAPI
 
-/// An HTTP request, outbound through `Host.fetch` or inbound to an `IngressPlugin`.
+/// An HTTP request, outbound through `PluginHost.fetch` or inbound to an `IngressPlugin`.
 public struct HTTPRequest: Sendable {
     public var method: String
     /// Outbound: an absolute URL. Inbound: the path and query below the plugin's hook.
@@ -48,7 +48,7 @@ public struct HTTPResponse: Sendable {
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-extension Host {
+extension PluginHost {
     /// Performs an HTTP request through the host (only to hosts the manifest declares).
     /// `onChunk`, when given, sees the body as it arrives, e.g. for server-sent events.
     /// The returned response's body is then empty. An error thrown by `onChunk` stops the
@@ -81,7 +81,7 @@ extension Host {
     }
 }
 
-/// The body sink of `Host.fetch`: collects the body, or hands each chunk to a closure.
+/// The body sink of `PluginHost.fetch`: collects the body, or hands each chunk to a closure.
 private final class ChunkSink {
     let handler: (([UInt8]) throws -> Void)?
     private(set) var bytes: [UInt8] = []

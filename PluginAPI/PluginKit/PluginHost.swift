@@ -3,7 +3,7 @@ import MarketPluginAPI
 
 /// The host's services, as a plugin instance sees them. Each is `nil` when the host does not
 /// offer it; every function is safe to call from any thread.
-public struct Host: @unchecked Sendable {
+public struct PluginHost: @unchecked Sendable {
     // @unchecked: the pointers are static tables the host keeps alive for the instance's life,
     // and the ABI makes every service function thread-safe.
     public let raw: UnsafePointer<mk_host_t>
