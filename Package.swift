@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
+        .library(name: "AnthropicPlugin", type: .dynamic, targets: ["AnthropicPlugin"]),
+        .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
     dependencies: [
@@ -40,6 +42,13 @@ let package = Package(
             name: "PluginKit",
             dependencies: ["MarketPluginAPI"],
             path: "PluginAPI/PluginKit",
+            swiftSettings: strictSettings
+        ),
+        // Shared by model-provider plugins: SSE parsing, streamed-answer assembly, retries.
+        .target(
+            name: "ModelProviderKit",
+            dependencies: ["PluginKit"],
+            path: "PluginAPI/ModelProviderKit",
             swiftSettings: strictSettings
         ),
         .systemLibrary(
@@ -126,8 +135,15 @@ let package = Package(
 
         .target(
             name: "OpenAIPlugin",
-            dependencies: ["PluginKit"],
+            dependencies: ["PluginKit", "ModelProviderKit"],
             path: "Plugins/openai/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+        .target(
+            name: "AnthropicPlugin",
+            dependencies: ["PluginKit", "ModelProviderKit"],
+            path: "Plugins/anthropic/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),

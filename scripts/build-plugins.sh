@@ -38,6 +38,7 @@ swift_plugin() { # id product
 }
 swift_plugin notes NotesPlugin
 swift_plugin openai OpenAIPlugin
+swift_plugin anthropic AnthropicPlugin
 
 rm -f "$out"/lib*.so
 echo "Built plugins into $out: $(ls "$out" | tr '\n' ' ')"

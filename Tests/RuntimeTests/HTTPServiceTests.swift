@@ -8,38 +8,19 @@ import Testing
 /// anything else is refused before a connection is made.
 @Suite(.serialized) struct HTTPServiceTests {
     /// Python's http.server on an ephemeral loopback port, serving a folder with one file.
-    final class LoopbackServer: @unchecked Sendable {
-        let process = Process()
-        let port: Int
+    final class LoopbackServer: Sendable {
+        let server: LoopbackServerProcess
+        var port: Int { server.port }
 
         init(bodyBytes: Int) throws {
             let root = try temporaryDirectory("www")
             try Data(repeating: UInt8(ascii: "x"), count: bodyBytes).write(to: root.appendingPathComponent("file.txt"))
-            let output = Pipe()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root.path]
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
             // It prints "Serving HTTP on 127.0.0.1 port N (…)" once it listens.
-            var seen = ""
-            while !seen.contains(") ..."), process.isRunning {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                seen += String(decoding: chunk, as: UTF8.self)
+            server = try LoopbackServerProcess(["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root.path]) { seen in
+                let words = seen.split(separator: " ")
+                guard seen.contains(") ..."), let index = words.firstIndex(of: "port"), index + 1 < words.count else { return nil }
+                return Int(words[index + 1])
             }
-            let words = seen.split(separator: " ")
-            guard let index = words.firstIndex(of: "port"), index + 1 < words.count, let port = Int(words[index + 1]) else {
-                process.terminate()
-                throw MarketError(.ioFailed, "the loopback server did not start: \(seen)")
-            }
-            self.port = port
-        }
-
-        deinit {
-            // SIGKILL: the test runner's children may inherit an ignored SIGTERM. Foundation
-            // reaps the child; waiting here could stall an async test.
-            kill(process.processIdentifier, SIGKILL)
         }
     }
 

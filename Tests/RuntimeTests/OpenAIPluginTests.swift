@@ -8,43 +8,7 @@ import Testing
 /// The `openai` model provider against a loopback server speaking the chat-completions
 /// protocol: SSE streaming, tool-call fragments, usage, errors and retries.
 @Suite(.serialized) struct OpenAIPluginTests {
-    /// Tests/Fixtures/fake-openai/server.py on an ephemeral loopback port.
-    final class FakeOpenAI: @unchecked Sendable {
-        let process = Process()
-        let port: Int
-
-        init() throws {
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("Fixtures/fake-openai/server.py")
-            let output = Pipe()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-u", script.path]
-            process.standardOutput = output
-            try process.run()
-            let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-            guard let port = line.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
-                process.terminate()
-                throw MarketError(.ioFailed, "the fake server did not start: \(line)")
-            }
-            self.port = port
-        }
-
-        var baseURL: String { "http://127.0.0.1:\(port)/v1" }
-
-        /// The request bodies the server received, in order.
-        func requests() async throws -> [JSONValue] {
-            let output = try await runProcess("curl", ["-s", "http://127.0.0.1:\(port)/requests"])
-            guard case .array(let entries) = try JSONValue(parsing: output.stdout) else { return [] }
-            return entries
-        }
-
-        deinit {
-            // SIGKILL: the test runner's children may inherit an ignored SIGTERM. Foundation
-            // reaps the child; waiting here could stall an async test.
-            kill(process.processIdentifier, SIGKILL)
-        }
-    }
-
+    /// Tests/Fixtures/fake-llm/server.py on an ephemeral loopback port.
     struct Provider {
         let runtime: PluginRuntime
         let instance: PluginInstance
@@ -55,9 +19,9 @@ import Testing
         }
     }
 
-    func provider(_ server: FakeOpenAI, model: String, retries: Int = 2, key: String? = "sk-test") async throws -> Provider {
+    func provider(_ server: FakeModelServer, model: String, retries: Int = 2, key: String? = "sk-test") async throws -> Provider {
         let runtime = makeRuntime()
-        let config = #"{"base_url":"\#(server.baseURL)/","model":"\#(model)","max_retries":\#(retries),"extra_headers":{"x-extra":"yes"}}"#
+        let config = #"{"base_url":"\#(server.root)/v1/","model":"\#(model)","max_retries":\#(retries),"extra_headers":{"x-extra":"yes"}}"#
         let instance = try await runtime.instantiate(try runtime.load(try TestPaths.plugin("openai")), tenantID: "t1", config: config,
                                                      secrets: key.map { ["api_key": $0] } ?? [:])
         return Provider(runtime: runtime, instance: instance)
@@ -75,7 +39,7 @@ import Testing
     }
 
     @Test func aStreamedAnswerArrivesInPiecesWithUsage() async throws {
-        let server = try FakeOpenAI()
+        let server = try FakeModelServer()
         let provider = try await provider(server, model: "text")
         let (deltas, result) = try await streamed(provider)
         #expect(deltas.compactMap { if case .string(let text)? = $0["content"] { text } else { nil } }.joined() == "Hello!")
@@ -92,7 +56,7 @@ import Testing
     }
 
     @Test func toolCallFragmentsAreAssembledByIndex() async throws {
-        let server = try FakeOpenAI()
+        let server = try FakeModelServer()
         let provider = try await provider(server, model: "tools")
         let (deltas, result) = try await streamed(provider)
         #expect(deltas.contains { $0["tool_calls"] != nil })
@@ -109,7 +73,7 @@ import Testing
     }
 
     @Test func withoutAStreamTheWholeAnswerComesAtOnce() async throws {
-        let server = try FakeOpenAI()
+        let server = try FakeModelServer()
         let provider = try await provider(server, model: "tools")
         let result = try JSONValue(parsing: try await provider.instance.complete(request: Self.question).resultJSON)
         guard case .array(let calls)? = result["message"]?["tool_calls"] else {
@@ -122,7 +86,7 @@ import Testing
     }
 
     @Test func aServerErrorIsRetriedAndTheSecondAnswerUsed() async throws {
-        let server = try FakeOpenAI()
+        let server = try FakeModelServer()
         let provider = try await provider(server, model: "flaky")
         let (_, result) = try await streamed(provider)
         #expect(result["message"]?["content"] == .string("Hello!"))
@@ -131,7 +95,7 @@ import Testing
     }
 
     @Test func aRateLimitCarriesTheServersDelay() async throws {
-        let server = try FakeOpenAI()
+        let server = try FakeModelServer()
         let provider = try await provider(server, model: "rate-limited")
         let error = await expectError(.pluginFailed) { try await streamed(provider) }
         #expect((error?.underlying as? PluginCallFailure)?.statusName == "RATE_LIMITED")
@@ -142,7 +106,7 @@ import Testing
     }
 
     @Test func anErrorMidStreamFailsTheCallAfterTheDeltasSent() async throws {
-        let server = try FakeOpenAI()
+        let server = try FakeModelServer()
         let provider = try await provider(server, model: "mid-stream")
         let deltas = Mutex<Int>(0)
         let error = await expectError(.pluginFailed) {
@@ -160,7 +124,7 @@ import Testing
 
     @Test(arguments: [("unauthorized", "UNAUTHENTICATED"), ("context", "CONTEXT_TOO_LONG")])
     func errorsMapToTheirStatus(model: String, status: String) async throws {
-        let server = try FakeOpenAI()
+        let server = try FakeModelServer()
         let provider = try await provider(server, model: model, key: nil)
         let error = await expectError(.pluginFailed) { try await streamed(provider) }
         #expect((error?.underlying as? PluginCallFailure)?.statusName == status, "\(String(describing: error))")
@@ -168,7 +132,7 @@ import Testing
     }
 
     @Test func aRequestWithoutMessagesIsRefusedBeforeAnythingIsSent() async throws {
-        let server = try FakeOpenAI()
+        let server = try FakeModelServer()
         let provider = try await provider(server, model: "text")
         let error = await expectError(.pluginFailed) { try await provider.instance.complete(request: #"{"prompt":"hi"}"#) }
         #expect((error?.underlying as? PluginCallFailure)?.statusName == "INVALID_ARGUMENT")

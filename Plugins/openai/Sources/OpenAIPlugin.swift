@@ -1,4 +1,5 @@
 import Foundation
+import ModelProviderKit
 import PluginKit
 
 /// A model provider for the OpenAI chat-completions API and every server that speaks it.
@@ -7,10 +8,6 @@ final class OpenAIPlugin: ModelPlugin {
     static let id = "openai"
     static let version = "1.0.0"
     static let concurrency = PluginConcurrency.concurrent
-
-    /// A server asking for a longer pause than this (in ms) gets its answer passed on instead of
-    /// a retry, so the caller can decide (and tell the user) rather than sit waiting.
-    static let longestWait: UInt32 = 5_000
 
     private let host: PluginHost
     private let config: OpenAIConfig
@@ -25,18 +22,10 @@ final class OpenAIPlugin: ModelPlugin {
 
     func complete(request: [UInt8], context: CallContext, stream: DeltaStream?) throws -> [UInt8] {
         let body = try requestBody(request, streaming: stream != nil)
-        var attempt = 0
-        while true {
-            try context.checkCancellation()
-            do {
-                return try attemptCompletion(body, context: context, stream: stream)
-            } catch let failure as RetryableFailure where attempt < config.retries && failure.error.retryAfterMilliseconds <= Self.longestWait {
-                attempt += 1
-                try pause(before: attempt, asked: failure.error.retryAfterMilliseconds, context: context)
-                host.log(.info, "retrying the model request", fields: ["attempt": String(attempt), "reason": failure.error.message])
-            } catch let failure as RetryableFailure {
-                throw failure.error
-            }
+        return try RetryPolicy(maxRetries: config.retries).run(context: context, log: { attempt, reason in
+            host.log(.info, "retrying the model request", fields: ["attempt": String(attempt), "reason": reason])
+        }) {
+            try attemptCompletion(body, context: context, stream: stream)
         }
     }
 
@@ -61,40 +50,18 @@ final class OpenAIPlugin: ModelPlugin {
         for (name, value) in config.extra_headers ?? [:] { headers.append((name, value)) }
         let request = HTTPRequest(method: "POST", url: config.endpoint, headers: headers, body: Array(body))
 
-        var events = ServerSentEvents()
         var accumulator = CompletionAccumulator()
-        // The body as received: the answer when not streaming, an error's explanation otherwise.
-        var raw: [UInt8] = []
-        let keep = stream == nil ? 8 << 20 : 64 << 10
-        var streamed = false
-        var midStreamError: PluginError?
-        let response: HTTPResponse
-        do {
-            response = try host.fetch(request, context: context) { chunk in
-                raw.append(contentsOf: chunk.prefix(max(0, keep - raw.count)))
-                guard stream != nil else { return }
-                for data in events.feed(chunk) where data != "[DONE]" {
-                    guard let event = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] else { continue }
-                    if let failure = UpstreamError.midStream(event) {
-                        midStreamError = failure
-                        throw failure
-                    }
-                    if let delta = accumulator.take(event), let stream {
-                        try stream.send(Array(try JSONSerialization.data(withJSONObject: delta)))
-                        streamed = true
-                    }
-                }
-            }
-        } catch let failure as PluginError where failure.status == .unavailable || failure.status == .timeout {
-            // A dropped connection before anything was streamed may be retried.
-            if streamed { throw failure }
-            throw RetryableFailure(error: failure)
+        let outcome = try StreamingExchange.perform(request, host: host, context: context, streaming: stream != nil) { event in
+            if let failure = UpstreamError.midStream(event) { throw failure }
+            guard let delta = accumulator.take(event), let stream else { return false }
+            try stream.send(Array(try JSONSerialization.data(withJSONObject: delta)))
+            return true
         }
-        if let midStreamError { throw midStreamError }
-
+        let response = outcome.response
+        let raw = outcome.body
         guard response.status == 200 else {
             let failure = UpstreamError.error(status: response.status, headers: response.headers, body: raw)
-            if UpstreamError.isRetryable(response.status) && !streamed { throw RetryableFailure(error: failure) }
+            if RetryPolicy.isRetryable(response.status) && !outcome.streamed { throw RetryableFailure(failure) }
             throw failure
         }
         if stream == nil {
@@ -108,28 +75,6 @@ final class OpenAIPlugin: ModelPlugin {
         }
         return Array(try JSONSerialization.data(withJSONObject: accumulator.result))
     }
-
-    /// Waits before a retry: what the server asked for, else 0.5 s, 1 s, 2 s… with jitter;
-    /// never past the call's deadline.
-    private func pause(before attempt: Int, asked: UInt32, context: CallContext) throws {
-        let backoff = asked > 0 ? Double(asked) / 1000 : 0.5 * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
-        if let deadline = context.deadlineNanoseconds {
-            let left = Double(deadline) - Double(monotonicNanoseconds())
-            guard left / 1e9 > backoff else { throw PluginError(.timeout, "no time left to retry the model request") }
-        }
-        var waited = 0.0
-        while waited < backoff {
-            try context.checkCancellation()
-            let step = min(0.05, backoff - waited)
-            usleep(UInt32(step * 1_000_000))
-            waited += step
-        }
-    }
-}
-
-/// A failure worth another attempt, with the error to report if none is left.
-private struct RetryableFailure: Error {
-    let error: PluginError
 }
 
 @_cdecl("mk_plugin_entry_v1")

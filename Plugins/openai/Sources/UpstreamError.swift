@@ -1,13 +1,9 @@
 import Foundation
+import ModelProviderKit
 import PluginKit
 
 /// Turns an OpenAI-style error response into the ABI's status codes.
 enum UpstreamError {
-    /// Whether a failed attempt may be repeated (408, 409, 429 and 5xx, as OpenAI advises).
-    static func isRetryable(_ status: Int) -> Bool {
-        status == 408 || status == 409 || status == 429 || status >= 500
-    }
-
     static func error(status: Int, headers: [String: String], body: [UInt8]) -> PluginError {
         let payload = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
         let detail = payload?["error"] as? [String: Any]
@@ -16,7 +12,7 @@ enum UpstreamError {
         let text = "the model server answered \(status): \(message)"
         switch status {
         case 401, 403: return PluginError(.unauthenticated, text)
-        case 429: return PluginError(.rateLimited, text, retryAfterMilliseconds: retryAfter(headers))
+        case 429: return PluginError(.rateLimited, text, retryAfterMilliseconds: RetryPolicy.retryAfter(headers))
         case 400 where code == "context_length_exceeded" || message.contains("maximum context length"):
             return PluginError(.contextTooLong, text)
         case 400, 404, 422: return PluginError(.invalidArgument, text)
@@ -30,12 +26,5 @@ enum UpstreamError {
         guard let detail = event["error"] as? [String: Any] else { return nil }
         let message = detail["message"] as? String ?? "unknown error"
         return PluginError(.upstream, "the model server failed mid-stream: \(message)")
-    }
-
-    /// `retry-after-ms`, else `retry-after` in seconds; 0 when absent or unreadable.
-    static func retryAfter(_ headers: [String: String]) -> UInt32 {
-        if let text = headers["retry-after-ms"], let millis = Double(text), millis >= 0 { return UInt32(min(millis, 3_600_000)) }
-        if let text = headers["retry-after"], let seconds = Double(text), seconds >= 0 { return UInt32(min(seconds * 1000, 3_600_000)) }
-        return 0
     }
 }

@@ -2,16 +2,18 @@ import Foundation
 
 /// Builds the final assistant message from streamed chunks: content concatenated, tool calls
 /// assembled by their index (id and name from the first fragment, arguments appended).
-struct CompletionAccumulator {
+public struct CompletionAccumulator {
     private var content = ""
     private var sawContent = false
     private var toolCalls: [Int: (id: String, name: String, arguments: String)] = [:]
-    private(set) var finishReason: String?
-    private(set) var usage: [String: Any]?
-    private(set) var model: String?
+    public private(set) var finishReason: String?
+    public private(set) var usage: [String: Any]?
+    public private(set) var model: String?
 
     /// Takes one `chat.completion.chunk`; returns its delta object, if it has one, for streaming.
-    mutating func take(_ chunk: [String: Any]) -> [String: Any]? {
+    public init() {}
+
+    public mutating func take(_ chunk: [String: Any]) -> [String: Any]? {
         if let model = chunk["model"] as? String { self.model = model }
         if let usage = chunk["usage"] as? [String: Any] { self.usage = usage }
         guard let choice = (chunk["choices"] as? [[String: Any]])?.first else { return nil }
@@ -34,7 +36,7 @@ struct CompletionAccumulator {
     }
 
     /// The result object of market/model.h.
-    var result: [String: Any] {
+    public var result: [String: Any] {
         var message: [String: Any] = ["role": "assistant", "content": sawContent ? content : NSNull()]
         if !toolCalls.isEmpty {
             message["tool_calls"] = toolCalls.keys.sorted().compactMap { index -> [String: Any]? in

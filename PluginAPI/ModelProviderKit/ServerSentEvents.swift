@@ -1,11 +1,13 @@
 /// Splits a `text/event-stream` body into events as bytes arrive, in whatever chunks the
 /// network delivers them (a line may be split across chunks).
-struct ServerSentEvents {
+public struct ServerSentEvents {
     private var pending: [UInt8] = []
     private var data: [String] = []
 
     /// Feeds bytes; returns the `data` of every event completed by them.
-    mutating func feed(_ bytes: [UInt8]) -> [String] {
+    public init() {}
+
+    public mutating func feed(_ bytes: [UInt8]) -> [String] {
         pending.append(contentsOf: bytes)
         var events: [String] = []
         while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {

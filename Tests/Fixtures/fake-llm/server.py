@@ -1,4 +1,5 @@
-"""A stand-in for an OpenAI-compatible chat-completions server, on loopback, for tests.
+"""A stand-in for model vendors' HTTP APIs, on loopback, for tests: OpenAI-compatible chat
+completions at /v1/chat/completions and Anthropic's Messages API at /v1/messages.
 
 It speaks the real wire protocol: POST /v1/chat/completions with a JSON body, answered with a
 JSON completion or, when "stream" is true, with server-sent events over chunked transfer
@@ -12,6 +13,11 @@ encoding ("data: {chunk}" events, a usage chunk when stream_options.include_usag
   mid-stream    two content chunks, then an error event
   unauthorized  401 unless the key is "Bearer sk-test"
   context       400 context_length_exceeded
+
+The Messages API (/v1/messages) answers the same scenarios with its own framing: JSON
+messages, or "event: …" / "data: …" SSE events (message_start, content_block_start/delta/stop,
+message_delta, message_stop, ping, error); "unauthorized" checks x-api-key = "sk-ant-test" and
+"flaky" answers 529 overloaded_error first.
 
 GET /requests returns every request body received so far, for assertions.
 Prints "listening on PORT" once it accepts connections.
@@ -73,10 +79,14 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", "0"))) or b"{}")
         with LOCK:
             REQUESTS.append({"path": self.path, "body": body, "authorization": self.headers.get("authorization"),
+                             "x-api-key": self.headers.get("x-api-key"),
+                             "anthropic-version": self.headers.get("anthropic-version"),
                              "x-extra": self.headers.get("x-extra")})
             scenario = body.get("model", "text")
             COUNTS[scenario] = COUNTS.get(scenario, 0) + 1
             count = COUNTS[scenario]
+        if self.path == "/v1/messages":
+            return self.messages(body, scenario, count)
         if self.path != "/v1/chat/completions":
             return self.reply(404, {"error": {"message": "unknown path " + self.path}})
         if scenario == "rate-limited":
@@ -125,6 +135,60 @@ class Handler(BaseHTTPRequestHandler):
             message["tool_calls"] = [calls[i] for i in sorted(calls)]
         return {"id": "chatcmpl-1", "object": "chat.completion", "model": body.get("model"),
                 "choices": [{"index": 0, "message": message, "finish_reason": finish}], "usage": USAGE}
+
+    def messages(self, body, scenario, count):
+        def fail(status, kind, message, headers=None):
+            self.reply(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
+        if scenario == "rate-limited":
+            return fail(429, "rate_limit_error", "Number of requests has exceeded your rate limit", {"retry-after": "7"})
+        if scenario == "flaky" and count == 1:
+            return fail(529, "overloaded_error", "Overloaded")
+        if scenario == "unauthorized" and self.headers.get("x-api-key") != "sk-ant-test":
+            return fail(401, "authentication_error", "invalid x-api-key")
+        if scenario == "context":
+            return fail(400, "invalid_request_error", "prompt is too long: 300000 tokens > 200000 maximum")
+        usage_in, usage_out = 21, 9
+        if scenario == "tools":
+            blocks = [{"type": "text", "text": "Let me count."},
+                      {"type": "tool_use", "id": "toolu_1", "name": "word_count", "input": {"text": "one two"}}]
+            stop = "tool_use"
+        else:
+            blocks = [{"type": "text", "text": "Hello!"}]
+            stop = "end_turn"
+        if not body.get("stream"):
+            return self.reply(200, {"id": "msg_1", "type": "message", "role": "assistant", "model": body.get("model"),
+                                    "content": blocks, "stop_reason": stop,
+                                    "usage": {"input_tokens": usage_in, "output_tokens": usage_out}})
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+
+        def send(kind, payload):
+            payload["type"] = kind
+            self.write(b"event: " + kind.encode() + b"\n" + b"data: " + json.dumps(payload).encode() + b"\n\n")
+        send("message_start", {"message": {"id": "msg_1", "type": "message", "role": "assistant", "model": body.get("model"),
+                                           "content": [], "stop_reason": None, "usage": {"input_tokens": usage_in, "output_tokens": 1}}})
+        send("ping", {})
+        for index, block in enumerate(blocks):
+            if block["type"] == "text":
+                send("content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}})
+                text = block["text"]
+                for piece in [text[:3], text[3:]]:
+                    send("content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": piece}})
+                if scenario == "mid-stream":
+                    send("error", {"error": {"type": "overloaded_error", "message": "Overloaded"}})
+                    self.write(b"")
+                    return
+            else:
+                send("content_block_start", {"index": index, "content_block": {"type": "tool_use", "id": block["id"],
+                                                                               "name": block["name"], "input": {}}})
+                for piece in ['{"text": "one', ' two"}']:
+                    send("content_block_delta", {"index": index, "delta": {"type": "input_json_delta", "partial_json": piece}})
+            send("content_block_stop", {"index": index})
+        send("message_delta", {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": usage_out}})
+        send("message_stop", {})
+        self.write(b"")
 
     def event(self, payload):
         self.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
