@@ -4,7 +4,7 @@ import ArgumentParser
 struct PluginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugin",
-        abstract: "Inspect, call and send events to a plugin folder (plugin.json and its library).",
-        subcommands: [PluginInspectCommand.self, PluginCallCommand.self, PluginDeliverCommand.self]
+        abstract: "Inspect, call, probe and send events to a plugin folder (plugin.json and its library).",
+        subcommands: [PluginInspectCommand.self, PluginCallCommand.self, PluginDeliverCommand.self, PluginProbeCommand.self]
     )
 }

@@ -2,7 +2,10 @@ import Foundation
 
 /// What a finished child process printed.
 public struct ProcessOutput: Sendable {
+    /// The exit status, or the signal's number when `signaled`.
     public let status: Int32
+    /// Whether a signal ended the process.
+    public let signaled: Bool
     public let stdout: String
     public let stderr: String
 }
@@ -43,7 +46,7 @@ private func runProcessBlocking(_ executable: String, _ arguments: [String], in 
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
     done.wait()
     process.waitUntilExit()
-    return ProcessOutput(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+    return ProcessOutput(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal, stdout: String(decoding: stdoutData, as: UTF8.self),
                          stderr: String(decoding: stderrData.data, as: UTF8.self))
 }
 

@@ -7,6 +7,7 @@
  *   FIXTURE_DECLINE         the entry returns NULL
  *   FIXTURE_SMALL_DESCRIPTOR  struct_size smaller than ABI v1's
  *   FIXTURE_CONCURRENT      declare itself concurrent
+ *   FIXTURE_CRASH_ON_CREATE crash (SIGSEGV) when an instance is created
  * Tools: echo (returns its arguments), invalid (not JSON), huge (2 MiB), sleep (ms, honouring
  * mk_call_t when asked), thread (the name of the thread it runs on), overlap (reports the
  * largest number of calls seen inside it at once), secret (reports a secret's length), publish (an event),
@@ -68,6 +69,9 @@ static void sleep_ms(long ms) {
 }
 
 static mk_status_t create(const mk_host_t *host, mk_str_t config, void **out, mk_sink_t *error) {
+#ifdef FIXTURE_CRASH_ON_CREATE
+    *(volatile int *)(uintptr_t)16 = 1; /* a real fault, as a buggy plugin would make */
+#endif
     if (memmem(config.ptr, config.len, "\"refuse\":true", 13)) {
         put(error, "refused by configuration");
         return MK_ERR_INVALID_ARGUMENT;
