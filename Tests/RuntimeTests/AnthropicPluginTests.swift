@@ -9,22 +9,8 @@ import Testing
 /// request translated from the OpenAI shape, stream events turned back into OpenAI deltas,
 /// tool use, errors and retries.
 @Suite(.serialized) struct AnthropicPluginTests {
-    struct Provider {
-        let runtime: PluginRuntime
-        let instance: PluginInstance
-
-        func close() async {
-            await instance.close()
-            await runtime.shutdown()
-        }
-    }
-
-    func provider(_ server: FakeModelServer, model: String, key: String? = "sk-ant-test") async throws -> Provider {
-        let runtime = makeRuntime()
-        let config = #"{"base_url":"\#(server.root)","model":"\#(model)","max_tokens":300,"max_retries":2}"#
-        let instance = try await runtime.instantiate(try runtime.load(try TestPaths.plugin("anthropic")), tenantID: "t1", config: config,
-                                                     secrets: key.map { ["api_key": $0] } ?? [:])
-        return Provider(runtime: runtime, instance: instance)
+    func provider(_ server: FakeModelServer, model: String, key: String? = "sk-ant-test") async throws -> ModelProvider {
+        try await ModelProvider.start("anthropic", config: #"{"base_url":"\#(server.root)","model":"\#(model)","max_tokens":300,"max_retries":2}"#, key: key)
     }
 
     /// A conversation in the OpenAI shape with a system prompt, an earlier tool round trip and tools.
@@ -39,13 +25,8 @@ import Testing
      "tool_choice":"required"}
     """#
 
-    func streamed(_ provider: Provider, request: String = conversation) async throws -> (deltas: [JSONValue], result: JSONValue) {
-        let deltas = Mutex<[String]>([])
-        let completion = try await provider.instance.complete(request: request) { delta in
-            deltas.withLock { $0.append(delta) }
-            return true
-        }
-        return (try deltas.withLock { $0 }.map { try JSONValue(parsing: $0) }, try JSONValue(parsing: completion.resultJSON))
+    func streamed(_ provider: ModelProvider, request: String = conversation) async throws -> (deltas: [JSONValue], result: JSONValue) {
+        try await provider.streamed(request)
     }
 
     @Test func theRequestIsTranslatedToTheMessagesAPI() async throws {

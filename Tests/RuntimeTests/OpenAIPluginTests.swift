@@ -9,33 +9,14 @@ import Testing
 /// protocol: SSE streaming, tool-call fragments, usage, errors and retries.
 @Suite(.serialized) struct OpenAIPluginTests {
     /// Tests/Fixtures/fake-llm/server.py on an ephemeral loopback port.
-    struct Provider {
-        let runtime: PluginRuntime
-        let instance: PluginInstance
-
-        func close() async {
-            await instance.close()
-            await runtime.shutdown()
-        }
-    }
-
-    func provider(_ server: FakeModelServer, model: String, retries: Int = 2, key: String? = "sk-test") async throws -> Provider {
-        let runtime = makeRuntime()
-        let config = #"{"base_url":"\#(server.root)/v1/","model":"\#(model)","max_retries":\#(retries),"extra_headers":{"x-extra":"yes"}}"#
-        let instance = try await runtime.instantiate(try runtime.load(try TestPaths.plugin("openai")), tenantID: "t1", config: config,
-                                                     secrets: key.map { ["api_key": $0] } ?? [:])
-        return Provider(runtime: runtime, instance: instance)
+    func provider(_ server: FakeModelServer, model: String, retries: Int = 2, key: String? = "sk-test") async throws -> ModelProvider {
+        try await ModelProvider.start("openai", config: #"{"base_url":"\#(server.root)/v1/","model":"\#(model)","max_retries":\#(retries),"extra_headers":{"x-extra":"yes"}}"#, key: key)
     }
 
     static let question = #"{"messages":[{"role":"user","content":"Say hello"}]}"#
 
-    func streamed(_ provider: Provider, request: String = question) async throws -> (deltas: [JSONValue], result: JSONValue) {
-        let deltas = Mutex<[String]>([])
-        let completion = try await provider.instance.complete(request: request) { delta in
-            deltas.withLock { $0.append(delta) }
-            return true
-        }
-        return (try deltas.withLock { $0 }.map { try JSONValue(parsing: $0) }, try JSONValue(parsing: completion.resultJSON))
+    func streamed(_ provider: ModelProvider, request: String = question) async throws -> (deltas: [JSONValue], result: JSONValue) {
+        try await provider.streamed(request)
     }
 
     @Test func aStreamedAnswerArrivesInPiecesWithUsage() async throws {
