@@ -92,6 +92,10 @@ extension PluginManifest.Permissions {
         for (index, name) in secrets.enumerated() where !PluginManifest.isToolName(name) {
             throw try fail("permissions.secrets[\(index)]", "is '\(name)', not 1–64 of A–Z a–z 0–9 _ . -", "rename the secret")
         }
+        for (index, program) in processes.enumerated() where !Self.isProgram(program) {
+            throw try fail("permissions.processes[\(index)]", "is '\(program)', not a program name or an absolute path",
+                           "name a program such as \"python3\" (looked up on PATH) or \"/usr/bin/node\"")
+        }
         for (index, pattern) in events.subscribe.enumerated() where !EventTypePattern.isValid(pattern) {
             throw try fail("permissions.events.subscribe[\(index)]", "is '\(pattern)', not an event type pattern",
                            "use dotted names with an optional trailing '*', e.g. \"lead.*\"")
@@ -100,6 +104,19 @@ extension PluginManifest.Permissions {
             throw try fail("permissions.events.emit[\(index)]", "is '\(type)', not an event type",
                            "use dotted lower-case names, e.g. \"lead.created\"")
         }
+    }
+}
+
+extension PluginManifest.Permissions {
+    /// A bare name of `[A-Za-z0-9._+-]`, or an absolute path without `..` components.
+    static func isProgram(_ text: String) -> Bool {
+        let allowed = { (byte: UInt8) in byte.isLowerAlphanumeric || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || "._+-".utf8.contains(byte) }
+        guard (1...255).contains(text.utf8.count) else { return false }
+        if text.hasPrefix("/") {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            return !parts.isEmpty && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." && $0.utf8.allSatisfy(allowed) }
+        }
+        return text.utf8.allSatisfy(allowed) && text != "." && text != ".."
     }
 }
 

@@ -39,12 +39,16 @@ public struct PluginManifest: Codable, Sendable, Equatable {
         public var events: Events
         /// Whether the plugin handles inbound HTTP hooks.
         public var ingress: Bool
+        /// Programs `market.process/1` may start: names looked up on PATH, or absolute paths.
+        public var processes: [String]
 
-        public init(network: [String] = [], secrets: [String] = [], events: Events = Events(), ingress: Bool = false) {
+        public init(network: [String] = [], secrets: [String] = [], events: Events = Events(), ingress: Bool = false,
+                    processes: [String] = []) {
             self.network = network
             self.secrets = secrets
             self.events = events
             self.ingress = ingress
+            self.processes = processes
         }
 
         public init(from decoder: any Decoder) throws {
@@ -53,6 +57,7 @@ public struct PluginManifest: Codable, Sendable, Equatable {
             secrets = try container.decodeIfPresent([String].self, forKey: .secrets) ?? []
             events = try container.decodeIfPresent(Events.self, forKey: .events) ?? Events()
             ingress = try container.decodeIfPresent(Bool.self, forKey: .ingress) ?? false
+            processes = try container.decodeIfPresent([String].self, forKey: .processes) ?? []
         }
     }
 

@@ -13,6 +13,9 @@ final class InstanceContext: @unchecked Sendable {
     let network: NetworkPermission
     let allowedSecrets: Set<String>
     let allowedEvents: Set<String>
+    let allowedPrograms: Set<String>
+    /// Helper programs started through `market.process/1`, stopped with the instance.
+    let processes = ProcessTable()
     let secrets: [String: String]
     let services: HostServices
     let logger: Logger
@@ -25,6 +28,7 @@ final class InstanceContext: @unchecked Sendable {
         network = NetworkPermission(manifest.permissions.network)
         allowedSecrets = Set(manifest.permissions.secrets)
         allowedEvents = Set(manifest.permissions.events.emit)
+        allowedPrograms = Set(manifest.permissions.processes)
         self.secrets = secrets
         self.services = services
         var logger = services.logger

@@ -109,9 +109,11 @@ public final class PluginInstance: @unchecked Sendable {
         // The handle is the plugin's; after the gate drained, nothing else uses it.
         let handle = UncheckedSendable(handle)
         let gate = self.gate
+        let processes = context.processes
         _ = try? await executor.run(token: CallToken(), what: "destroy") {
             gate.drain()
             destroy?(handle.value)
+            processes.stopAll()
         }
         if ownsExecutor { await executor.shutdown() }
     }

@@ -18,6 +18,7 @@ enum ServiceTables {
         case MK_SECRETS_V1: return UnsafeRawPointer(secrets)
         case MK_METRICS_V1: return UnsafeRawPointer(metrics)
         case MK_HTTP_V1: return UnsafeRawPointer(HTTPService.table)
+        case MK_PROCESS_V1: return UnsafeRawPointer(ProcessService.table)
         default: return nil
         }
     }

@@ -13,6 +13,7 @@ public struct PluginHost: @unchecked Sendable {
     let eventsTable: UnsafePointer<mk_host_events_v1_t>?
     let secretsTable: UnsafePointer<mk_secrets_v1_t>?
     let metricsTable: UnsafePointer<mk_metrics_v1_t>?
+    let processTable: UnsafePointer<mk_process_v1_t>?
 
     init(_ raw: UnsafePointer<mk_host_t>) {
         self.raw = raw
@@ -25,6 +26,7 @@ public struct PluginHost: @unchecked Sendable {
         eventsTable = lookup(MK_EVENTS_V1, mk_host_events_v1_t.self)
         secretsTable = lookup(MK_SECRETS_V1, mk_secrets_v1_t.self)
         metricsTable = lookup(MK_METRICS_V1, mk_metrics_v1_t.self)
+        processTable = lookup(MK_PROCESS_V1, mk_process_v1_t.self)
     }
 
     public enum LogLevel: Int32, Sendable {

@@ -53,7 +53,7 @@ import Testing
     @Test func theSchemaListsThePermissionFields() throws {
         let properties = try #require(try Self.schema()["properties"] as? [String: Any])
         let permissions = try #require((properties["permissions"] as? [String: Any])?["properties"] as? [String: Any])
-        #expect(Set(permissions.keys) == ["network", "secrets", "events", "ingress"])
+        #expect(Set(permissions.keys) == ["network", "secrets", "events", "ingress", "processes"])
         let events = try #require((permissions["events"] as? [String: Any])?["properties"] as? [String: Any])
         #expect(Set(events.keys) == ["subscribe", "emit"])
         let tool = try #require((properties["tools"] as? [String: Any])?["items"] as? [String: Any])

@@ -20,7 +20,7 @@ import Testing
             "id": "pluginkit-probe", "version": "2.1.0", "name": "Probe", "summary": "Exercises PluginKit.", "publisher": "tests",
             "license": "MIT", "kinds": ["tools", "events", "model", "ingress"], "language": "swift", "abi": "^1.0",
             "library": "libprobe.so", "toolchain": swiftToolchain,
-            "permissions": ["network": ["127.0.0.1"], "secrets": ["token"], "ingress": true,
+            "permissions": ["network": ["127.0.0.1"], "secrets": ["token"], "ingress": true, "processes": ["cat", "sh"],
                             "events": ["subscribe": ["probe.*", "lead.*"], "emit": ["probe.toured"]]],
         ]
         try JSONSerialization.data(withJSONObject: manifest).write(to: folder.appendingPathComponent("plugin.json"))
@@ -128,6 +128,37 @@ import Testing
         #expect(response.headers == ["x-probe": "PUT"])
         #expect(String(decoding: response.body, as: UTF8.self) == "/x?y=1 2 3")
         await probe.close()
+    }
+
+    @Test func aDeclaredHelperProgramRunsWithPipes() async throws {
+        let probe = try await probe()
+        let echoed = try JSONValue(parsing: try await probe.instance.callTool(
+            "helper", arguments: #"{"program":"cat","arguments":[],"input":"hello helper\n"}"#))
+        #expect(echoed["output"] == .string("hello helper\n"))
+        #expect(echoed["exit"] == .string("0"))
+        // The helper sees only the variables it was given plus PATH, HOME and LANG.
+        let environment = try JSONValue(parsing: try await probe.instance.callTool(
+            "helper", arguments: #"{"program":"sh","arguments":["-c","read x; echo $PROBE ${DATABASE_URL:-none} ${MARKET_MASTER_KEY:-none}"],"input":"go\n"}"#))
+        #expect(environment["output"] == .string("1 none none\n"))
+        let refused = await expectError(.pluginFailed) {
+            try await probe.instance.callTool("helper", arguments: #"{"program":"ls","arguments":[],"input":""}"#)
+        }
+        #expect((refused?.underlying as? PluginCallFailure)?.statusName == "PERMISSION_DENIED")
+        await probe.close()
+    }
+
+    @Test func helpersStillRunningStopWithTheInstance() async throws {
+        let probe = try await probe()
+        let started = try JSONValue(parsing: try await probe.instance.callTool(
+            "helper", arguments: #"{"program":"sh","arguments":["-c","read x; echo $$; exec sleep 60"],"input":"keep\n"}"#))
+        #expect(started["exit"] == .string("running"))
+        guard case .string(let text)? = started["output"], let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            Issue.record("no pid in \(started)")
+            return
+        }
+        #expect(kill(pid, 0) == 0, "the helper should be running")
+        await probe.close()
+        #expect(kill(pid, 0) == -1 && errno == ESRCH, "the helper outlived its instance")
     }
 
     @Test func aStreamingFetchCanStopEarly() async throws {

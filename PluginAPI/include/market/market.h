@@ -15,6 +15,7 @@
 #include "events.h"
 #include "secrets.h"
 #include "metrics.h"
+#include "process.h"
 #include "tools.h"
 #include "model.h"
 #include "ingress.h"

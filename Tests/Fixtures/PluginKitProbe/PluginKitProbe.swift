@@ -21,6 +21,7 @@ final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin 
     struct Empty: Codable {}
     struct URLInput: Decodable { let url: String }
     struct StreamInput: Decodable { let url: String; let limit: Int }
+    struct ProgramInput: Decodable { let program: String; let arguments: [String]; let input: String }
     struct Tour: Encodable {
         let greeting: String
         let stored: String?
@@ -41,6 +42,20 @@ final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin 
                 let response = try self.host.fetch(HTTPRequest(url: input.url, headers: [("accept", "text/plain")]), context: context)
                 return ["status": String(response.status), "length": String(response.body.count),
                         "type": response.headers["content-type"] ?? ""]
+            },
+            Tool("helper", description: "Run a helper program, feed it 'input', return its first output and exit status.") {
+                (input: ProgramInput, _) -> [String: String] in
+                let helper = try self.host.spawn(input.program, arguments: input.arguments, environment: ["PROBE": "1"])
+                try helper.write(Array(input.input.utf8))
+                var output: [UInt8] = []
+                for _ in 0..<200 {
+                    if let chunk = try helper.read(timeoutMilliseconds: 50) {
+                        output += chunk
+                        if output.contains(UInt8(ascii: "\n")) { break }
+                    }
+                }
+                return ["output": String(decoding: output, as: UTF8.self), "handle": String(helper.handle),
+                        "exit": input.input.hasPrefix("keep") ? "running" : String(helper.stop(graceMilliseconds: 500))]
             },
             Tool("stream", description: "GET a URL, counting the body as it arrives; stops after 'limit' bytes.") {
                 (input: StreamInput, context) in
