@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
         .library(name: "AnthropicPlugin", type: .dynamic, targets: ["AnthropicPlugin"]),
+        .library(name: "MCPPlugin", type: .dynamic, targets: ["MCPPlugin"]),
         .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
@@ -144,6 +145,14 @@ let package = Package(
             name: "AnthropicPlugin",
             dependencies: ["PluginKit", "ModelProviderKit"],
             path: "Plugins/anthropic/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        .target(
+            name: "MCPPlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/mcp/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),

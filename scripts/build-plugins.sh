@@ -39,6 +39,7 @@ swift_plugin() { # id product
 swift_plugin notes NotesPlugin
 swift_plugin openai OpenAIPlugin
 swift_plugin anthropic AnthropicPlugin
+swift_plugin mcp MCPPlugin
 
 rm -f "$out"/lib*.so
 echo "Built plugins into $out: $(ls "$out" | tr '\n' ' ')"

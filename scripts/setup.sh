@@ -26,6 +26,12 @@ if [ ${#filtered[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${filtered[@]}" >/dev/null
 fi
 
+# The MCP bridge's tests run a real MCP server from the official Python SDK.
+if ! python3 -c "import mcp.server.mcpserver" >/dev/null 2>&1; then
+    echo "Installing the Python MCP SDK (mcp 2.x)"
+    python3 -m pip install --quiet --disable-pip-version-check "mcp>=2,<3"
+fi
+
 command -v swift >/dev/null 2>&1 || [ -x /opt/swift/usr/bin/swift ] || {
     echo "error: Swift 6.3 is not installed; put its toolchain on PATH (e.g. /opt/swift/usr/bin)" >&2
     exit 1

@@ -92,7 +92,7 @@ private let createInstance: @convention(c) (
 private let capability: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer? = { id in
     guard let id, let type = Exported.shared.type else { return nil }
     switch String(cString: id) {
-    case MK_TOOLS_V1 where type is any ToolPlugin.Type: return UnsafeRawPointer(Tables.tools)
+    case MK_TOOLS_V1 where type is any ToolPlugin.Type || type is any DynamicToolPlugin.Type: return UnsafeRawPointer(Tables.tools)
     case MK_EVENTS_V1 where type is any EventPlugin.Type: return UnsafeRawPointer(Tables.events)
     case MK_MODEL_V1 where type is any ModelPlugin.Type: return UnsafeRawPointer(Tables.model)
     case MK_INGRESS_V1 where type is any IngressPlugin.Type: return UnsafeRawPointer(Tables.ingress)

@@ -53,6 +53,28 @@ public protocol ToolPlugin: Plugin {
     var tools: [Tool] { get }
 }
 
+/// One tool as a listing, for plugins whose tools are only known at run time.
+public struct ToolListing: Sendable {
+    public let name: String
+    public let description: String
+    /// A JSON Schema object, as text.
+    public let inputSchema: String
+
+    public init(name: String, description: String, inputSchema: String) {
+        self.name = name
+        self.description = description
+        self.inputSchema = inputSchema
+    }
+}
+
+/// Offers tools (`market.tools/1`) that are only known at run time, such as a bridge's: the
+/// list is asked for on every `list`, and calls take and return raw JSON.
+public protocol DynamicToolPlugin: Plugin {
+    func listTools() throws -> [ToolListing]
+    /// Runs `name` with `arguments` (a JSON object) and returns one JSON value.
+    func callTool(named name: String, arguments: [UInt8], context: CallContext) throws -> [UInt8]
+}
+
 /// Receives events (`market.events/1`) whose types the manifest subscribes to.
 public protocol EventPlugin: Plugin {
     func handle(event: Event, context: CallContext) throws -> EventOutcome

@@ -8,14 +8,24 @@ enum Tables {
         struct_size: UInt32(MemoryLayout<mk_tools_v1_t>.size),
         list: { instance, out in
             guard let instance = Instance.from(instance) else { return MK_ERR_INVALID_ARGUMENT }
-            return write(instance.toolListing, to: out).rawValue
+            guard let dynamic = instance.plugin as? any DynamicToolPlugin else { return write(instance.toolListing, to: out).rawValue }
+            return guarded(nil) {
+                let listing = "[" + (try dynamic.listTools()).map(\.json).joined(separator: ",") + "]"
+                let status = write(listing, to: out)
+                guard status == .ok else { throw PluginError(status, "the tool list could not be written") }
+            }
         },
         call: { instance, name, arguments, call, result, error in
             guarded(error) {
                 guard let instance = Instance.from(instance) else { throw PluginError(.invalidArgument, "no instance") }
                 let toolName = name.string
-                guard let tool = instance.tools[toolName] else { throw PluginError(.notFound, "there is no tool named '\(toolName)'") }
-                let output = try tool.run(Array(arguments.buffer), CallContext(call))
+                let output: [UInt8]
+                if let dynamic = instance.plugin as? any DynamicToolPlugin {
+                    output = try dynamic.callTool(named: toolName, arguments: Array(arguments.buffer), context: CallContext(call))
+                } else {
+                    guard let tool = instance.tools[toolName] else { throw PluginError(.notFound, "there is no tool named '\(toolName)'") }
+                    output = try tool.run(Array(arguments.buffer), CallContext(call))
+                }
                 let status = write(output, to: result)
                 guard status == .ok else { throw PluginError(status, "the result could not be written: \(status)") }
             }

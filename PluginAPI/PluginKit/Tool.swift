@@ -29,9 +29,7 @@ public struct Tool {
 
     /// The tool as a JSON object for `market.tools/1`'s list.
     var listing: String {
-        let encoder = JSONEncoder()
-        func quoted(_ text: String) -> String { (try? String(decoding: encoder.encode(text), as: UTF8.self)) ?? "\"\"" }
-        return "{\"name\":\(quoted(name)),\"description\":\(quoted(description)),\"input_schema\":\(inputSchema)}"
+        ToolListing(name: name, description: description, inputSchema: inputSchema).json
     }
 
     static func explain(_ error: any Error) -> String {
@@ -43,5 +41,14 @@ public struct Tool {
         case .dataCorrupted: return "not a JSON object"
         @unknown default: return "\(error)"
         }
+    }
+}
+
+extension ToolListing {
+    /// The listing as a JSON object for `market.tools/1`'s list.
+    var json: String {
+        let encoder = JSONEncoder()
+        func quoted(_ text: String) -> String { (try? String(decoding: encoder.encode(text), as: UTF8.self)) ?? "\"\"" }
+        return "{\"name\":\(quoted(name)),\"description\":\(quoted(description)),\"input_schema\":\(inputSchema)}"
     }
 }
