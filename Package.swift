@@ -192,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["MarketRegistry", "MarketCore", "PluginRuntime"],
+            dependencies: ["MarketRegistry", "MarketCore", "PluginRuntime", "CArchive", "MarketTestSupport"],
             path: "Tests/RegistryTests",
             swiftSettings: strictSettings
         ),

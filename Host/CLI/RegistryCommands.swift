@@ -2,4 +2,7 @@ import ArgumentParser
 
 /// The registry and package commands (`market keygen`, `pack`, `publish`, `install`, …),
 /// listed by `MarketCommand`.
-let registryCommands: [any ParsableCommand.Type] = []
+let registryCommands: [any ParsableCommand.Type] = [
+    KeygenCommand.self, PackCommand.self, PublishCommand.self, YankCommand.self, RegistryCommand.self,
+    SearchCommand.self, InfoCommand.self, InstallCommand.self,
+]

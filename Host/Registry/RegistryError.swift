@@ -16,3 +16,28 @@ extension MarketError.Code {
     /// No artifact of the plugin fits this host's os, arch or toolchain.
     public static let noPlatform = Self(rawValue: "NO_PLATFORM")
 }
+
+extension MarketError.Code {
+    /// A key file is missing, unreadable, or not an ed25519 key of the expected kind.
+    public static let keyInvalid = Self(rawValue: "KEY_INVALID")
+    /// A package is malformed: no manifest, a missing library, a bad CHECKSUMS file.
+    public static let packageInvalid = Self(rawValue: "PACKAGE_INVALID")
+    /// A package holds an entry that extraction refuses: an absolute path, `..`, a link, a
+    /// device, or more files or bytes than the caps allow.
+    public static let packageUnsafe = Self(rawValue: "PACKAGE_UNSAFE")
+    /// Registry metadata is malformed or inconsistent.
+    public static let registryInvalid = Self(rawValue: "REGISTRY_INVALID")
+    /// The version being published is already in the registry's index.
+    public static let versionExists = Self(rawValue: "VERSION_EXISTS")
+    /// The registry has no plugin or version of that name.
+    public static let notFound = Self(rawValue: "NOT_FOUND")
+    /// The registry could not be reached or a file could not be fetched.
+    public static let fetchFailed = Self(rawValue: "FETCH_FAILED")
+}
+
+extension MarketError.Code {
+    /// An update asks for other permissions than the installed version has; it needs consent.
+    public static let permissionsChanged = Self(rawValue: "PERMISSIONS_CHANGED")
+    /// The plugin failed to load in a child process before it was switched in.
+    public static let probeFailed = Self(rawValue: "PROBE_FAILED")
+}

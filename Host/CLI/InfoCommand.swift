@@ -1,0 +1,55 @@
+import ArgumentParser
+import MarketCore
+import MarketRegistry
+
+/// `market info NAME`
+struct InfoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show a plugin's versions, platforms, publisher and yanked versions from a registry."
+    )
+
+    @Argument(help: "The plugin id.")
+    var name: String
+
+    @OptionGroup var options: RegistryClientOptions
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let (client, verified) = try await options.updatedClient()
+            let index = try await client.index(name, verified)
+            let host = Platform.current
+            if json {
+                printJSON(JSONValue.object([
+                    "id": .string(index.id),
+                    "versions": .array(index.versions.map { version in
+                        .object(["version": .string(version.version), "name": .string(version.name), "summary": .string(version.summary),
+                                 "abi": .string(version.abi), "publisher": .string(version.publisher), "permissions": .string(version.permissions),
+                                 "platforms": .array(version.artifacts.keys.sorted().map(JSONValue.string)),
+                                 "installable": .bool(version.artifact(for: host) != nil),
+                                 "yanked": .bool(version.yanked), "yank_reason": version.yankReason.map(JSONValue.string) ?? .null])
+                    }),
+                ]).jsonText)
+                return
+            }
+            guard let newest = index.versions.last else {
+                print("\(index.id): no versions published")
+                return
+            }
+            print("\(newest.name) (\(index.id))")
+            print("  \(newest.summary)")
+            print("kinds:     \(newest.kinds.joined(separator: ", "))")
+            print("this host: \(host)")
+            print("versions:")
+            for version in index.versions.reversed() {
+                var notes = ["abi \(version.abi)", "publisher \(version.publisher)", "for \(version.artifacts.keys.sorted().joined(separator: ", "))"]
+                if version.artifact(for: host) == nil { notes.append("no build for this host") }
+                if version.yanked { notes.append("YANKED: \(version.yankReason ?? "no reason given")") }
+                print("  \(version.version)  \(notes.joined(separator: "; "))")
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import MarketCore
+import MarketRegistry
+
+/// `market pack DIR --key KEY [--out DIR]`
+struct PackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pack",
+        abstract: "Pack a built plugin folder into a signed .mkpkg package.",
+        discussion: "The package holds plugin.json, the library, icon/README.md/CHANGELOG.md when present, CHECKSUMS and CHECKSUMS.sig. It is named <id>-<version>-<os>-<arch>[-<toolchain>].mkpkg."
+    )
+
+    @Argument(help: "The plugin folder (holding plugin.json and the library).")
+    var folder: String
+
+    @Option(help: "The publisher's private key file (from `market keygen`).")
+    var key: String
+
+    @Option(help: "The folder to write the package into.")
+    var out = "."
+
+    func run() async throws {
+        try await reportingErrors {
+            let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
+            let (source, destination) = (URL(fileURLWithPath: folder), URL(fileURLWithPath: out))
+            let package = try await BlockingWork.run { try PackageWriter.pack(source, signedWith: signingKey, into: destination) }
+            print("\(package.url.path)")
+            print("  \(package.manifest.id) \(package.manifest.version) for \(package.platform), \(package.size) bytes, sha256 \(package.sha256)")
+            print("  signed by \(package.publisherKeyID)")
+        }
+    }
+}

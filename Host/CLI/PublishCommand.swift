@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import MarketRegistry
+
+/// `market publish PKG --registry DIR --key K`
+struct PublishCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Add a package to a registry tree and re-sign its snapshot and timestamp.",
+        discussion: "The package is verified first. A plugin's first publish pins its publisher key; later versions must be signed by it. A version is published once per platform and never changes."
+    )
+
+    @Argument(help: "The .mkpkg package.")
+    var package: String
+
+    @Option(help: "The registry folder.")
+    var registry: String
+
+    @Option(help: "An online private key of the registry.")
+    var key: String
+
+    func run() async throws {
+        try await reportingErrors {
+            let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
+            let (folder, file) = (URL(fileURLWithPath: registry), URL(fileURLWithPath: package))
+            let entry = try await BlockingWork.run { try RegistryWriter(folder: folder, key: signingKey).publish(file) }
+            print("published \(entry.name) \(entry.version) (\(entry.artifacts.keys.sorted().joined(separator: ", "))), publisher \(entry.publisher)")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import MarketRegistry
+
+/// `market registry build DIR --key K [--plugins FOLDER]`
+struct RegistryBuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Pack and publish every built plugin folder into a registry tree.",
+        discussion: "The key signs the packages (as publisher) and the registry metadata. Versions already published are left as they are."
+    )
+
+    @Argument(help: "The registry folder (create it first with `market registry init`).")
+    var folder: String
+
+    @Option(help: "An online private key of the registry.")
+    var key: String
+
+    @Option(help: "The folder of built plugin folders.")
+    var plugins = ".build/market-plugins"
+
+    func run() async throws {
+        try await reportingErrors {
+            let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
+            let (registry, source) = (URL(fileURLWithPath: folder), URL(fileURLWithPath: plugins))
+            let outcomes = try await BlockingWork.run { try RegistryWriter(folder: registry, key: signingKey).build(plugins: source) }
+            for outcome in outcomes {
+                switch outcome {
+                case .published(let id, let version): print("published \(id) \(version)")
+                case .alreadyPublished(let id, let version): print("kept      \(id) \(version) (already published)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import MarketRegistry
+
+/// `market registry refresh DIR --key K`
+struct RegistryRefreshCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refresh",
+        abstract: "Re-sign the timestamp (and the snapshot when it expires within a week).",
+        discussion: "The timestamp expires a day after signing; clients refuse an expired one, so run this at least daily."
+    )
+
+    @Argument(help: "The registry folder.")
+    var folder: String
+
+    @Option(help: "An online private key of the registry.")
+    var key: String
+
+    func run() async throws {
+        try await reportingErrors {
+            let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
+            let url = URL(fileURLWithPath: folder)
+            try await BlockingWork.run { try RegistryWriter(folder: url, key: signingKey).refresh() }
+            print("re-signed \(folder)/timestamp.json")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import MarketCore
+import MarketRegistry
+
+/// `market search TEXT`
+struct SearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search a registry's catalog by id, name or summary.",
+        discussion: "Example: market search crm --registry https://plugins.example.com --root root.json"
+    )
+
+    @Argument(help: "Text to look for (empty lists every plugin).")
+    var text = ""
+
+    @OptionGroup var options: RegistryClientOptions
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let (client, verified) = try await options.updatedClient()
+            let found = try await client.catalog(verified).search(text)
+            if json {
+                printJSON(JSONValue.array(found.map { entry in
+                    .object(["id": .string(entry.id), "name": .string(entry.name), "summary": .string(entry.summary),
+                             "latest": .string(entry.latest), "kinds": .array(entry.kinds.map(JSONValue.string))])
+                }).jsonText)
+                return
+            }
+            guard !found.isEmpty else {
+                print("no plugin matches '\(text)'")
+                return
+            }
+            let width = found.map { $0.id.count + $0.latest.count + 1 }.max() ?? 0
+            for entry in found {
+                let label = "\(entry.id) \(entry.latest)"
+                print("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.summary)")
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import MarketTestSupport
+import Testing
+
+/// The registry commands run as a user runs them: the built `market` executable.
+@Suite struct CommandLineTests {
+    /// Runs the built `market` in `directory`.
+    func market(_ arguments: [String], in directory: URL) async throws -> ProcessOutput {
+        try await runProcess(buildProductsDirectory.appendingPathComponent("market").path, arguments, in: directory)
+    }
+
+    @Test func keygenPackRegistryBuildSearchAndInfo() async throws {
+        let folder = try TemporaryFolder()
+        let plugins = folder.path("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: try PluginFixture.make(in: folder.url, id: "acme-crm"), to: plugins.appendingPathComponent("acme-crm"))
+
+        let keygen = try await market(["keygen", "--out", "keys", "--name", "online"], in: folder.url)
+        #expect(keygen.status == 0)
+        let stored = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.path("keys/online.key"))) as? [String: Any]
+        let secret = try #require(stored?["private"] as? String)
+        #expect(!keygen.stdout.contains(secret) && !keygen.stderr.contains(secret))
+        #expect(try await market(["keygen", "--out", "keys", "--name", "root"], in: folder.url).status == 0)
+
+        let pack = try await market(["pack", "plugins/acme-crm", "--key", "keys/online.key", "--out", "dist"], in: folder.url)
+        #expect(pack.status == 0)
+        #expect(pack.stdout.contains("acme-crm-1.0.0-linux-"))
+
+        #expect(try await market(["registry", "init", "site", "--root-key", "keys/root.key", "--key", "keys/online.key"], in: folder.url).status == 0)
+        let build = try await market(["registry", "build", "site", "--key", "keys/online.key", "--plugins", "plugins"], in: folder.url)
+        #expect(build.stdout.contains("published acme-crm 1.0.0"))
+        let again = try await market(["publish", try #require(TemporaryFolder.listing(folder.path("dist")).first.map { "dist/\($0)" }), "--registry", "site", "--key", "keys/online.key"], in: folder.url)
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("VERSION_EXISTS"))
+
+        let search = try await market(["search", "acme", "--registry", "site", "--root", "site/root.json", "--state-dir", "home"], in: folder.url)
+        #expect(search.status == 0)
+        #expect(search.stdout.contains("acme-crm 1.0.0"))
+
+        #expect(try await market(["yank", "acme-crm@1.0.0", "--reason", "broken", "--registry", "site", "--key", "keys/online.key"], in: folder.url).status == 0)
+        let info = try await market(["info", "acme-crm", "--registry", "site", "--state-dir", "home"], in: folder.url)
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("YANKED: broken"))
+    }
+
+    @Test func aClientWithoutATrustedRootSaysHowToGetOne() async throws {
+        let folder = try TemporaryFolder()
+        let search = try await market(["search", "--registry", "site", "--state-dir", "home"], in: folder.url)
+        #expect(search.status == 1)
+        #expect(search.stderr.contains("KEY_UNTRUSTED"))
+        #expect(search.stderr.contains("fix: pass --root"))
+    }
+
+    @Test func theHelpListsTheRegistryCommands() async throws {
+        let help = try await market(["--help"], in: FileManager.default.temporaryDirectory)
+        for command in ["keygen", "pack", "publish", "yank", "registry", "search", "info", "install"] {
+            #expect(help.stdout.contains("  \(command)"), "\(command) is missing from market --help")
+        }
+    }
+
+    /// The first-party plugins as scripts/build-plugins.sh leaves them.
+    static let builtPlugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/market-plugins")
+
+    @Test func installProbesARealPluginInAChildProcessAndSwitchesItIn() async throws {
+        let folder = try TemporaryFolder()
+        #expect(try await market(["keygen", "--out", "keys", "--name", "k"], in: folder.url).status == 0)
+        #expect(try await market(["registry", "init", "site", "--root-key", "keys/k.key"], in: folder.url).status == 0)
+        let build = try await market(["registry", "build", "site", "--key", "keys/k.key", "--plugins", Self.builtPlugins.path], in: folder.url)
+        #expect(build.stdout.contains("published textkit"), "build the plugins first: scripts/build-plugins.sh")
+        let install = try await market(["install", "textkit@^1.0", "--registry", "site", "--root", "site/root.json", "--state-dir", "home"], in: folder.url)
+        #expect(install.status == 0, "\(install.stderr)")
+        let current = try FileManager.default.destinationOfSymbolicLink(atPath: folder.path("home/plugins/textkit/current").path)
+        #expect(FileManager.default.fileExists(atPath: folder.path("home/plugins/textkit/\(current)/plugin.json").path))
+        #expect(try String(contentsOf: folder.path("home/market.lock"), encoding: .utf8).contains("\"textkit\""))
+    }
+
+    @Test func aPluginThatDoesNotLoadIsPROBE_FAILEDAndNothingIsInstalled() async throws {
+        let folder = try TemporaryFolder()
+        let plugins = folder.path("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: try PluginFixture.make(in: folder.url, id: "broken"), to: plugins.appendingPathComponent("broken"))
+        #expect(try await market(["keygen", "--out", "keys", "--name", "k"], in: folder.url).status == 0)
+        #expect(try await market(["registry", "init", "site", "--root-key", "keys/k.key"], in: folder.url).status == 0)
+        #expect(try await market(["registry", "build", "site", "--key", "keys/k.key", "--plugins", "plugins"], in: folder.url).status == 0)
+        let install = try await market(["install", "broken", "--registry", "site", "--root", "site/root.json", "--state-dir", "home"], in: folder.url)
+        #expect(install.status == 1)
+        #expect(install.stderr.contains("PROBE_FAILED"))
+        #expect(install.stderr.contains("the plugin did not load:"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path("home/market.lock").path))
+        #expect(TemporaryFolder.listing(folder.path("home/plugins")) == [])
+    }
+}
