@@ -101,11 +101,14 @@ let package = Package(
         .target(
             name: "MarketStore",
             dependencies: [
-                "MarketCore", "CLibPQ",
+                "MarketCore", "PluginRuntime", "CLibPQ",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Host/Store",
+            // The SQL files are compiled in (BuiltInMigrations.swift); a test keeps the two equal.
+            exclude: ["Migrations"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -198,7 +201,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["MarketStore", "MarketCore"],
+            dependencies: ["MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/StoreTests",
             swiftSettings: strictSettings
         ),

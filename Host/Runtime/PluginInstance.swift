@@ -80,9 +80,10 @@ public final class PluginInstance: @unchecked Sendable {
         let kind = Status(code: status)
         let text = String(message.string.prefix(2_000))
         let failure = PluginCallFailure(status: status, statusName: kind.description, message: text)
-        switch kind {
-        case .timeout, .cancelled where token.isPastDeadline:
+        if kind == .timeout || (kind == .cancelled && token.isPastDeadline) {
             return MarketError(.timeout, "\(what) ran past its deadline", fix: "raise the timeout, or make the call do less", underlying: failure)
+        }
+        switch kind {
         case .cancelled: return MarketError(.cancelled, "\(what) was cancelled", underlying: failure)
         default:
             return MarketError(.pluginFailed, "\(what) failed with \(kind)\(text.isEmpty ? "" : ": \(text)")", underlying: failure)

@@ -8,4 +8,8 @@ extension MarketError.Code {
     public static let migrationFailed = Self(rawValue: "MIGRATION_FAILED")
     /// A statement failed; the SQLSTATE is in the message, the statement is not.
     public static let queryFailed = Self(rawValue: "QUERY_FAILED")
+    /// The private PostgreSQL cluster could not be created, started or stopped.
+    public static let clusterFailed = Self(rawValue: "CLUSTER_FAILED")
+    /// A column's value could not be read as the Swift type asked for.
+    public static let columnInvalid = Self(rawValue: "COLUMN_INVALID")
 }

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Logging
+import MarketStore
+
+/// `market db migrate`
+struct DatabaseMigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply the schema migrations the database lacks (the server does this at start too)."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let logger = Logger(label: "market.db")
+            let pool = DatabasePool(connectionString: database.location().connectionString, configuration: .init(size: 1), logger: logger)
+            let applied: [Int]
+            do {
+                applied = try await Migrator().apply(using: pool, logger: logger)
+            } catch {
+                await pool.shutdown()
+                throw error
+            }
+            await pool.shutdown()
+            print(applied.isEmpty ? "the schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import MarketStore
+
+/// Options shared by the `market db` commands.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "Market's state directory, which holds the private cluster (default: $MARKET_HOME or ~/.market).")
+    var stateDir: String?
+
+    @Option(help: "The port in the private cluster's socket name.")
+    var port: Int = 5432
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+    }
+
+    var stateDirectory: URL {
+        if let stateDir { return URL(fileURLWithPath: stateDir) }
+        if let home = ProcessInfo.processInfo.environment["MARKET_HOME"] { return URL(fileURLWithPath: home) }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".market")
+    }
+
+    func location(listenAddress: String? = nil) -> DatabaseLocation {
+        DatabaseLocation.resolve(stateDirectory: stateDirectory,
+                                 cluster: PrivateCluster.Configuration(port: port, listenAddress: listenAddress))
+    }
+}

@@ -1,0 +1,111 @@
+-- Market's first schema: tenants and access, plugin installations, secrets, the audit log,
+-- the plugins' key-value store, and the event outbox. docs/operations.md describes each table.
+
+-- A tenant is a bot or workspace. Every other tenant-owned row names one and goes with it.
+CREATE TABLE tenants (
+    id          text PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9_-]{0,63}$'),
+    name        text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- API tokens are stored as SHA-256 hashes; the token itself is shown once, when made.
+-- Admin tokens belong to no tenant; tenant tokens to exactly one.
+CREATE TABLE api_tokens (
+    id            text PRIMARY KEY,
+    tenant_id     text REFERENCES tenants (id) ON DELETE CASCADE,
+    role          text NOT NULL CHECK (role IN ('admin', 'tenant')),
+    token_hash    bytea NOT NULL UNIQUE,
+    label         text NOT NULL DEFAULT '',
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    last_used_at  timestamptz,
+    revoked_at    timestamptz,
+    CHECK ((role = 'admin') = (tenant_id IS NULL))
+);
+CREATE INDEX api_tokens_tenant ON api_tokens (tenant_id);
+
+-- A plugin as a tenant has it: enabled or not, and its configuration (validated against the
+-- plugin's JSON Schema before it is stored; secret fields live in `secrets`, never here).
+CREATE TABLE plugin_installations (
+    tenant_id   text NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    plugin_id   text NOT NULL,
+    enabled     boolean NOT NULL DEFAULT false,
+    config      jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(config) = 'object'),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, plugin_id)
+);
+
+-- Secrets encrypted with AES-GCM under the master key; `key_id` names the key, so keys can rotate.
+CREATE TABLE secrets (
+    tenant_id   text NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    plugin_id   text NOT NULL,
+    name        text NOT NULL,
+    ciphertext  bytea NOT NULL,
+    nonce       bytea NOT NULL,
+    key_id      text NOT NULL DEFAULT 'master',
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, plugin_id, name)
+);
+
+-- Who changed what, when. Rows outlive their tenant (no foreign key) and never hold secrets.
+CREATE TABLE audit_log (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id   text,
+    actor       text NOT NULL,
+    action      text NOT NULL,
+    target      text NOT NULL DEFAULT '',
+    details     jsonb NOT NULL DEFAULT '{}',
+    at          timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX audit_log_tenant_at ON audit_log (tenant_id, at DESC);
+
+-- market.kv/1: each plugin of each tenant has a namespace of its own.
+CREATE TABLE kv (
+    tenant_id   text NOT NULL,
+    plugin_id   text NOT NULL,
+    key         text NOT NULL,
+    value       bytea NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, plugin_id, key)
+);
+
+-- Every event once, in the envelope's fields. `id` is the idempotency key; `seq` orders events
+-- as they were written, which is the delivery order within a conversation.
+CREATE TABLE events (
+    id               text PRIMARY KEY,
+    seq              bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    type             text NOT NULL,
+    tenant_id        text NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    conversation_id  text,
+    experiment       jsonb,
+    data             jsonb NOT NULL,
+    occurred_at      timestamptz NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX events_tenant_seq ON events (tenant_id, seq);
+CREATE INDEX events_tenant_type ON events (tenant_id, type, seq);
+
+-- The outbox: one row per event and subscriber. Workers claim due rows with
+-- FOR UPDATE SKIP LOCKED, set `locked_until` while delivering, and either mark them delivered,
+-- schedule the next attempt, or mark them dead after the last.
+CREATE TABLE deliveries (
+    event_id         text NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    subscriber       text NOT NULL,
+    tenant_id        text NOT NULL,
+    conversation_id  text,
+    event_seq        bigint NOT NULL,
+    status           text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+    attempts         integer NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+    locked_until     timestamptz,
+    last_error       text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    delivered_at     timestamptz,
+    PRIMARY KEY (event_id, subscriber)
+);
+-- Claiming: the due pending rows, oldest first.
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, event_seq) WHERE status = 'pending';
+-- Order per conversation: a row waits while an earlier one of its subscriber and conversation is pending.
+CREATE INDEX deliveries_conversation ON deliveries (subscriber, conversation_id, event_seq) WHERE status = 'pending';
+-- Listing and replay per tenant.
+CREATE INDEX deliveries_tenant ON deliveries (tenant_id, status, event_seq);

@@ -1,0 +1,103 @@
+import Foundation
+import MarketCore
+import MarketStore
+import Testing
+
+extension DatabaseTests {
+    /// Versioned migrations under an advisory lock, with checksums.
+    @Suite struct MigrationTests {
+        static let migrationsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Host/Store/Migrations")
+
+        @Test func theCompiledInMigrationsAreTheSQLFiles() throws {
+            let files = try FileManager.default.contentsOfDirectory(atPath: Self.migrationsFolder.path).filter { $0.hasSuffix(".sql") }.sorted()
+            #expect(files == BuiltInMigrations.all.map { $0.fileName + ".sql" })
+            for migration in BuiltInMigrations.all {
+                let text = try String(contentsOf: Self.migrationsFolder.appendingPathComponent(migration.fileName + ".sql"), encoding: .utf8)
+                #expect(text == migration.sql, "\(migration.fileName).sql differs from BuiltInMigrations.swift")
+            }
+            #expect(files.allSatisfy { $0.range(of: #"^[0-9]{4}_[a-z0-9_]+\.sql$"#, options: .regularExpression) != nil })
+        }
+
+        @Test func theSchemaAppliesOnceAndHasItsTables() async throws {
+            let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            let migrator = try Migrator()
+            #expect(try await migrator.apply(using: pool, logger: quietLogger) == BuiltInMigrations.all.map(\.version))
+            #expect(try await migrator.apply(using: pool, logger: quietLogger) == [])
+            let tables = try await pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+                .map { try $0.decode("tablename", as: String.self) }
+            #expect(tables == ["api_tokens", "audit_log", "deliveries", "events", "kv", "plugin_installations", "schema_migrations", "secrets", "tenants"])
+            let pending = try await pool.withConnection { connection in try migrator.pendingVersions(on: connection) }
+            #expect(pending.isEmpty)
+            await pool.shutdown()
+        }
+
+        @Test func twoAppliersRacingApplyEachMigrationOnce() async throws {
+            let url = try await freshDatabase()
+            let migrations = [
+                Migration(version: 1, name: "counter", sql: "CREATE TABLE runs (version int); SELECT pg_sleep(0.2); INSERT INTO runs VALUES (1);"),
+                Migration(version: 2, name: "second", sql: "INSERT INTO runs VALUES (2);"),
+            ]
+            let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await onThread {
+                            let connection = try PostgresConnection.connect(url)
+                            defer { connection.close() }
+                            return try Migrator(migrations: migrations).apply(on: connection, logger: quietLogger)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(applied.sorted { $0.count < $1.count } == [[], [1, 2]])
+            let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            let runs = try await pool.query("SELECT version FROM runs ORDER BY version").map { try $0.decode("version", as: Int.self) }
+            #expect(runs == [1, 2])
+            let recorded = try await pool.query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            #expect(try recorded.map { try $0.decode("checksum", as: String.self) } == migrations.map(\.checksum))
+            await pool.shutdown()
+        }
+
+        @Test func aChangedMigrationIsRefused() async throws {
+            let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            try await Migrator(migrations: [Migration(version: 1, name: "notes", sql: "CREATE TABLE notes (body text);")]).apply(using: pool, logger: quietLogger)
+            let tampered = try Migrator(migrations: [Migration(version: 1, name: "notes", sql: "CREATE TABLE notes (body text, extra int);")])
+            let error = await #expect(throws: MarketError.self) { try await tampered.apply(using: pool, logger: quietLogger) }
+            #expect(error?.code == .migrationFailed)
+            #expect(error?.message.contains("0001_notes") == true)
+            #expect(error?.fix.isEmpty == false)
+            await pool.shutdown()
+        }
+
+        @Test func aFailingMigrationLeavesNothingOfItself() async throws {
+            let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            let migrator = try Migrator(migrations: [
+                Migration(version: 1, name: "good", sql: "CREATE TABLE good (id int);"),
+                Migration(version: 2, name: "bad", sql: "CREATE TABLE half (id int); CREATE TABLE broken (id no_such_type);"),
+            ])
+            let error = await #expect(throws: MarketError.self) { try await migrator.apply(using: pool, logger: quietLogger) }
+            #expect(error?.code == .migrationFailed)
+            #expect(error?.message.contains("0002_bad") == true)
+            let tables = try await pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+                .map { try $0.decode("tablename", as: String.self) }
+            #expect(tables == ["good", "schema_migrations"])
+            await pool.shutdown()
+        }
+
+        @Test func aDatabaseFromANewerBuildIsRefused() async throws {
+            let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            let first = Migration(version: 1, name: "one", sql: "SELECT 1;")
+            try await Migrator(migrations: [first, Migration(version: 2, name: "two", sql: "SELECT 2;")]).apply(using: pool, logger: quietLogger)
+            let error = await #expect(throws: MarketError.self) { try await Migrator(migrations: [first]).apply(using: pool, logger: quietLogger) }
+            #expect(error?.code == .migrationFailed)
+            await pool.shutdown()
+        }
+
+        @Test func duplicateVersionsAreRefused() {
+            #expect(throws: MarketError.self) {
+                try Migrator(migrations: [Migration(version: 1, name: "a", sql: ""), Migration(version: 1, name: "b", sql: "")])
+            }
+        }
+    }
+}
