@@ -13,6 +13,8 @@ encoding ("data: {chunk}" events, a usage chunk when stream_options.include_usag
   mid-stream    two content chunks, then an error event
   unauthorized  401 unless the key is "Bearer sk-test"
   context       400 context_length_exceeded
+  timed         streams 100 deltas, 2 ms apart, whose content is the CLOCK_MONOTONIC time (ns)
+                at which each was written to the socket, for measuring delivery latency
 
 The Messages API (/v1/messages) answers the same scenarios with its own framing: JSON
 messages, or "event: …" / "data: …" SSE events (message_start, content_block_start/delta/stop,
@@ -25,6 +27,7 @@ Prints "listening on PORT" once it accepts connections.
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REQUESTS = []
@@ -99,6 +102,20 @@ class Handler(BaseHTTPRequestHandler):
         if scenario == "context":
             return self.reply(400, {"error": {"message": "This model's maximum context length is 8 tokens",
                                               "code": "context_length_exceeded"}})
+        if scenario == "timed" and body.get("stream"):
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            for _ in range(100):
+                # Paced, as a model's tokens are, so the figure is each delta's own trip and not
+                # the queue behind a burst.
+                time.sleep(0.002)
+                self.event(chunk({"content": str(time.monotonic_ns())}))
+            self.event(chunk({}, finish="stop"))
+            self.write(b"data: [DONE]\n\n")
+            self.write(b"")
+            return
         chunks = list(tool_chunks() if scenario == "tools" else text_chunks())
         if not body.get("stream"):
             return self.reply(200, self.completion(chunks, body))
