@@ -55,14 +55,16 @@ extension DatabaseTests {
 
         @Test func aCallerGivesUpWithAFixWhenNoConnectionFreesUp() async throws {
             let pool = try await pool(size: 1, timeout: .milliseconds(200))
-            let holder = Task { try await pool.withConnection { connection in _ = try connection.query("SELECT pg_sleep(1)") } }
+            let holder = Task { try await pool.withConnection { connection in _ = try connection.query("SELECT pg_sleep(4)") } }
             try await waitUntil { pool.statistics.open == 1 && pool.statistics.idle == 0 }
             let started = ContinuousClock.now
             let error = await #expect(throws: MarketError.self) { try await pool.query("SELECT 1") }
             let waited = ContinuousClock.now - started
             #expect(error?.code == .databaseUnavailable)
             #expect(error?.fix.isEmpty == false)
-            #expect(waited >= .milliseconds(150) && waited < .milliseconds(900))
+            // Back at its own timeout, long before the holder lets go; the upper margin is wide
+            // because other tests share this machine's two cores.
+            #expect(waited >= .milliseconds(150) && waited < .seconds(3))
             try await holder.value
             #expect(try await pool.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
             await pool.shutdown()
