@@ -25,6 +25,7 @@ GET /requests returns every request body received so far, for assertions.
 Prints "listening on PORT" once it accepts connections.
 """
 import json
+import os
 import sys
 import threading
 import time
@@ -225,7 +226,16 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+def exit_with_parent():
+    """Ends the server once the process that started it is gone, so none outlives a run."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 if __name__ == "__main__":
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print("listening on %d" % server.server_address[1], flush=True)
     server.serve_forever()
