@@ -9,8 +9,8 @@ extension DatabaseTests {
         var market: String { buildProductsDirectory.appendingPathComponent("market").path }
 
         /// The commands must see no DATABASE_URL unless a test sets one.
-        func run(_ arguments: [String], databaseURL: String = "") async throws -> ChildOutput {
-            try await runChild(market, arguments, environment: ["DATABASE_URL": databaseURL])
+        func run(_ arguments: [String], databaseURL: String = "") async throws -> ProcessOutput {
+            try await runProcess(market, arguments, environment: ["DATABASE_URL": databaseURL])
         }
 
         @Test func startStatusAndStopAPrivateCluster() async throws {
