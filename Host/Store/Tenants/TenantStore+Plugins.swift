@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import MarketCore
+
+extension TenantStore {
+    /// Enables a plugin for a tenant. The stored config (with its defaults) and stored secrets
+    /// must satisfy the plugin's schema, so an enabled plugin can always be instantiated.
+    /// - Throws: `ACCESS_DENIED`, `PLUGIN_NOT_FOUND`, `TENANT_NOT_FOUND`, `CONFIG_INVALID`
+    ///   (listing the settings still missing).
+    @discardableResult
+    public func enable(_ plugin: String, tenant: String, by principal: Principal) async throws -> Installation {
+        try principal.requireAccess(to: tenant)
+        let schema = try configSchema(of: try manifest(plugin))
+        let installation: Installation = try await pool.transaction { connection in
+            try Self.requireTenant(tenant, connection)
+            let current = try Self.installationRow(connection, plugin: plugin, tenant: tenant, lock: true)
+            let secrets = Set(try Self.secretNames(connection, plugin: plugin, tenant: tenant))
+            let config = try schema.validated(current?.config ?? .object([:]), assumingPresent: secrets,
+                                              subject: "the config of \(plugin) for tenant \(tenant)",
+                                              fix: "set the missing settings first: market config \(plugin) --tenant \(tenant) name=value…")
+            guard current?.enabled != true else { return try Self.installation(connection, plugin: plugin, tenant: tenant) }
+            _ = try connection.prepared("""
+                INSERT INTO plugin_installations (tenant_id, plugin_id, enabled, config) VALUES ($1, $2, true, $3)
+                ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET enabled = true, updated_at = now()
+                """, [tenant, plugin, config])
+            try AuditWriter.record(connection, tenant: tenant, by: principal, action: "plugin.enable", target: "plugin:\(plugin)")
+            return try Self.installation(connection, plugin: plugin, tenant: tenant)
+        }
+        logger.info("plugin enabled", metadata: ["tenant": .string(tenant), "plugin": .string(plugin)])
+        return installation
+    }
+
+    /// Disables a plugin for a tenant, keeping its config and secrets. Works for plugins no
+    /// longer installed; nil when the tenant never had the plugin.
+    @discardableResult
+    public func disable(_ plugin: String, tenant: String, by principal: Principal) async throws -> Installation? {
+        try principal.requireAccess(to: tenant)
+        return try await pool.transaction { [logger] connection in
+            try Self.requireTenant(tenant, connection)
+            let changed = try connection.prepared("""
+                UPDATE plugin_installations SET enabled = false, updated_at = now()
+                WHERE tenant_id = $1 AND plugin_id = $2 AND enabled
+                """, [tenant, plugin])
+            if changed.affectedRows > 0 {
+                try AuditWriter.record(connection, tenant: tenant, by: principal, action: "plugin.disable", target: "plugin:\(plugin)")
+                logger.info("plugin disabled", metadata: ["tenant": .string(tenant), "plugin": .string(plugin)])
+            }
+            guard try Self.installationRow(connection, plugin: plugin, tenant: tenant, lock: false) != nil else { return nil }
+            return try Self.installation(connection, plugin: plugin, tenant: tenant)
+        }
+    }
+
+    /// The tenant's installation of a plugin, or nil when it has none.
+    public func installation(_ plugin: String, tenant: String, by principal: Principal) async throws -> Installation? {
+        try principal.requireAccess(to: tenant)
+        return try await pool.transaction { connection in
+            try Self.requireTenant(tenant, connection)
+            guard try Self.installationRow(connection, plugin: plugin, tenant: tenant, lock: false) != nil else { return nil }
+            return try Self.installation(connection, plugin: plugin, tenant: tenant)
+        }
+    }
+
+    /// Every plugin the tenant has enabled or configured, by plugin id.
+    public func installations(tenant: String, by principal: Principal) async throws -> [Installation] {
+        try principal.requireAccess(to: tenant)
+        return try await pool.transaction { connection in
+            try Self.requireTenant(tenant, connection)
+            return try connection.prepared("SELECT plugin_id FROM plugin_installations WHERE tenant_id = $1 ORDER BY plugin_id", [tenant])
+                .map { try Self.installation(connection, plugin: try $0.decode("plugin_id"), tenant: tenant) }
+        }
+    }
+
+    // MARK: Shared
+
+    /// The manifest of an installed plugin.
+    /// - Throws: `PLUGIN_NOT_FOUND`, or `MANIFEST_INVALID` for a broken one.
+    func manifest(_ plugin: String) throws -> PluginManifest {
+        guard let manifest = try manifests.manifest(for: plugin) else {
+            throw MarketError(.pluginNotFound, "no plugin \(plugin) is installed",
+                              fix: "install it with `market install \(plugin)`, or point --plugins at a folder of plugin folders")
+        }
+        return manifest
+    }
+
+    /// The config schema of an installed plugin, compiled.
+    /// - Throws: `PLUGIN_NOT_FOUND`, `MANIFEST_INVALID`, `CONFIG_SCHEMA_INVALID`.
+    public func configSchema(for plugin: String) throws -> ConfigSchema {
+        try configSchema(of: try manifest(plugin))
+    }
+
+    /// The manifest's config schema; a plugin without one takes no settings.
+    func configSchema(of manifest: PluginManifest) throws -> ConfigSchema {
+        try ConfigSchema(manifest.config ?? .object(["type": .string("object"), "additionalProperties": .bool(false)]),
+                         source: "the config schema of plugin \(manifest.id)")
+    }
+
+    struct InstallationRow: Sendable {
+        let enabled: Bool
+        let config: JSONValue
+    }
+
+    static func installationRow(_ connection: PostgresConnection, plugin: String, tenant: String, lock: Bool) throws -> InstallationRow? {
+        let sql = "SELECT enabled, config FROM plugin_installations WHERE tenant_id = $1 AND plugin_id = $2" + (lock ? " FOR UPDATE" : "")
+        return try connection.prepared(sql, [tenant, plugin]).first.map {
+            InstallationRow(enabled: try $0.decode("enabled"), config: try $0.decode("config"))
+        }
+    }
+
+    static func installation(_ connection: PostgresConnection, plugin: String, tenant: String) throws -> Installation {
+        guard let row = try connection.prepared("""
+            SELECT enabled, config, updated_at FROM plugin_installations WHERE tenant_id = $1 AND plugin_id = $2
+            """, [tenant, plugin]).first else {
+            throw MarketError(.pluginNotFound, "tenant \(tenant) has no installation of \(plugin)", fix: "enable or configure it first")
+        }
+        return Installation(tenantID: tenant, pluginID: plugin, enabled: try row.decode("enabled"), config: try row.decode("config"),
+                            secretNames: try secretNames(connection, plugin: plugin, tenant: tenant), updatedAt: try row.decode("updated_at"))
+    }
+
+    static func secretNames(_ connection: PostgresConnection, plugin: String, tenant: String) throws -> [String] {
+        try connection.prepared("SELECT name FROM secrets WHERE tenant_id = $1 AND plugin_id = $2 ORDER BY name COLLATE \"C\"", [tenant, plugin])
+            .map { try $0.decode("name") }
+    }
+}
