@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MarketCore
+import MarketStore
+
+/// Options shared by the tenant commands (`tenant`, `enable`, `config`, `secret`, `audit`):
+/// the database as `market db` selects it, where plugin manifests come from, and `--json`.
+struct TenantOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(name: .customLong("plugins"),
+            help: ArgumentHelp("A folder of plugin folders (DIR/<id>/plugin.json), read besides the installed plugins; repeatable.",
+                               valueName: "dir"))
+    var pluginFolders: [String] = []
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    /// The operator at the command line acts as an admin; the audit log records their user name.
+    var principal: Principal {
+        let environment = ProcessInfo.processInfo.environment
+        let user = environment["USER"] ?? environment["LOGNAME"] ?? ProcessInfo.processInfo.userName
+        return .admin(actor: "cli:\(user)")
+    }
+
+    /// Opens the store (applying migrations, loading or making the master key, making the admin
+    /// token on first start), runs `body`, and closes it. The admin token, when made, is printed
+    /// to standard error, once.
+    func withStore<Value>(_ body: (TenantStore, Principal) async throws -> Value) async throws -> Value {
+        let logger = Logger(label: "market.tenants")
+        let pool = DatabasePool(connectionString: database.location().connectionString, configuration: .init(size: 2), logger: logger)
+        do {
+            try await Migrator().apply(using: pool, logger: logger)
+            let key = try MasterKey.load(stateDirectory: database.stateDirectory, logger: logger)
+            let folders = pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            let store = TenantStore(pool: pool, masterKey: key,
+                                    manifests: PluginFolders(stateDirectory: database.stateDirectory, developmentFolders: folders), logger: logger)
+            if let admin = try await store.ensureAdminToken() {
+                FileHandle.standardError.write(Data("""
+                    created the admin token \(admin.info.id); it is shown only now, keep it safe:
+                    \(admin.token)
+
+                    """.utf8))
+            }
+            let value = try await body(store, principal)
+            await pool.shutdown()
+            return value
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+    }
+
+    /// Prints `value` as indented JSON with sorted snake_case keys and ISO 8601 dates.
+    func printJSON(encoding value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// Runs a tenant command's body like `reportingErrors`, printing a `CONFIG_INVALID` error's
+/// violations one per line.
+func reportingTenantErrors(_ body: () async throws -> Void) async throws {
+    try await reportingErrors {
+        do {
+            try await body()
+        } catch let error as MarketError where !error.violations.isEmpty {
+            let subject = error.message.components(separatedBy: " is invalid:").first ?? error.message
+            var text = "error: \(error.code): \(subject) is invalid:\n"
+            for violation in error.violations { text += "  \(violation)\n" }
+            if !error.fix.isEmpty { text += "fix: \(error.fix)\n" }
+            FileHandle.standardError.write(Data(text.utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Dates in text output: `2026-12-01 17:30:00Z`.
+func shortDate(_ date: Date?) -> String {
+    guard let date else { return "-" }
+    return ISO8601DateFormatter().string(from: date).replacingOccurrences(of: "T", with: " ")
+}
