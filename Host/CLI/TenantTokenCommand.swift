@@ -2,25 +2,28 @@ import ArgumentParser
 import Foundation
 import MarketStore
 
-/// `market tenant token ID [--label L] [--list] [--revoke TOKEN_ID]`
+/// `market tenant token ID|--admin [--label L] [--list] [--revoke TOKEN_ID]`
 struct TenantTokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
-        abstract: "Make an API token for a tenant (printed once), list its tokens, or revoke one.",
+        abstract: "Make an API token for a tenant (printed once), list its tokens, or revoke one; --admin for admin tokens.",
         discussion: """
             Tokens are stored as SHA-256 hashes: a token's value is shown only when it is made. \
             Examples: market tenant token acme --label portal; market tenant token acme --list; \
-            market tenant token acme --revoke tok_0123456789abcdef
+            market tenant token acme --revoke tok_0123456789abcdef; market tenant token --admin --label ops
             """
     )
 
-    @Argument(help: "The tenant.")
-    var tenant: String
+    @Argument(help: "The tenant (omit with --admin).")
+    var tenant: String?
+
+    @Flag(help: "Work on admin tokens instead of a tenant's (another operator's token, or replacing a lost one).")
+    var admin = false
 
     @Option(help: "What the new token is for, shown in lists.")
     var label: String = ""
 
-    @Flag(help: "List the tenant's tokens (without their values) instead of making one.")
+    @Flag(help: "List the tokens (without their values) instead of making one.")
     var list = false
 
     @Option(help: ArgumentHelp("Revoke the token with this id instead of making one.", valueName: "token-id"))
@@ -29,34 +32,38 @@ struct TenantTokenCommand: AsyncParsableCommand {
     @OptionGroup var options: TenantOptions
 
     func validate() throws {
+        guard (tenant == nil) == admin else { throw ValidationError("name a tenant, or give --admin (not both)") }
         guard !(list && revoke != nil) else { throw ValidationError("--list and --revoke cannot be combined") }
         guard label.isEmpty || (!list && revoke == nil) else { throw ValidationError("--label is for making a token") }
     }
 
     func run() async throws {
+        let owner = tenant.map { "tenant \($0)" } ?? "admin"
         try await reportingTenantErrors {
             try await options.withStore { store, principal in
                 if let revoke {
                     let info = try await store.revokeToken(revoke, tenant: tenant, by: principal)
-                    if options.json { try options.printJSON(encoding: info) } else { print("revoked token \(info.id) of tenant \(tenant)") }
+                    if options.json { try options.printJSON(encoding: info) } else { print("revoked token \(info.id) of \(owner)") }
                 } else if list {
                     let tokens = try await store.tokens(tenant: tenant, by: principal)
                     if options.json {
                         try options.printJSON(encoding: tokens)
                     } else if tokens.isEmpty {
-                        print("tenant \(tenant) has no tokens (market tenant token \(tenant) makes one)")
+                        print("\(owner) has no tokens")
                     } else {
                         print("ID                    CREATED               LAST USED             REVOKED               LABEL")
                         for token in tokens {
-                            print("\(token.id)  \(shortDate(token.createdAt))  \(shortDate(token.lastUsedAt).padding(toLength: 20, withPad: " ", startingAt: 0))  \(shortDate(token.revokedAt).padding(toLength: 20, withPad: " ", startingAt: 0))  \(token.label)")
+                            let columns = [shortDate(token.createdAt), shortDate(token.lastUsedAt), shortDate(token.revokedAt)]
+                            print(([token.id] + columns.map { $0.padding(toLength: 20, withPad: " ", startingAt: 0) } + [token.label]).joined(separator: "  "))
                         }
                     }
                 } else {
                     let issued = try await store.createToken(tenant: tenant, label: label, by: principal)
                     if options.json {
-                        try options.printJSON(encoding: IssuedTokenOutput(id: issued.info.id, tenantID: tenant, label: issued.info.label, token: issued.token))
+                        try options.printJSON(encoding: IssuedTokenOutput(id: issued.info.id, role: issued.info.role.rawValue, tenantID: tenant,
+                                                                          label: issued.info.label, token: issued.token))
                     } else {
-                        FileHandle.standardError.write(Data("made token \(issued.info.id) for tenant \(tenant); it is shown only now, keep it safe:\n".utf8))
+                        FileHandle.standardError.write(Data("made token \(issued.info.id) for \(owner); it is shown only now, keep it safe:\n".utf8))
                         print(issued.token)
                     }
                 }
@@ -68,7 +75,8 @@ struct TenantTokenCommand: AsyncParsableCommand {
 /// `--json` output for a new token.
 private struct IssuedTokenOutput: Encodable {
     let id: String
-    let tenantID: String
+    let role: String
+    let tenantID: String?
     let label: String
     let token: String
 }

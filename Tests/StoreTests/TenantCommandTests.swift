@@ -81,6 +81,14 @@ extension DatabaseTests {
             let wrong = try await session.run(["tenant", "token", "globex", "--revoke", id])
             #expect(wrong.status == 1 && wrong.stderr.contains("error: TOKEN_NOT_FOUND") && wrong.stderr.contains("fix: "))
 
+            let admin = try await session.run(["tenant", "token", "--admin", "--label", "ops"])
+            #expect(admin.status == 0 && admin.stdout.hasPrefix("mka_"), "\(admin.stderr)")
+            let admins = try await session.run(["tenant", "token", "--admin", "--list"])
+            #expect(admins.stdout.split(separator: "\n").count == 3, "a header, the first admin token and ops: \(admins.stdout)")
+            #expect(admins.stdout.contains("ops"))
+            let both = try await session.run(["tenant", "token", "acme", "--admin"])
+            #expect(both.status != 0 && both.stderr.contains("name a tenant, or give --admin"))
+
             let taken = try await session.run(["tenant", "create", "acme"])
             #expect(taken.status == 1 && taken.stderr.contains("error: TENANT_EXISTS"))
             let invalid = try await session.run(["tenant", "create", "Not Valid"])

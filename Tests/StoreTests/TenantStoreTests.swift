@@ -58,6 +58,38 @@ extension DatabaseTests {
             await fixture.close()
         }
 
+        @Test func adminTokensAreForAdminsAndANewOneComesWhenTheLastIsRevoked() async throws {
+            let fixture = try await TenantFixture.make()
+            let store = fixture.store
+            let first = try #require(try await store.ensureAdminToken())
+            let second = try await store.createToken(tenant: nil, label: "ops", by: fixture.admin)
+            #expect(second.token.hasPrefix("mka_") && second.info.role == .admin && second.info.tenantID == nil)
+            #expect(try await store.authenticate(second.token)?.role == .admin)
+            #expect(try await store.tokens(tenant: nil, by: fixture.admin).map(\.id) == [first.info.id, second.info.id])
+
+            try await store.createTenant("acme", by: fixture.admin)
+            let tenantToken = try await store.createToken(tenant: "acme", by: fixture.admin)
+            let acme = try #require(try await store.authenticate(tenantToken.token))
+            #expect(await marketError { try await store.createToken(tenant: nil, by: acme) }?.code == .accessDenied)
+            #expect(await marketError { try await store.tokens(tenant: nil, by: acme) }?.code == .accessDenied)
+            #expect(await marketError { try await store.revokeToken(first.info.id, tenant: nil, by: acme) }?.code == .accessDenied)
+            // An admin token is not one of a tenant's, nor the reverse.
+            #expect(await marketError { try await store.revokeToken(first.info.id, tenant: "acme", by: fixture.admin) }?.code == .tokenNotFound)
+            #expect(await marketError { try await store.revokeToken(tenantToken.info.id, tenant: nil, by: fixture.admin) }?.code == .tokenNotFound)
+            // A token's value given as its id is refused without being echoed.
+            let pasted = await marketError { try await store.revokeToken(second.token, tenant: nil, by: fixture.admin) }
+            #expect(pasted?.code == .tokenNotFound)
+            #expect(pasted.map { !String(reflecting: $0).contains(second.token.dropFirst(4)) } ?? false)
+
+            try await store.revokeToken(first.info.id, tenant: nil, by: fixture.admin)
+            #expect(try await store.ensureAdminToken() == nil, "one admin token is still valid")
+            try await store.revokeToken(second.info.id, tenant: nil, by: fixture.admin)
+            #expect(try await store.authenticate(second.token) == nil)
+            let third = try #require(try await store.ensureAdminToken())
+            #expect(try await store.authenticate(third.token)?.role == .admin)
+            await fixture.close()
+        }
+
         @Test func tenantsAreCreatedListedAndRefusedWhenInvalidOrTaken() async throws {
             let fixture = try await TenantFixture.make()
             let acme = try await fixture.store.createTenant("acme", name: "  Acme Inc  ", by: fixture.admin)

@@ -35,6 +35,13 @@ enum TokenMaker {
         return (id, (role == .admin ? "mka_" : "mkt_") + body)
     }
 
+    /// Whether `text` has the form of a token id: `tok_` and 16 lower-case hex digits.
+    static func isTokenID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.count == 20 && text.hasPrefix("tok_")
+            && bytes.dropFirst(4).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
     /// What `api_tokens.token_hash` holds. A plain hash suffices: tokens carry 256 random bits,
     /// so there is nothing to guess that a slow hash would protect.
     static func hash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Array(token.utf8))) }

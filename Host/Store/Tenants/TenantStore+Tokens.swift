@@ -17,40 +17,48 @@ extension TenantStore {
         return issued
     }
 
-    /// Makes a tenant token. Admins, and the tenant's own principals, may.
+    /// Makes a tenant token (admins, and the tenant's own principals, may), or with `tenant`
+    /// nil another admin token (admins only): for another operator, or to replace a lost one.
     /// - Throws: `ACCESS_DENIED`, `TENANT_NOT_FOUND`.
-    public func createToken(tenant: String, label: String = "", by principal: Principal) async throws -> IssuedToken {
-        try principal.requireAccess(to: tenant)
+    public func createToken(tenant: String?, label: String = "", by principal: Principal) async throws -> IssuedToken {
+        try Self.requireAccess(principal, tokensOf: tenant)
         let label = String(label.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
         let issued: IssuedToken = try await pool.transaction { connection in
-            try Self.requireTenant(tenant, connection)
-            return try Self.insertToken(connection, role: .tenant, tenant: tenant, label: label, by: principal)
+            if let tenant { try Self.requireTenant(tenant, connection) }
+            return try Self.insertToken(connection, role: tenant == nil ? .admin : .tenant, tenant: tenant, label: label, by: principal)
         }
-        logger.info("token created", metadata: ["tenant": .string(tenant), "token_id": .string(issued.info.id)])
+        logger.info("token created", metadata: ["tenant": .string(tenant ?? "-"), "token_id": .string(issued.info.id)])
         return issued
     }
 
-    /// The tenant's tokens, revoked ones included, oldest first. Values are never listed.
-    public func tokens(tenant: String, by principal: Principal) async throws -> [TokenInfo] {
-        try principal.requireAccess(to: tenant)
+    /// The tenant's tokens (with `tenant` nil, the admin tokens), revoked ones included, oldest
+    /// first. Values are never listed.
+    public func tokens(tenant: String?, by principal: Principal) async throws -> [TokenInfo] {
+        try Self.requireAccess(principal, tokensOf: tenant)
         return try await pool.transaction { connection in
-            try Self.requireTenant(tenant, connection)
+            if let tenant { try Self.requireTenant(tenant, connection) }
             return try connection.prepared("""
                 SELECT id, role, tenant_id, label, created_at, last_used_at, revoked_at FROM api_tokens
-                WHERE tenant_id = $1 ORDER BY created_at, id
+                WHERE tenant_id IS NOT DISTINCT FROM $1::text ORDER BY created_at, id
                 """, [tenant]).map(Self.tokenInfo)
         }
     }
 
-    /// Revokes one of the tenant's tokens; it stops authenticating at once. Revoking a revoked
-    /// token changes nothing.
+    /// Revokes one of the tenant's tokens (with `tenant` nil, an admin token); it stops
+    /// authenticating at once. Revoking a revoked token changes nothing. When the last admin
+    /// token is revoked, the next start makes a new one.
     /// - Throws: `ACCESS_DENIED`, `TOKEN_NOT_FOUND` (also for another tenant's token id).
     @discardableResult
-    public func revokeToken(_ tokenID: String, tenant: String, by principal: Principal) async throws -> TokenInfo {
-        try principal.requireAccess(to: tenant)
+    public func revokeToken(_ tokenID: String, tenant: String?, by principal: Principal) async throws -> TokenInfo {
+        try Self.requireAccess(principal, tokensOf: tenant)
+        guard TokenMaker.isTokenID(tokenID) else {
+            // Never echoed: a token's value pasted by mistake must not end up in an error.
+            throw MarketError(.tokenNotFound, "that is not a token id: ids are tok_ and 16 hex digits (a token's id is not its value)",
+                              fix: "list the tokens with `market tenant token \(tenant ?? "--admin") --list`")
+        }
         let info: TokenInfo = try await pool.transaction { connection in
             let revoked = try connection.prepared("""
-                UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL
+                UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2::text AND revoked_at IS NULL
                 RETURNING id, role, tenant_id, label, created_at, last_used_at, revoked_at
                 """, [tokenID, tenant])
             if let row = revoked.first {
@@ -58,14 +66,17 @@ extension TenantStore {
                 return try Self.tokenInfo(row)
             }
             let existing = try connection.prepared("""
-                SELECT id, role, tenant_id, label, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = $1 AND tenant_id = $2
+                SELECT id, role, tenant_id, label, created_at, last_used_at, revoked_at FROM api_tokens
+                WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2::text
                 """, [tokenID, tenant])
             guard let row = existing.first else {
-                throw MarketError(.tokenNotFound, "tenant \(tenant) has no token \(tokenID)", fix: "list its tokens with `market tenant token \(tenant) --list`")
+                let owner = tenant.map { "tenant \($0)" } ?? "the admin"
+                throw MarketError(.tokenNotFound, "\(owner) has no token \(tokenID)",
+                                  fix: "list the tokens with `market tenant token \(tenant ?? "--admin") --list`")
             }
             return try Self.tokenInfo(row)
         }
-        logger.info("token revoked", metadata: ["tenant": .string(tenant), "token_id": .string(tokenID)])
+        logger.info("token revoked", metadata: ["tenant": .string(tenant ?? "-"), "token_id": .string(tokenID)])
         return info
     }
 
@@ -89,6 +100,11 @@ extension TenantStore {
             case .tenant: return .tenant(try row.decode("tenant_id"), actor: "token:\(id)")
             }
         }
+    }
+
+    /// A tenant's tokens are for admins and that tenant; admin tokens for admins only.
+    static func requireAccess(_ principal: Principal, tokensOf tenant: String?) throws {
+        if let tenant { try principal.requireAccess(to: tenant) } else { try principal.requireAdmin("manage admin tokens") }
     }
 
     static func insertToken(_ connection: PostgresConnection, role: Principal.Role, tenant: String?, label: String,
