@@ -28,6 +28,11 @@ public struct MasterKey: Sendable {
             throw MarketError(.masterKeyInvalid, "a master key must be 32 bytes, not \(bytes.count)",
                               fix: "make one with `openssl rand -base64 32`")
         }
+        self.init(checked: bytes)
+    }
+
+    /// `bytes` must be 32 long.
+    private init(checked bytes: [UInt8]) {
         key = SymmetricKey(data: bytes)
         let digest = SHA256.hash(data: Array("market.master-key-id/1".utf8) + bytes)
         id = "k" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
@@ -50,7 +55,7 @@ public struct MasterKey: Sendable {
     public static func generate() -> MasterKey {
         var generator = SystemRandomNumberGenerator()
         // SystemRandomNumberGenerator reads the kernel's CSPRNG (getrandom) on Linux.
-        return try! MasterKey(bytes: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        return MasterKey(checked: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     /// The key `MARKET_MASTER_KEY` holds, or else the one in the state directory's key file,
