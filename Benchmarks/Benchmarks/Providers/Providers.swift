@@ -22,7 +22,9 @@ let benchmarks: @Sendable () -> Void = {
         let latencies = Mutex<[Int]>([])
         _ = try await provider.instance.complete(request: #"{"model":"timed","messages":[{"role":"user","content":"go"}]}"#) { delta in
             let arrived = Int(monotonicNanosecondsForBenchmark())
-            if let start = delta.range(of: #"{"content":""#), let sent = Int(delta[start.upperBound...].prefix { $0.isNumber }) {
+            // The delta is forwarded as the server wrote it (`{"content": "…"}`, with Python's spaces).
+            if let key = delta.range(of: #""content""#), let digits = delta[key.upperBound...].firstIndex(where: \.isNumber),
+               let sent = Int(delta[digits...].prefix { $0.isNumber }) {
                 latencies.withLock { $0.append(arrived - sent) }
             }
             return true
