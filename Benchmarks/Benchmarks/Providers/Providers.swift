@@ -12,9 +12,13 @@ let benchmarks: @Sendable () -> Void = {
     let plugins = root.appendingPathComponent(".build/market-plugins")
     let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })))
 
-    // The fake server writes each delta's CLOCK_MONOTONIC send time into it; the sink reads the
-    // same clock on arrival. The figure includes the loopback socket, curl, SSE parsing, JSON and
-    // the hop from the plugin to the host's closure.
+    // The fake server reads CLOCK_MONOTONIC just before it hands each event to send(2) and
+    // writes the reading into the event; the host's sink reads the same clock first thing. The
+    // figure is therefore socket to sink: the send and loopback TCP delivery, waking the thread
+    // blocked in curl, curl's read and chunked decoding, market.http/1's body sink into the
+    // plugin, SSE splitting, recognising (or parsing) the chunk, market.model/1's delta sink back
+    // into the host and the host's copy into a String. It leaves out the server building the
+    // JSON, and includes about a microsecond of Python framing the chunk after the clock read.
     Benchmark("Streamed delta, socket to host sink (median of 100 per completion)",
               configuration: .init(metrics: [.custom("delta latency p50 (ns)", useScalingFactor: false),
                                              .custom("delta latency p99 (ns)", useScalingFactor: false)],
