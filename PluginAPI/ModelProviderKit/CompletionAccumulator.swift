@@ -10,9 +10,9 @@ public struct CompletionAccumulator {
     public private(set) var usage: [String: Any]?
     public private(set) var model: String?
 
-    /// Takes one `chat.completion.chunk`; returns its delta object, if it has one, for streaming.
     public init() {}
 
+    /// Takes one `chat.completion.chunk`; returns its delta object, if it has one, for streaming.
     public mutating func take(_ chunk: [String: Any]) -> [String: Any]? {
         if let model = chunk["model"] as? String { self.model = model }
         if let usage = chunk["usage"] as? [String: Any] { self.usage = usage }
@@ -33,6 +33,13 @@ public struct CompletionAccumulator {
             toolCalls[index] = entry
         }
         return delta.isEmpty ? nil : delta
+    }
+
+    /// Takes a chunk the fast path recognised, exactly as `take(_:)` takes its parsed form.
+    public mutating func take(_ chunk: ContentDelta) {
+        if let model = chunk.model { self.model = model }
+        content += chunk.text
+        sawContent = true
     }
 
     /// The result object of market/model.h.

@@ -44,12 +44,18 @@ struct ModelProvider {
 
     /// Runs a streamed completion; returns the deltas received and the final result.
     func streamed(_ request: String) async throws -> (deltas: [JSONValue], result: JSONValue) {
+        let (deltas, result) = try await streamedRaw(request)
+        return (try deltas.map { try JSONValue(parsing: $0) }, result)
+    }
+
+    /// Runs a streamed completion; returns the deltas as the host's sink received them.
+    func streamedRaw(_ request: String) async throws -> (deltas: [String], result: JSONValue) {
         let deltas = Mutex<[String]>([])
         let completion = try await instance.complete(request: request) { delta in
             deltas.withLock { $0.append(delta) }
             return true
         }
-        return (try deltas.withLock { $0 }.map { try JSONValue(parsing: $0) }, try JSONValue(parsing: completion.resultJSON))
+        return (deltas.withLock { $0 }, try JSONValue(parsing: completion.resultJSON))
     }
 
     func close() async {

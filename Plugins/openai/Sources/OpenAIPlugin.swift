@@ -51,7 +51,15 @@ final class OpenAIPlugin: ModelPlugin {
         let request = HTTPRequest(method: "POST", url: config.endpoint, headers: headers, body: Array(body))
 
         var accumulator = CompletionAccumulator()
-        let outcome = try StreamingExchange.perform(request, host: host, context: context, streaming: stream != nil) { event in
+        // A plain text chunk goes to the host as the bytes it came in; everything else is parsed.
+        let recognise = stream.map { stream in { (chunk: UnsafeBufferPointer<UInt8>) throws -> Bool? in
+            guard let text = ContentDelta.recognise(chunk) else { return nil }
+            accumulator.take(text)
+            try stream.send(UnsafeBufferPointer(rebasing: chunk[text.delta]))
+            return true
+        } }
+        let outcome = try StreamingExchange.perform(request, host: host, context: context, streaming: stream != nil,
+                                                    recognise: recognise) { event in
             if let failure = UpstreamError.midStream(event) { throw failure }
             guard let delta = accumulator.take(event), let stream else { return false }
             try stream.send(Array(try JSONSerialization.data(withJSONObject: delta)))

@@ -14,7 +14,11 @@ encoding ("data: {chunk}" events, a usage chunk when stream_options.include_usag
   unauthorized  401 unless the key is "Bearer sk-test"
   context       400 context_length_exceeded
   timed         streams 100 deltas, 2 ms apart, whose content is the CLOCK_MONOTONIC time (ns)
-                at which each was written to the socket, for measuring delivery latency
+                read just before each event is handed to the socket, for measuring delivery
+                latency
+  replay        streams, as "data: …" events, the strings of the JSON array that is the last
+                message's content, byte for byte, then "data: [DONE]": chunks of any shape a
+                test wants to see handled
 
 The Messages API (/v1/messages) answers the same scenarios with its own framing: JSON
 messages, or "event: …" / "data: …" SSE events (message_start, content_block_start/delta/stop,
@@ -108,12 +112,27 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("content-type", "text/event-stream")
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()
+            template = b"data: " + json.dumps(chunk({"content": "STAMP"})).encode() + b"\n\n"
             for _ in range(100):
                 # Paced, as a model's tokens are, so the figure is each delta's own trip and not
                 # the queue behind a burst.
                 time.sleep(0.002)
-                self.event(chunk({"content": str(time.monotonic_ns())}))
+                # The event is framed after the clock is read and sent at once, so the figure
+                # starts as the bytes go to the socket, not before Python builds them.
+                data = template.replace(b"STAMP", b"%d" % time.monotonic_ns())
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.event(chunk({}, finish="stop"))
+            self.write(b"data: [DONE]\n\n")
+            self.write(b"")
+            return
+        if scenario == "replay" and body.get("stream"):
+            events = json.loads(body["messages"][-1]["content"])
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            for data in events:
+                self.write(b"data: " + data.encode() + b"\n\n")
             self.write(b"data: [DONE]\n\n")
             self.write(b"")
             return
