@@ -2,3 +2,4 @@ import ArgumentParser
 
 /// The store and tenant commands (`market db`, `tenant`, `enable`, …), listed by `MarketCommand`.
 let storeCommands: [any ParsableCommand.Type] = [DatabaseCommand.self]
+    + [ServeCommand.self]
