@@ -47,7 +47,7 @@ struct JSONLogHandler: LogHandler {
 
     /// RFC 3339 in UTC with milliseconds.
     private static func timestamp() -> String {
-        Date.now.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon))
+        Date.now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
 

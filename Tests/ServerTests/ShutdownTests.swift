@@ -31,7 +31,7 @@ extension ServerTests {
             let record = try #require(try JSONSerialization.jsonObject(with: Data(listening.utf8)) as? [String: Any])
             let port = try #require((record["port"] as? String).flatMap(Int.init))
             #expect(record["level"] as? String == "info")
-            #expect(record["timestamp"] is String)
+            #expect((record["timestamp"] as? String)?.hasSuffix("Z") == true, "RFC 3339 in UTC")
 
             // serve applied the migrations at start and loaded the plugins.
             #expect(try await LoopbackHTTP.get("/readyz", port: port).status == 200)
@@ -66,6 +66,11 @@ extension ServerTests {
                 #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not JSON: \(line)")
             }
             #expect(serve.output.contains { $0.contains("stopped the private PostgreSQL cluster") })
+            // The access log line of the request in flight, under its request id.
+            let access = serve.output.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .first { $0["message"] as? String == "request" && $0["request_id"] as? String == "in-flight" }
+            #expect(access?["route"] as? String == "/readyz")
+            #expect(access?["status"] as? String == "200")
         }
 
         private func waitUntil(within seconds: Double, _ condition: () async throws -> Bool) async throws {

@@ -8,6 +8,10 @@ public struct MarketRequestContext: RequestContext {
     /// otherwise. Echoed in the response, in problem bodies and in every log line of the request.
     public var requestID: String = ""
 
+    /// The request id. Shadows Hummingbird's `id`, which reads a logger key this server replaces
+    /// with `request_id`.
+    public var id: String { requestID }
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
     }

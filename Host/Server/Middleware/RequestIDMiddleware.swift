@@ -15,6 +15,8 @@ struct RequestIDMiddleware: RouterMiddleware {
         let id = request.headers[Self.header].flatMap { Self.isUsable($0) ? $0 : nil } ?? Self.generate()
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
+        // Hummingbird's own per-connection counter would be a second, unrelated id in every line.
+        context.logger[metadataKey: "hb.request.id"] = nil
         var response = try await next(request, context)
         response.headers[Self.header] = id
         return response
