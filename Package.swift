@@ -246,6 +246,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
