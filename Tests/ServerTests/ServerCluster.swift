@@ -13,8 +13,7 @@ struct ServerCluster: SuiteTrait, TestScoping {
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         let folder = try temporaryDirectory("server-tests")
-        // A port of its own, so the socket name cannot clash with another suite's cluster.
-        let cluster = PrivateCluster(stateDirectory: folder, configuration: .init(port: 5433))
+        let cluster = PrivateCluster(stateDirectory: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
             try await cluster.start()
