@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "market", targets: ["market"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
+        .library(name: "MarketServer", targets: ["MarketServer", "MarketStore"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
         .library(name: "AnthropicPlugin", type: .dynamic, targets: ["AnthropicPlugin"]),
