@@ -15,8 +15,15 @@ final class ServeProcess: Sendable {
     private let errors = Mutex<String>("")
     private let exit = Mutex<Int32?>(nil)
 
-    init(_ arguments: [String], removing removed: Set<String> = [], environment extra: [String: String] = [:]) throws {
-        let executable = buildProductsDirectory.appendingPathComponent("market").path
+    /// The pid of the process's first child (for a server run under `script`).
+    var firstChild: pid_t? {
+        let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
+        return text?.split(separator: " ").first.flatMap { pid_t($0) }
+    }
+
+    /// Starts `executable` (the built `market` by default) with `arguments`.
+    init(executable: String = buildProductsDirectory.appendingPathComponent("market").path, _ arguments: [String],
+         removing removed: Set<String> = [], environment extra: [String: String] = [:]) throws {
         var environment = ProcessInfo.processInfo.environment.filter { !removed.contains($0.key) }
         environment.merge(extra) { _, new in new }
         var out: [Int32] = [0, 0]
