@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "market", targets: ["market"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
+        .library(name: "MarketServer", targets: ["MarketServer", "MarketStore"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
         .library(name: "AnthropicPlugin", type: .dynamic, targets: ["AnthropicPlugin"]),
@@ -29,6 +30,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Only the server's tests read YAML (the OpenAPI spec).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The C ABI: PluginAPI/include/market/*.h. The C file only checks the layout.
@@ -111,10 +118,30 @@ let package = Package(
             exclude: ["Migrations"],
             swiftSettings: strictSettings
         ),
+        // The HTTP server: routes, problem details, request ids, metrics, readiness.
+        .target(
+            name: "MarketServer",
+            dependencies: [
+                "MarketCore", "PluginRuntime", "MarketStore",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Host/Server",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "MarketCLI",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore",
+                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "MarketServer",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -123,7 +150,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "market",
-            dependencies: ["MarketCLI", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "MarketCLI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             path: "Host/market",
             swiftSettings: strictSettings
         ),
@@ -209,6 +241,19 @@ let package = Package(
             name: "CLITests",
             dependencies: ["MarketCLI", "MarketCore", "MarketTestSupport"],
             path: "Tests/CLITests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Tests/ServerTests",
             swiftSettings: strictSettings
         ),
     ]

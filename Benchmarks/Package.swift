@@ -33,5 +33,14 @@ let package = Package(
             path: "Benchmarks/Providers",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Server",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketServer", package: host),
+            ],
+            path: "Benchmarks/Server",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -32,6 +32,12 @@ if ! python3 -c "import mcp.server.mcpserver" >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check "mcp>=2,<3"
 fi
 
+# The server's tests run schemathesis against the live server and docs/openapi.yaml.
+if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
+    echo "Installing schemathesis (4.x)"
+    python3 -m pip install --quiet --disable-pip-version-check "schemathesis>=4,<5"
+fi
+
 command -v swift >/dev/null 2>&1 || [ -x /opt/swift/usr/bin/swift ] || {
     echo "error: Swift 6.3 is not installed; put its toolchain on PATH (e.g. /opt/swift/usr/bin)" >&2
     exit 1

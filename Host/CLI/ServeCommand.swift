@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MarketCore
+import MarketServer
+import MarketStore
+import PluginRuntime
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `market serve`: the HTTP server, with its database and plugins.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP server: health, readiness, metrics and the plugin catalog.",
+        discussion: """
+            Uses the database DATABASE_URL names, or else the private cluster under the state directory, \
+            which it starts if needed (and then stops on exit). Applies pending migrations, loads the installed \
+            plugins (<state-dir>/plugins/<id>/current) and those in --plugins, and serves until SIGTERM or \
+            SIGINT, then finishes the requests in flight and exits 0.
+            Example: market serve --port 8080 --plugins .build/market-plugins
+            """
+    )
+
+    @Option(help: "The address to listen on (0.0.0.0 for every interface).")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The TCP port; 0 lets the system choose (the 'listening' log line says which).")
+    var port: Int = 8080
+
+    @Option(help: "Market's state directory (default: $MARKET_HOME, /var/lib/market as root, else ~/.market).")
+    var stateDir: String?
+
+    @Option(help: "A folder of plugin folders to load as well, for development; they replace installed plugins with the same id.")
+    var plugins: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard !host.isEmpty else { throw ValidationError("--host must name an address, e.g. 127.0.0.1") }
+        if let plugins {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: plugins, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--plugins \(plugins) is not a folder; give a folder of plugin folders, e.g. .build/market-plugins")
+            }
+        }
+    }
+
+    /// The state directory: the option, `$MARKET_HOME`, then `/var/lib/market` for root (the
+    /// private cluster's `postgres` user cannot traverse `/root`) or `~/.market`.
+    var stateDirectory: URL {
+        if let stateDir { return URL(fileURLWithPath: stateDir) }
+        if let home = ProcessInfo.processInfo.environment["MARKET_HOME"], !home.isEmpty { return URL(fileURLWithPath: home) }
+        if geteuid() == 0 { return URL(fileURLWithPath: "/var/lib/market") }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".market")
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let logger = Logger(label: "market.serve")
+            let location = DatabaseLocation.resolve(stateDirectory: stateDirectory)
+            var startedCluster: PrivateCluster?
+            if case .privateCluster(let cluster) = location, try await cluster.start() {
+                logger.info("started the private PostgreSQL cluster", metadata: ["folder": .string(cluster.folder.path)])
+                startedCluster = cluster
+            }
+            let pool = DatabasePool(connectionString: location.connectionString, logger: logger)
+            let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin"), keyValue: PostgresKeyValueStore(pool: pool)))
+            let outcome: Result<Void, any Error>
+            do {
+                try await serve(pool: pool, runtime: runtime, logger: logger)
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            await runtime.shutdown()
+            await pool.shutdown()
+            if let startedCluster {
+                try await startedCluster.stop()
+                logger.info("stopped the private PostgreSQL cluster", metadata: ["folder": .string(startedCluster.folder.path)])
+            }
+            try outcome.get()
+        }
+    }
+
+    private func serve(pool: DatabasePool, runtime: PluginRuntime, logger: Logger) async throws {
+        let migrator = try Migrator()
+        let applied = try await migrator.apply(using: pool, logger: logger)
+        logger.info("schema current", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
+        let catalog = try await PluginCatalog.load(
+            installed: stateDirectory.appendingPathComponent("plugins"),
+            development: plugins.map { URL(fileURLWithPath: $0) },
+            runtime: runtime, logger: logger)
+        let dependencies = ServerDependencies(
+            pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: migrator), catalog: catalog,
+            metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry())
+        let server = MarketServer(configuration: ServerConfiguration(host: host, port: port), dependencies: dependencies, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: server.makeService())],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        logger.info("stopped serving")
+    }
+}
+
+/// Backends the executable sets up for `market serve`: only the executable chooses them.
+public enum ServeBackends {
+    /// The registry behind the process's metrics factory, exposed at `/metrics`. Without one,
+    /// `/metrics` shows only the server's own metrics.
+    @TaskLocal public static var metrics: PrometheusCollectorRegistry?
+}

@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MarketCore
+
+/// An RFC 9457 problem: the body of every error the server returns, as
+/// `application/problem+json`, with the stable `code` clients switch on.
+public struct Problem: Error, HTTPResponseError, Sendable {
+    /// The media type of problem bodies.
+    public static let mediaType = "application/problem+json"
+
+    public let status: HTTPResponse.Status
+    /// A stable name such as `PLUGIN_NOT_FOUND` (a `MarketError` code).
+    public let code: MarketError.Code
+    /// What went wrong, for people; never carries secrets, SQL or payloads.
+    public let detail: String
+    /// What to do about it; empty when there is nothing the client can do.
+    public let fix: String
+    /// Extra response headers, such as `Allow` on a 405.
+    public var headers: HTTPFields
+
+    public init(_ code: MarketError.Code, _ detail: String, fix: String = "", status: HTTPResponse.Status? = nil,
+                headers: HTTPFields = [:]) {
+        self.code = code
+        self.detail = detail
+        self.fix = fix
+        self.status = status ?? ProblemStatus.status(for: code)
+        self.headers = headers
+    }
+
+    /// The problem a `MarketError` becomes: its code, message and fix, at the code's status.
+    public init(_ error: MarketError) {
+        self.init(error.code, error.message, fix: error.fix)
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let requestID = (context as? MarketRequestContext)?.requestID
+        return response(instance: request.uri.path, requestID: requestID)
+    }
+
+    /// The response, with `instance` (the request's path) and the request id in the body.
+    func response(instance: String, requestID: String?) -> Response {
+        let body = Body(type: "about:blank", title: status.reasonPhrase, status: status.code, detail: detail,
+                        instance: instance, code: code.rawValue, fix: fix.isEmpty ? nil : fix, requestID: requestID)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a struct of strings and an integer cannot fail.
+        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
+        var fields = headers
+        fields[.contentType] = Self.mediaType
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The fields of RFC 9457 plus Market's own (`code`, `fix`, `request_id`).
+    struct Body: Codable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String
+        let instance: String
+        let code: String
+        let fix: String?
+        let requestID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case type, title, status, detail, instance, code, fix
+            case requestID = "request_id"
+        }
+    }
+}

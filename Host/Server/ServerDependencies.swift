@@ -1,0 +1,22 @@
+import MarketStore
+import Prometheus
+
+/// What the route groups work with. Groups added later (tenants, events) take their parts from
+/// here, so the server's construction stays in one place.
+public struct ServerDependencies: Sendable {
+    /// The database; connections open lazily, so a server whose routes never need it never connects.
+    public var pool: DatabasePool
+    /// The readiness check behind `/readyz`.
+    public var readiness: DatabaseReadiness
+    /// The loaded plugins behind `/v1/plugins`.
+    public var catalog: PluginCatalog
+    /// The registry `/metrics` exposes; the server records its HTTP metrics into it.
+    public var metrics: PrometheusCollectorRegistry
+
+    public init(pool: DatabasePool, readiness: DatabaseReadiness, catalog: PluginCatalog, metrics: PrometheusCollectorRegistry) {
+        self.pool = pool
+        self.readiness = readiness
+        self.catalog = catalog
+        self.metrics = metrics
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import MarketCore
+@testable import MarketServer
+import MarketStore
+import PluginRuntime
+import MarketTestSupport
+import Testing
+
+/// The parts of the server that need no network: route matching, the code-to-status table,
+/// request-id rules, and `market serve`'s option checks.
+@Suite struct Routing {
+    @Test func routeTableMatchesAsTheRouterDoes() {
+        let table = RouteTable([Route(.get, "/v1/plugins"), Route(.get, "/v1/plugins/{id}"), Route(.post, "/v1/plugins/{id}"),
+                                Route(.get, "/v1/plugins/search")])
+        #expect(table.match("/v1/plugins/notes")?.template == "/v1/plugins/{id}")
+        #expect(table.match("/v1/plugins/notes")?.methods == [.get, .post])
+        // A literal segment wins over a parameter.
+        #expect(table.match("/v1/plugins/search")?.template == "/v1/plugins/search")
+        #expect(table.match("/v1/plugins/")?.template == "/v1/plugins")
+        #expect(table.match("/v1/plugins/notes/extra") == nil)
+        #expect(table.match("/v2/plugins") == nil)
+    }
+
+    @Test func everyCodeHasOneStatusAndUnknownCodesAre500() {
+        #expect(ProblemStatus.status(for: .pluginNotFound) == .notFound)
+        #expect(ProblemStatus.status(for: .badRequest) == .badRequest)
+        #expect(ProblemStatus.status(for: .migrationPending) == .serviceUnavailable)
+        #expect(ProblemStatus.status(for: .databaseUnavailable) == .serviceUnavailable)
+        #expect(ProblemStatus.status(for: .timeout) == .gatewayTimeout)
+        #expect(ProblemStatus.status(for: MarketError.Code(rawValue: "SOMETHING_NEW")) == .internalServerError)
+        #expect(Problem(.pluginNotFound, "x").status == .notFound)
+    }
+
+    @Test func errorsOfEveryKindBecomeProblems() {
+        #expect(ProblemMiddleware.problem(for: MarketError(.databaseUnavailable, "down", fix: "start it")).status == .serviceUnavailable)
+        #expect(ProblemMiddleware.problem(for: MarketError(.databaseUnavailable, "down", fix: "start it")).fix == "start it")
+        struct Unexpected: Error {}
+        let failure = ProblemMiddleware.problem(for: Unexpected())
+        #expect(failure.status == .internalServerError)
+        #expect(failure.code == .internalError)
+        // The cause stays in the log: the body says only that the server failed.
+        #expect(!failure.detail.contains("Unexpected"))
+    }
+
+    @Test func requestIDRules() {
+        #expect(RequestIDMiddleware.isUsable("lb-42.abc:1_x"))
+        #expect(!RequestIDMiddleware.isUsable(""))
+        #expect(!RequestIDMiddleware.isUsable("a b"))
+        #expect(!RequestIDMiddleware.isUsable("é"))
+        #expect(!RequestIDMiddleware.isUsable(String(repeating: "a", count: 129)))
+        let made = RequestIDMiddleware.generate()
+        #expect(made.count == 32 && made.allSatisfy(\.isHexDigit) && made != RequestIDMiddleware.generate())
+    }
+
+    @Test func serveRefusesBadOptionsWithAFix() async throws {
+        let market = buildProductsDirectory.appendingPathComponent("market").path
+        let port = try await runProcess(market, ["serve", "--port", "70000"])
+        #expect(port.status != 0)
+        #expect(port.stderr.contains("--port must be between 0 and 65535"))
+        let plugins = try await runProcess(market, ["serve", "--plugins", "/nonexistent/plugins"])
+        #expect(plugins.status != 0)
+        #expect(plugins.stderr.contains("is not a folder"))
+        let help = try await runProcess(market, ["serve", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--state-dir") && help.stdout.contains("SIGTERM"))
+    }
+}

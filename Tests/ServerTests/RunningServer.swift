@@ -1,0 +1,63 @@
+import Foundation
+import MarketServer
+import MarketStore
+import PluginRuntime
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// A `MarketServer` listening on an ephemeral loopback port for the length of a test, run in a
+/// `ServiceGroup` as `market serve` runs it, and shut down gracefully afterwards.
+struct RunningServer: Sendable {
+    let port: Int
+    let server: MarketServer
+    let metrics: PrometheusCollectorRegistry
+
+    /// Starts a server on `connectionString`'s database with `catalog`, runs `body`, stops it.
+    static func with<Value: Sendable>(database connectionString: String, catalog: PluginCatalog = PluginCatalog(libraries: []),
+                                      migrator: Migrator? = nil,
+                                      _ body: @Sendable (RunningServer) async throws -> Value) async throws -> Value {
+        let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 2, acquireTimeout: .seconds(5)), logger: quietLogger)
+        let registry = PrometheusCollectorRegistry()
+        let dependencies = ServerDependencies(pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: try migrator ?? Migrator()),
+                                              catalog: catalog, metrics: registry)
+        let server = MarketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), dependencies: dependencies, logger: quietLogger)
+        let (ports, announce) = AsyncStream.makeStream(of: Int.self)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: server.makeService { port in announce.yield(port) })], logger: quietLogger))
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            await group.triggerGracefulShutdown()
+            try await running.value
+            throw HTTPTestFailure("the server stopped before it listened")
+        }
+        let outcome: Result<Value, any Error>
+        do {
+            outcome = .success(try await body(RunningServer(port: port, server: server, metrics: registry)))
+        } catch {
+            outcome = .failure(error)
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        await pool.shutdown()
+        return try outcome.get()
+    }
+
+    func get(_ path: String, headers: [String: String] = [:]) async throws -> HTTPReply {
+        try await LoopbackHTTP.get(path, port: port, headers: headers)
+    }
+
+    func request(_ method: String, _ path: String) async throws -> HTTPReply {
+        try await LoopbackHTTP.request(method, path, port: port)
+    }
+}
+
+/// The catalog of the plugins built from source, loaded for real with dlopen.
+enum BuiltCatalog {
+    static let runtime = PluginRuntime(services: HostServices(logger: quietLogger))
+
+    static func load() async throws -> PluginCatalog {
+        try await PluginCatalog.load(installed: nil, development: Repository.builtPlugins, runtime: runtime, logger: quietLogger)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import MarketTestSupport
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `market serve` as a child process: its standard output collected line by line, signals
+/// sent by pid, and its exit awaited. Spawned with default signal handling, whatever the test
+/// runner ignores, so SIGTERM reaches the server's own handler.
+final class ServeProcess: Sendable {
+    let pid: pid_t
+    private let lines = Mutex<[String]>([])
+    private let errors = Mutex<String>("")
+    private let exit = Mutex<Int32?>(nil)
+
+    /// The pid of the process's first child (for a server run under `script`).
+    var firstChild: pid_t? {
+        let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
+        return text?.split(separator: " ").first.flatMap { pid_t($0) }
+    }
+
+    /// Starts `executable` (the built `market` by default) with `arguments`.
+    init(executable: String = buildProductsDirectory.appendingPathComponent("market").path, _ arguments: [String],
+         removing removed: Set<String> = [], environment extra: [String: String] = [:]) throws {
+        var environment = ProcessInfo.processInfo.environment.filter { !removed.contains($0.key) }
+        environment.merge(extra) { _, new in new }
+        var out: [Int32] = [0, 0]
+        var err: [Int32] = [0, 0]
+        guard pipe(&out) == 0, pipe(&err) == 0 else { throw POSIXError(.EMFILE) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        for fd in out + err { posix_spawn_file_actions_addclose(&actions, fd) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var noneBlocked = sigset_t()
+        sigemptyset(&noneBlocked)
+        posix_spawnattr_setsigmask(&attributes, &noneBlocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        close(out[1])
+        close(err[1])
+        guard spawned == 0 else {
+            close(out[0])
+            close(err[0])
+            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT)
+        }
+        self.pid = pid
+        let (outEnd, errEnd) = (out[0], err[0])
+        Thread.detachNewThread { [self] in
+            var pending: [UInt8] = []
+            Self.drain(outEnd) { chunk in
+                pending += chunk
+                while let newline = pending.firstIndex(of: 10) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    lines.withLock { $0.append(line) }
+                }
+            }
+        }
+        Thread.detachNewThread { [self] in
+            Self.drain(errEnd) { chunk in errors.withLock { $0 += String(decoding: chunk, as: UTF8.self) } }
+        }
+        let child = pid
+        Thread.detachNewThread { [self] in
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0, errno == EINTR {}
+            exit.withLock { $0 = status }
+        }
+    }
+
+    private static func drain(_ fd: Int32, _ take: ([UInt8]) -> Void) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            take(Array(buffer[0..<count]))
+        }
+        close(fd)
+    }
+
+    /// Everything printed on standard output so far, one entry per line.
+    var output: [String] { lines.withLock { $0 } }
+    var standardError: String { errors.withLock { $0 } }
+
+    /// The raw wait status once the process has exited.
+    var waitStatus: Int32? { exit.withLock { $0 } }
+
+    func signal(_ number: Int32) { kill(pid, number) }
+
+    /// Waits until a line of output satisfies `match`, returning it.
+    func line(within seconds: Double, where match: (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if let line = output.first(where: match) { return line }
+            if waitStatus != nil, let line = output.first(where: match) { return line }
+            if waitStatus != nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HTTPTestFailure("market serve printed no such line; output:\n\(output.joined(separator: "\n"))\nstderr:\n\(standardError)")
+    }
+
+    /// Waits for the exit and returns (exit status, whether a signal ended it).
+    func exitStatus(within seconds: Double) async throws -> (status: Int32, signaled: Bool) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if let status = waitStatus {
+                let signal = status & 0x7F
+                return signal == 0 ? ((status >> 8) & 0xFF, false) : (signal, true)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HTTPTestFailure("market serve did not exit within \(seconds) s")
+    }
+
+    deinit {
+        // A test that failed half-way must not leave a server behind.
+        if waitStatus == nil { kill(pid, SIGKILL) }
+    }
+}
