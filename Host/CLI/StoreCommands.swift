@@ -1,4 +1,4 @@
 import ArgumentParser
 
 /// The store and tenant commands (`market db`, `tenant`, `enable`, …), listed by `MarketCommand`.
-let storeCommands: [any ParsableCommand.Type] = [DatabaseCommand.self]
+let storeCommands: [any ParsableCommand.Type] = [DatabaseCommand.self, EventsCommand.self, DeliveriesCommand.self]

@@ -22,6 +22,11 @@ public final class EventBus: EventPublisher {
         public let events: Int
         /// Delivery rows made for them.
         public let deliveries: Int
+
+        public init(events: Int, deliveries: Int) {
+            self.events = events
+            self.deliveries = deliveries
+        }
     }
 
     let pool: DatabasePool
