@@ -33,5 +33,15 @@ let package = Package(
             path: "Benchmarks/Providers",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "EventBus",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketRuntime", package: host),
+                .product(name: "MarketStore", package: host),
+            ],
+            path: "Benchmarks/EventBus",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

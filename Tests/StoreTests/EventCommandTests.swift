@@ -75,5 +75,18 @@ extension DatabaseTests {
             #expect(badStatus.stderr.contains("--status must be pending, delivered or dead"))
             await fixture.shutdown()
         }
+
+        @Test func helpListsTheSubcommandsAndOptions() async throws {
+            let events = try await runProcess(market, ["events", "--help"])
+            #expect(events.status == 0)
+            #expect(events.stdout.contains("  tail"))
+            let tail = try await runProcess(market, ["events", "tail", "--help"])
+            for option in ["--tenant", "--type", "--last", "--count", "--state-dir"] { #expect(tail.stdout.contains(option), "\(option)") }
+            let deliveries = try await runProcess(market, ["deliveries", "--help"])
+            #expect(deliveries.stdout.contains("  list"))
+            #expect(deliveries.stdout.contains("  replay"))
+            let replay = try await runProcess(market, ["deliveries", "replay", "--help"])
+            for option in ["<event-id>", "--dead", "--tenant", "--subscriber"] { #expect(replay.stdout.contains(option), "\(option)") }
+        }
     }
 }
