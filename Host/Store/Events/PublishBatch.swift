@@ -35,7 +35,7 @@ struct PublishBatch: Sendable {
         Set(envelopes.compactMap { event in event.conversationID.map { event.tenantID + "\u{1F}" + $0 } }).sorted()
     }
 
-    /// Writes events and deliveries, then notifies, all in one transaction.
+    /// Writes events and deliveries in one transaction, then notifies the workers and tails.
     func write(on connection: PostgresConnection) throws -> EventBus.PublishResult {
         let events = "[" + envelopes.map(\.jsonText).joined(separator: ",") + "]"
         let keys = conversationKeys
@@ -51,12 +51,27 @@ struct PublishBatch: Sendable {
                 }
             }
             guard let row = result.first else { return EventBus.PublishResult(events: 0, deliveries: 0) }
-            return EventBus.PublishResult(events: try row.decode("events", as: Int.self), deliveries: try row.decode("deliveries", as: Int.self))
+            let written = EventBus.PublishResult(events: try row.decode("events", as: Int.self), deliveries: try row.decode("deliveries", as: Int.self))
+            try Self.notify(after: written, on: connection)
+            return written
         } catch let error as MarketError where error.sqlState == "23503" {
             let tenants = Set(envelopes.map(\.tenantID)).sorted().joined(separator: ", ")
             throw MarketError(.eventInvalid, "no such tenant (\(tenants)): events belong to an existing tenant",
                               fix: "create the tenant first, or publish with the id of one that exists", underlying: error)
         }
+    }
+
+    /// Notifies the channels after the write committed, in a transaction of its own that does
+    /// not wait for the disk. PostgreSQL serialises the commits of notifying transactions, so a
+    /// NOTIFY inside the write would make every publish wait for the previous one's flush (a
+    /// few milliseconds each here) and defeat group commit. A notification lost to a crash in
+    /// between is made up for by the workers' poll.
+    static func notify(after written: EventBus.PublishResult, on connection: PostgresConnection) throws {
+        var notifies: [String] = []
+        if written.events > 0 { notifies.append("SELECT pg_notify('\(EventBus.eventsChannel)', '')") }
+        if written.deliveries > 0 { notifies.append("SELECT pg_notify('\(EventBus.deliveriesChannel)', '')") }
+        guard !notifies.isEmpty else { return }
+        try connection.run((["BEGIN", "SET LOCAL synchronous_commit TO off"] + notifies + ["COMMIT"]).joined(separator: "; "))
     }
 
     /// Serialises publishers of the same conversation until commit, so that the events' `seq`
@@ -68,8 +83,8 @@ struct PublishBatch: Sendable {
         """
 
     /// $1: a JSON array of envelopes (EventEnvelope.jsonText). Writes the new events in array
-    /// order, a delivery row per enabled installation of the event's tenant subscribed to a
-    /// matching pattern, and notifies both channels when something was written.
+    /// order, and a delivery row per enabled installation of the event's tenant subscribed to a
+    /// matching pattern.
     static let insert = """
         WITH input AS (
             SELECT e.value AS event, e.ordinality AS position FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e
@@ -89,9 +104,6 @@ struct PublishBatch: Sendable {
             JOIN plugin_installations p ON p.tenant_id = s.tenant_id AND p.plugin_id = s.plugin_id AND p.enabled
             RETURNING 1
         )
-        SELECT e.n AS events, d.n AS deliveries,
-               CASE WHEN e.n > 0 THEN pg_notify('\(EventBus.eventsChannel)', '') END AS notified_events,
-               CASE WHEN d.n > 0 THEN pg_notify('\(EventBus.deliveriesChannel)', '') END AS notified_deliveries
-        FROM (SELECT count(*) AS n FROM inserted) AS e, (SELECT count(*) AS n FROM fanned) AS d
+        SELECT (SELECT count(*) FROM inserted) AS events, (SELECT count(*) FROM fanned) AS deliveries
         """
 }
