@@ -54,7 +54,8 @@ struct EventsTailCommand: AsyncParsableCommand {
                     }
                 }
                 try await printNew()
-                for await _ in listener.notifications where remaining > 0 {
+                guard remaining > 0 else { return }
+                for await _ in listener.notifications {
                     try await printNew()
                     if remaining == 0 { break }
                 }

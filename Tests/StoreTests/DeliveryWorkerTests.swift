@@ -184,5 +184,37 @@ extension DatabaseTests {
             #expect(try await fixture.rows(of: event.id)["crm"]?.status == "delivered")
             await fixture.shutdown()
         }
+
+        @Test func aNotificationWakesAWaitingWorkerLongBeforeItsPoll() async throws {
+            let fixture = try await BusFixture.make(installations: ["acme/crm"])
+            try await fixture.bus.subscribe(crm, to: ["*"])
+            let targets = RecordingTargets()
+            let worker = DeliveryWorker(pool: fixture.pool, connectionString: fixture.url, targets: targets,
+                                        configuration: .init(pollInterval: .seconds(60)), logger: quietLogger)
+            let event = EventEnvelope(type: "lead.created", tenantID: "acme", data: "{}")
+            try await whileRunning([worker]) {
+                // Let the worker's first look find nothing, so it sleeps until woken.
+                try await Task.sleep(for: .milliseconds(500))
+                try await fixture.bus.publish(event)
+                #expect(await eventually(timeout: .seconds(5)) { targets.received.count == 1 })
+            }
+            #expect(targets.received.map(\.event.id) == [event.id])
+            await fixture.shutdown()
+        }
+
+        @Test func aSubscriberWithoutATargetHereIsRetriedThenDeadLettered() async throws {
+            let fixture = try await BusFixture.make(installations: ["acme/crm"])
+            try await fixture.bus.subscribe(crm, to: ["*"])
+            let event = EventEnvelope(type: "lead.created", tenantID: "acme", data: "{}")
+            let schedule = RetrySchedule(retryDelays: [.milliseconds(50)], jitter: 0)
+            try await whileRunning([fixture.worker(PluginTargets(), retries: schedule)]) {
+                try await fixture.bus.publish(event)
+                #expect(await eventually { try await fixture.rows(of: event.id)["crm"]?.status == "dead" })
+            }
+            let record = try #require(try await fixture.bus.deliveries(DeliveryFilter(eventID: event.id)).first)
+            #expect(record.attempts == 2)
+            #expect(record.lastError == "no target for acme/crm on this replica")
+            await fixture.shutdown()
+        }
     }
 }

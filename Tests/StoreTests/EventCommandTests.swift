@@ -9,8 +9,9 @@ extension DatabaseTests {
     @Suite struct EventCommandTests {
         var market: String { buildProductsDirectory.appendingPathComponent("market").path }
 
+        /// Under timeout(1): a tail that failed to stop must fail the test, not hang the run.
         func run(_ arguments: [String], _ fixture: BusFixture) async throws -> ProcessOutput {
-            try await runProcess(market, arguments, environment: ["DATABASE_URL": fixture.url])
+            try await runProcess("timeout", ["20", market] + arguments, environment: ["DATABASE_URL": fixture.url])
         }
 
         @Test func tailFollowsNewEventsFilteredByTenantAndType() async throws {
@@ -39,6 +40,11 @@ extension DatabaseTests {
             }
             #expect(ids == wanted.map(\.id))
             #expect(try lines.first.map { try JSONValue(parsing: $0)["conversation_id"] } == .string("c1"))
+
+            // --last looks back: the event from before the first tail started.
+            let back = try await run(["events", "tail", "--last", "10", "--type", "lead.created", "--count", "1"], fixture)
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(try JSONValue(parsing: back.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["id"] == .string(old.id))
             await fixture.shutdown()
         }
 
