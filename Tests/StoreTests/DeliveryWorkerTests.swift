@@ -17,7 +17,8 @@ extension DatabaseTests {
             let targets = [RecordingTargets(name: "a", delay: .milliseconds(2)), RecordingTargets(name: "b", delay: .milliseconds(2))]
             let conversations = ["c1", "c2", "c3"]
             var published: [EventEnvelope] = []
-            try await whileRunning(targets.map { fixture.worker($0, batchSize: 8, loops: 2) }) {
+            let pools = [fixture.replicaPool(), fixture.replicaPool()]
+            try await whileRunning(zip(targets, pools).map { fixture.worker($0, batchSize: 8, loops: 2, pool: $1) }) {
                 // Published one by one and in small batches while the workers run.
                 for round in 0..<20 {
                     let batch = conversations.map { EventEnvelope(type: "msg.sent", tenantID: "acme", conversationID: $0, data: #"{"n":\#(round)}"#) }
@@ -38,6 +39,7 @@ extension DatabaseTests {
                 }
             }
             #expect(received.filter { $0.event.conversationID == nil }.count == 40)
+            for pool in pools { await pool.shutdown() }
             await fixture.shutdown()
         }
 
@@ -46,7 +48,9 @@ extension DatabaseTests {
             try await fixture.bus.subscribe(crm, to: ["*"])
             let targets = [RecordingTargets(name: "a", delay: .milliseconds(1)), RecordingTargets(name: "b", delay: .milliseconds(1))]
             let events = (0..<300).map { EventEnvelope(type: "lead.created", tenantID: "acme", data: #"{"n":\#($0)}"#) }
-            try await whileRunning(targets.map { fixture.worker($0, batchSize: 10) }) {
+            // Two replicas: each worker has its own pool and listener.
+            let pools = [fixture.replicaPool(), fixture.replicaPool()]
+            try await whileRunning(zip(targets, pools).map { fixture.worker($0, batchSize: 10, pool: $1) }) {
                 for chunk in stride(from: 0, to: events.count, by: 25) { try await fixture.bus.publish(Array(events[chunk..<chunk + 25])) }
                 #expect(await eventually { allReceived(targets).count >= events.count })
                 try await Task.sleep(for: .milliseconds(300))
@@ -59,6 +63,7 @@ extension DatabaseTests {
             #expect(statuses.count == 1)
             #expect(try statuses.first?.decode("status", as: String.self) == "delivered")
             #expect(try statuses.first?.decode("attempts", as: Int.self) == 1)
+            for pool in pools { await pool.shutdown() }
             await fixture.shutdown()
         }
 

@@ -28,9 +28,11 @@ struct BusFixture {
         _ = try await pool.query("INSERT INTO plugin_installations (tenant_id, plugin_id, enabled) VALUES ($1, $2, $3)", [parts[0], parts[1], enabled])
     }
 
+    /// A worker on the fixture's pool, or on `pool` (another replica's, say).
     func worker(_ targets: any DeliveryTargets, batchSize: Int = 16, loops: Int = 2, lease: Duration = .seconds(30),
-                retries: RetrySchedule = RetrySchedule(retryDelays: [.milliseconds(100), .milliseconds(100)], jitter: 0)) -> DeliveryWorker {
-        DeliveryWorker(pool: pool, connectionString: url, targets: targets,
+                retries: RetrySchedule = RetrySchedule(retryDelays: [.milliseconds(100), .milliseconds(100)], jitter: 0),
+                pool: DatabasePool? = nil) -> DeliveryWorker {
+        DeliveryWorker(pool: pool ?? self.pool, connectionString: url, targets: targets,
                        configuration: .init(batchSize: batchSize, loops: loops, lease: lease, pollInterval: .milliseconds(200), retries: retries),
                        logger: quietLogger)
     }
@@ -42,6 +44,11 @@ struct BusFixture {
             found[try row.decode("subscriber")] = (try row.decode("status"), try row.decode("attempts"))
         }
         return found
+    }
+
+    /// A pool of its own on the fixture's database, as a second replica would have.
+    func replicaPool() -> DatabasePool {
+        DatabasePool(connectionString: url, configuration: .init(size: 3), logger: quietLogger)
     }
 
     func shutdown() async { await pool.shutdown() }
