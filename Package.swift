@@ -16,7 +16,9 @@ let package = Package(
         .executable(name: "market", targets: ["market"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
-        .library(name: "MarketServer", targets: ["MarketServer", "MarketStore"]),
+        // For the benchmarks package: the server, the store and its event bus.
+        .library(name: "MarketServer", targets: ["MarketServer"]),
+        .library(name: "MarketStore", targets: ["MarketStore"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
         .library(name: "AnthropicPlugin", type: .dynamic, targets: ["AnthropicPlugin"]),

@@ -38,8 +38,19 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MarketServer", package: host),
+                .product(name: "MarketStore", package: host),
             ],
             path: "Benchmarks/Server",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "EventBus",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketRuntime", package: host),
+                .product(name: "MarketStore", package: host),
+            ],
+            path: "Benchmarks/EventBus",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

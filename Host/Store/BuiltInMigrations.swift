@@ -5,6 +5,7 @@ public enum BuiltInMigrations {
     /// Every migration of this build, oldest first; the text of Host/Store/Migrations/*.sql.
     public static let all: [Migration] = [
         Migration(version: 1, name: "initial", sql: initial),
+        Migration(version: 3, name: "event_subscriptions", sql: eventSubscriptions),
     ]
 
     private static let initial = #"""
@@ -119,6 +120,24 @@ CREATE INDEX deliveries_due ON deliveries (next_attempt_at, event_seq) WHERE sta
 CREATE INDEX deliveries_conversation ON deliveries (subscriber, conversation_id, event_seq) WHERE status = 'pending';
 -- Listing and replay per tenant.
 CREATE INDEX deliveries_tenant ON deliveries (tenant_id, status, event_seq);
+
+"""#
+
+    private static let eventSubscriptions = #"""
+-- Which plugin installations receive which events: one row per installation and type pattern
+-- (`lead.created`, `lead.*` or `*`). Publishing joins these rows to write the delivery rows in
+-- the same statement as the event, so every replica fans out alike. docs/events.md has more.
+CREATE TABLE event_subscriptions (
+    tenant_id   text NOT NULL,
+    plugin_id   text NOT NULL,
+    pattern     text NOT NULL CHECK (length(pattern) <= 130 AND pattern ~ '^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$'),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, plugin_id, pattern),
+    FOREIGN KEY (tenant_id, plugin_id) REFERENCES plugin_installations (tenant_id, plugin_id) ON DELETE CASCADE
+);
+
+-- Replaying every dead delivery, and listing them, without reading the delivered ones.
+CREATE INDEX deliveries_dead ON deliveries (event_seq) WHERE status = 'dead';
 
 """#
 }

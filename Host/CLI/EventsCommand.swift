@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `market events …`: the events the bus has written.
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Follow the events published on the bus.",
+        subcommands: [EventsTailCommand.self]
+    )
+}

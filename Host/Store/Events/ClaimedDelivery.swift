@@ -1,0 +1,25 @@
+import Foundation
+import MarketCore
+
+/// A delivery row a worker holds under a lease: the event to hand over and to whom.
+public struct ClaimedDelivery: Sendable, Equatable {
+    /// The event, as it was published.
+    public let event: EventEnvelope
+    /// Who receives it.
+    public let subscriber: Subscriber
+    /// 1 for the first attempt; a lease that expired counts as an attempt.
+    public let attempt: Int
+    /// The lease's end as the server wrote it; completing the row requires it to be unchanged,
+    /// so a worker whose lease ran out cannot overwrite the outcome of the one that took over.
+    let lease: String
+}
+
+/// What became of a claimed delivery.
+public enum DeliveryResult: Sendable, Equatable {
+    /// Delivered and acknowledged.
+    case delivered
+    /// Failed; try again after `delay` seconds.
+    case retry(delay: Double, error: String)
+    /// Failed for good: rejected, or out of attempts.
+    case dead(error: String)
+}
