@@ -57,7 +57,7 @@ extension RegistryClient {
         }
         let places = [source] + mirrors
         let transport: any RegistryTransport = if offline {
-            MirroredTransport(places.filter(\.isFolder).map(\.transport) + [OfflineTransport(state: state.folder)])
+            MirroredTransport(places.filter(\.isFolder).map(\.transport) + [OfflineTransport(state: state.folder)], skipping: [.fetchFailed, .notFound])
         } else {
             CachingTransport(places.count == 1 ? source.transport : MirroredTransport(places.map(\.transport)),
                              cache: state.folder.appendingPathComponent("cache"))

@@ -19,7 +19,7 @@ public struct Installer: Sendable {
     public typealias Progress = @Sendable (_ id: String, _ received: Int64, _ total: Int64) -> Void
 
     /// What an install did for one plugin.
-    public enum Outcome: Sendable, Equatable {
+    public enum Outcome: Sendable, Hashable {
         case installed(id: String, version: String)
         case alreadyInstalled(id: String, version: String)
 
