@@ -34,7 +34,7 @@ struct RegistryClientOptions: ParsableArguments {
             return [Target(name: nil, source: try RegistrySource(registry), mirrors: [])]
         }
         if !config.registries.isEmpty { return try config.registries.map(target) }
-        if let location = ProcessInfo.processInfo.environment["MARKET_REGISTRY"] {
+        if let location = ProcessInfo.processInfo.environment["MARKET_REGISTRY"], !location.isEmpty {
             return [Target(name: nil, source: try RegistrySource(location), mirrors: [])]
         }
         throw MarketError(.notFound, "no registry is configured",

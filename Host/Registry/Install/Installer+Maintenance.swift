@@ -14,7 +14,8 @@ extension Installer {
     /// plugin needs it. Returns the entry removed.
     @discardableResult
     public func uninstall(_ id: String) throws -> LockFile.Entry {
-        try RegistryLock.withLock(folder) {
+        _ = try Self.entry(id, in: LockFile.read(in: folder))
+        return try RegistryLock.withLock(folder) {
             var lock = try LockFile.read(in: folder)
             let entry = try Self.entry(id, in: lock)
             let dependents = lock.dependents(of: id)
@@ -44,7 +45,8 @@ extension Installer {
     /// Returns the entry now current.
     @discardableResult
     public func rollback(_ id: String) throws -> LockFile.Entry {
-        try RegistryLock.withLock(folder) {
+        _ = try Self.entry(id, in: LockFile.read(in: folder))
+        return try RegistryLock.withLock(folder) {
             var lock = try LockFile.read(in: folder)
             let entry = try Self.entry(id, in: lock)
             guard var previous = entry.previous else {
