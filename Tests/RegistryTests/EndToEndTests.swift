@@ -84,6 +84,13 @@ import Testing
         #expect((refusal?["message"] as? String)?.contains("+ network: api.example.com") == true)
         #expect(try Data(contentsOf: folder.path("home/market.lock")) == lockBefore)
         #expect(current("textkit") == "1.0.0")
+        // On a terminal (script(1) gives it one) the change is shown and asked about; "n" refuses.
+        let command = [buildProductsDirectory.appendingPathComponent("market").path, "update", "textkit", "--state-dir", "home"].map { "'\($0)'" }.joined(separator: " ")
+        let asked = try await runProcess("/bin/sh", ["-c", "printf 'n\\n' | script -qec \"\(command)\" /dev/null"], in: folder.url)
+        #expect(asked.stdout.contains("+ network: api.example.com"), "\(asked.stdout)")
+        #expect(asked.stdout.contains("Allow these permissions? [y/N]"))
+        #expect(asked.stdout.contains("PERMISSIONS_CHANGED"))
+        #expect(try Data(contentsOf: folder.path("home/market.lock")) == lockBefore)
         let updated = try await json(["update", "textkit", "--yes", "--state-dir", "home"])
         #expect((updated["plugins"] as? [[String: Any]])?.first?["version"] as? String == "1.0.1")
         #expect(current("textkit") == "1.0.1")
