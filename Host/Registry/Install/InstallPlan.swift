@@ -41,6 +41,7 @@ public struct InstallPlan: Sendable {
         }
     }
 
+    /// The plugins to fetch and switch in, dependencies included.
     public var steps: [Step]
     /// Requested plugins that are already installed at the chosen version.
     public var unchanged: [(id: String, version: String)]
@@ -50,5 +51,6 @@ public struct InstallPlan: Sendable {
         self.unchanged = unchanged
     }
 
+    /// Whether nothing needs switching.
     public var isEmpty: Bool { steps.isEmpty }
 }

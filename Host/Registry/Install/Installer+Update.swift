@@ -17,6 +17,7 @@ extension Installer {
         /// Why nothing could be looked up (a package file, an unreachable registry).
         public var note: String?
 
+        /// Whether WANTED or LATEST is newer than what is installed.
         public var isOutdated: Bool {
             guard let installed = SemanticVersion(installed) else { return false }
             return [wanted, latest].contains { $0.flatMap(SemanticVersion.init).map { $0 > installed } ?? false }

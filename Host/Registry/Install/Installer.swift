@@ -30,10 +30,13 @@ public struct Installer: Sendable {
         }
     }
 
+    /// The state folder: `plugins/` and `market.lock`.
     public let folder: URL
     public let probe: Probe
+    /// Hears of download progress; nil for none.
     public var progress: Progress?
 
+    /// An installer into `folder` that probes with `probe`.
     public init(folder: URL, probe: @escaping Probe, progress: Progress? = nil) {
         self.folder = folder
         self.probe = probe

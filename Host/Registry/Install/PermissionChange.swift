@@ -11,6 +11,7 @@ public struct PermissionChange: Sendable, Equatable, CustomStringConvertible {
     /// Grants the installed version had that the new one gives up.
     public var removed: [String]
 
+    /// The change from `old` (nil when the installed plugin.json could not be read) to `new`.
     public init(id: String, from: String, to: String, old: PluginManifest.Permissions?, new: PluginManifest.Permissions) {
         self.id = id
         self.from = from

@@ -53,10 +53,12 @@ public struct Resolver: Sendable {
         var fixed: Bool
     }
 
+    /// Candidate choices one resolution may try before it gives up.
     public static let maximumSteps = 10_000
 
     /// The index of every plugin the resolution may choose, by id.
     public var indexes: [String: IndexMetadata]
+    /// Installed plugins that keep their version, by id.
     public var fixed: [String: Fixed]
     /// The locked version of each installed plugin: tried first, and allowed even if yanked.
     public var locked: [String: String]
@@ -65,6 +67,7 @@ public struct Resolver: Sendable {
     public var host: Platform
     public var hostABI: SemanticVersion
 
+    /// A resolver over `indexes` for a host of `host` speaking `hostABI`.
     public init(indexes: [String: IndexMetadata], fixed: [String: Fixed] = [:], locked: [String: String] = [:], upgrading: Set<String> = [],
                 host: Platform = .current, hostABI: SemanticVersion = VersionChoice.hostABI) {
         self.indexes = indexes
