@@ -27,9 +27,10 @@ struct ListCommand: AsyncParsableCommand {
                 print("no plugins installed in \(state.stateDirectory.path)")
                 return
             }
+            let names = Dictionary(try ClientConfig.read(in: state.stateDirectory).registries.map { ($0.url, $0.name) }, uniquingKeysWith: { first, _ in first })
             let width = entries.map { $0.key.count + $0.value.version.count + 1 }.max() ?? 0
             for (id, entry) in entries {
-                var notes = ["from \(entry.registry)"]
+                var notes = [names[entry.registry].map { "from \($0) (\(entry.registry))" } ?? "from \(entry.registry)"]
                 if !entry.requested { notes.append("dependency") }
                 if let previous = entry.previous { notes.append("rollback to \(previous.version)") }
                 print("\("\(id) \(entry.version)".padding(toLength: width, withPad: " ", startingAt: 0))  \(notes.joined(separator: "; "))")
