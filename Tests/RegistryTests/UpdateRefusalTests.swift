@@ -6,7 +6,7 @@ import Testing
 /// An update refused for each kind of bad input the registry can serve leaves the install tree
 /// and market.lock byte for byte as they were.
 @Suite struct UpdateRefusalTests {
-    @Test(arguments: ["expiredTimestamp", "tamperedIndex", "droppedConnection", "dotdotPackage", "replayedSnapshot"])
+    @Test(arguments: ["expiredTimestamp", "tamperedIndex", "droppedConnection", "dotdotPackage", "unknownPublisher", "replayedSnapshot"])
     func aRefusedUpdateChangesNothing(_ kind: String) async throws {
         let registry = try TestRegistry()
         try registry.publish("demo", "1.0.0")
@@ -37,6 +37,11 @@ import Testing
             try ArchiveBuilder.write([.file("plugin.json", Data("{}".utf8)), .file("../../x", Data("escaped".utf8))], to: hostile)
             try registry.replaceArtifact("demo", "1.1.0", with: Data(contentsOf: hostile))
             expected = .packageUnsafe
+        case "unknownPublisher":
+            let source = try PluginFixture.make(in: registry.folder.path("impostor"), id: "demo", version: "1.1.0")
+            let impostor = try PackageWriter.pack(source, signedWith: SigningKey.generate(), into: registry.folder.path("impostor"))
+            try registry.replaceArtifact("demo", "1.1.0", with: Data(contentsOf: impostor.url))
+            expected = .keyUntrusted
         default:
             _ = try await client.update()
             try oldSnapshot.write(to: registry.tree.appendingPathComponent("snapshot.json"))
@@ -51,7 +56,7 @@ import Testing
         }
         #expect(error?.code == expected, "\(error.map { "\($0)" } ?? "no error")")
         #expect(registry.homeTree() == before)
-        if kind != "dotdotPackage", kind != "droppedConnection", kind != "tamperedIndex" { #expect(try registry.stateBytes() == stateBefore) }
+        if ["expiredTimestamp", "replayedSnapshot"].contains(kind) { #expect(try registry.stateBytes() == stateBefore) }
         #expect(!FileManager.default.fileExists(atPath: registry.folder.path("x").path))
     }
 }
