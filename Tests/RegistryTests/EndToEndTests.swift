@@ -100,6 +100,11 @@ import Testing
         #expect(rolledBack["version"] as? String == "1.0.0")
         #expect(current("textkit") == "1.0.0")
         #expect(try await json(["verify", "--state-dir", "home"])["ok"] as? Bool == true)
+        // Updating again on a terminal, answering yes, replaces the kept 1.0.1.
+        let consented = try await runProcess("/bin/sh", ["-c", "printf 'y\\n' | script -qec \"\(command)\" /dev/null"], in: folder.url)
+        #expect(consented.stdout.contains("installed textkit 1.0.1"), "\(consented.stdout)")
+        #expect(current("textkit") == "1.0.1")
+        #expect(try await json(["verify", "--state-dir", "home"])["ok"] as? Bool == true)
 
         #expect(try await json(["uninstall", "textkit", "--state-dir", "home"])["status"] as? String == "uninstalled")
         #expect(!FileManager.default.fileExists(atPath: folder.path("home/plugins/textkit").path))
