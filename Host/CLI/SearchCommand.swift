@@ -22,12 +22,21 @@ struct SearchCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             var found: [(registry: String, entry: CatalogMetadata.Entry)] = []
-            for target in try options.targets() {
-                let client = try options.client(target)
-                let verified = try await client.update()
+            let targets = try options.targets()
+            var failures: [MarketError] = []
+            for target in targets {
                 let name = target.name ?? target.source.location
-                found += try await client.catalog(verified).search(text).map { (name, $0) }.filter { hit in !found.contains { $0.entry.id == hit.1.id } }
+                do {
+                    let client = try options.client(target)
+                    let verified = try await client.update()
+                    found += try await client.catalog(verified).search(text).map { (name, $0) }.filter { hit in !found.contains { $0.entry.id == hit.1.id } }
+                } catch let error as MarketError where targets.count > 1 {
+                    // One registry that cannot be read does not hide the others' plugins.
+                    failures.append(error)
+                    FileHandle.standardError.write(Data("warning: skipped registry \(name): \(error.code): \(error.message)\n".utf8))
+                }
             }
+            if failures.count == targets.count, let first = failures.first { throw first }
             if json {
                 printJSON(JSONValue.array(found.map { registry, entry in
                     .object(["id": .string(entry.id), "name": .string(entry.name), "summary": .string(entry.summary), "registry": .string(registry),

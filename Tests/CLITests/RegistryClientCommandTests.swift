@@ -92,6 +92,38 @@ import Testing
         #expect(damaged.stderr.contains("INSTALL_DAMAGED"))
     }
 
+    @Test func severalRegistriesAreConsultedInOrder() async throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try await MarketBinary.run(["keygen", "--out", "keys", "--name", "k"], in: folder).status == 0)
+        for (site, plugins) in [("site-a", ["textkit"]), ("site-b", ["notes", "textkit"])] {
+            let source = folder.appendingPathComponent("plugins-\(site)")
+            try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+            for plugin in plugins { try FileManager.default.copyItem(at: MarketBinary.builtPlugins.appendingPathComponent(plugin), to: source.appendingPathComponent(plugin)) }
+            #expect(try await MarketBinary.run(["registry", "init", site, "--root-key", "keys/k.key"], in: folder).status == 0)
+            #expect(try await MarketBinary.run(["registry", "build", site, "--key", "keys/k.key", "--plugins", source.path], in: folder).status == 0)
+        }
+        #expect(try await MarketBinary.run(["registry", "add", "beta", "site-b", "--root", "site-b/root.json", "--state-dir", "home"], in: folder).status == 0)
+        #expect(try await MarketBinary.run(["registry", "add", "alpha", "site-a", "--root", "site-a/root.json", "--first", "--state-dir", "home"], in: folder).status == 0)
+        let listed = try document(try await MarketBinary.run(["registry", "list", "--state-dir", "home", "--json"], in: folder))
+        #expect((listed["registries"] as? [[String: Any]])?.map { $0["name"] as? String } == ["alpha", "beta"])
+
+        let search = try await MarketBinary.run(["search", "--state-dir", "home", "--json"], in: folder)
+        let hits = try #require(try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [[String: Any]])
+        let from = Dictionary(uniqueKeysWithValues: hits.compactMap { hit in (hit["id"] as? String).map { ($0, hit["registry"] as? String) } })
+        #expect(from["textkit"] == "alpha")
+        #expect(from["notes"] == "beta")
+        let install = try await MarketBinary.run(["install", "notes", "--state-dir", "home"], in: folder)
+        #expect(install.status == 0, "\(install.stderr)")
+        #expect(try await MarketBinary.run(["list", "--state-dir", "home"], in: folder).stdout.contains("notes 1.0.0  from beta ("))
+
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("site-a"))
+        let degraded = try await MarketBinary.run(["search", "text", "--state-dir", "home"], in: folder)
+        #expect(degraded.status == 0)
+        #expect(degraded.stdout.contains("textkit 1.0.0"))
+        #expect(degraded.stderr.contains("warning: skipped registry alpha: NOT_FOUND"))
+    }
+
     @Test func refusalsHaveStableCodesAndChangeNothing() async throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
