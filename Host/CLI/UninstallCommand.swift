@@ -24,10 +24,17 @@ struct UninstallCommand: AsyncParsableCommand {
             let installer = Installer(folder: state.stateDirectory, probe: InstallProbe.run)
             let name = name
             let entry = try await BlockingWork.run { try installer.uninstall(name) }
+            // Dependencies nobody asked for and nothing needs any more are kept, and named.
+            let lock = try LockFile.read(in: state.stateDirectory)
+            let unneeded = entry.dependencies.keys.sorted().filter { id in
+                lock.plugins[id].map { !$0.requested && lock.dependents(of: id).isEmpty } ?? false
+            }
             if json {
-                printJSON(JSONValue.object(["id": .string(name), "version": .string(entry.version), "status": .string("uninstalled")]).jsonText)
+                printJSON(JSONValue.object(["id": .string(name), "version": .string(entry.version), "status": .string("uninstalled"),
+                                            "unneeded": .array(unneeded.map(JSONValue.string))]).jsonText)
             } else {
                 print("uninstalled \(name) \(entry.version)")
+                for id in unneeded { print("\(id) was installed for \(name) and nothing needs it now; remove it with `market uninstall \(id)`") }
             }
         }
     }
