@@ -12,9 +12,8 @@ enum InstallProbe {
         try await BlockingWork.run { try runBlocking(folder) }
     }
 
-    /// Spawns the probe with `posix_spawn` rather than Foundation's `Process`, which closes
-    /// every possible descriptor one by one before exec and costs tens of milliseconds an
-    /// install. The installer's own descriptors are opened close-on-exec, so the child gets
+    /// Spawns the probe with `posix_spawn` rather than Foundation's `Process`, which was seen
+    /// to spend tens of milliseconds between starting the child and its exec on every install. The installer's own descriptors are opened close-on-exec, so the child gets
     /// only its three standard ones.
     private static func runBlocking(_ folder: URL) throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
