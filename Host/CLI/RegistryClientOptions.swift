@@ -57,13 +57,6 @@ struct RegistryClientOptions: ParsableArguments {
         try RegistryClient.open(target.source, mirrors: target.mirrors, stateDirectory: stateDirectory, root: root.map { URL(fileURLWithPath: $0) }, offline: offline)
     }
 
-    /// A client of the first registry, with its metadata up to date and verified.
-    func updatedClient() async throws -> (RegistryClient, RegistryClient.Verified) {
-        guard let first = try targets().first else { throw MarketError(.notFound, "no registry is configured") }
-        let client = try client(first)
-        return (client, try await client.update())
-    }
-
     /// The first registry (in priority order) whose snapshot lists plugin `id`, with its
     /// client and verified metadata. A registry that cannot be read is skipped when another
     /// has the plugin; otherwise its error is the answer.
