@@ -5,7 +5,11 @@ import MarketRegistry
 /// Probe-loads a plugin folder in a child process (`market plugin probe`), so a plugin that
 /// crashes or hangs while loading cannot take the installer down.
 enum InstallProbe {
-    static let timeout: TimeInterval = 30
+    /// Seconds a plugin may take to load: 30, or `$MARKET_PROBE_TIMEOUT` for plugins that are
+    /// slow to start (and for tests of a hanging one).
+    static var timeout: TimeInterval {
+        ProcessInfo.processInfo.environment["MARKET_PROBE_TIMEOUT"].flatMap(TimeInterval.init).flatMap { $0 > 0 ? $0 : nil } ?? 30
+    }
 
     static func run(_ folder: URL) async throws {
         // Waiting for the child blocks, so it happens on a thread of its own.
@@ -58,6 +62,7 @@ enum InstallProbe {
 
     /// Reads the child's report until it exits; kills it at the timeout.
     private static func collect(_ descriptor: Int32, pid: pid_t) throws -> (Data, Int32) {
+        let timeout = timeout
         let deadline = Date().addingTimeInterval(timeout)
         var report = Data()
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -82,7 +87,8 @@ enum InstallProbe {
             guard Date() < deadline else {
                 kill(pid, SIGKILL)
                 _ = waitpid(pid, &status, 0)
-                throw MarketError(.probeFailed, "the plugin did not finish loading within \(Int(timeout)) seconds", fix: "ask its publisher; nothing was installed")
+                throw MarketError(.probeFailed, "the plugin did not finish loading within \(timeout) seconds",
+                                  fix: "ask its publisher; nothing was installed (a plugin that is slow to start may get more time with MARKET_PROBE_TIMEOUT)")
             }
         }
     }
