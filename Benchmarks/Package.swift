@@ -53,5 +53,13 @@ let package = Package(
             path: "Benchmarks/EventBus",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Runs the built `market` executable; build it first with
+        // `swift build -c release --product market` in the repository root.
+        .executableTarget(
+            name: "RegistryCommands",
+            dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/RegistryCommands",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

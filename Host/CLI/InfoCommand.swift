@@ -18,8 +18,8 @@ struct InfoCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            let (client, verified) = try await options.updatedClient()
+        try await reportingErrors(json: json) {
+            let (_, client, verified) = try await options.registry(having: name)
             let index = try await client.index(name, verified)
             let host = Platform.current
             if json {

@@ -3,50 +3,61 @@ import Foundation
 import MarketCore
 import MarketRegistry
 
-/// `market install NAME[@RANGE]`
+/// `market install NAME[@RANGE]`, `market install --from FILE.mkpkg`
 struct InstallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
-        abstract: "Install a plugin from a registry: download, verify, extract, probe-load, then switch it in.",
+        abstract: "Install a plugin from a registry: resolve, download, verify, extract, probe-load, then switch it in.",
         discussion: """
             Picks the highest version in RANGE (default: the latest release) that is not yanked, accepts this host's ABI \
-            and is built for this host. Installs into <state-dir>/plugins/<id>/<version>, points <id>/current at it and \
-            records it in <state-dir>/market.lock. Any failure leaves both as they were.
+            and is built for this host, with the plugins it depends on. Installs into <state-dir>/plugins/<id>/<version>, \
+            points <id>/current at it and records it in <state-dir>/market.lock. Any failure leaves both as they were.
+            With --from, installs a package file signed by a publisher key added with `market trust add`.
+            With --offline, reads only folder mirrors and what earlier runs kept; no network.
             Example: market install notes@^1.0 --registry https://plugins.example.com --root root.json
             """
     )
 
     @Argument(help: "The plugin, NAME or NAME@RANGE (^1.2, ~1.2.3, >=1.0 <2.0, 1.2.3).")
-    var target: String
+    var target: String?
+
+    @Option(help: "Install this package file instead of a registry's.")
+    var from: String?
 
     @OptionGroup var options: RegistryClientOptions
 
     @Flag(help: "Consent to a change of permissions from the installed version.")
     var yes = false
 
-    @Flag(help: "Print JSON instead of text.")
+    @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
     func validate() throws {
-        guard !target.isEmpty, !target.hasPrefix("@") else { throw ValidationError("name the plugin, e.g. notes or notes@^1.0") }
+        switch (target, from) {
+        case (nil, nil): throw ValidationError("name the plugin, e.g. notes or notes@^1.0, or give a package with --from FILE.mkpkg")
+        case (_?, _?): throw ValidationError("give either a plugin name or --from FILE.mkpkg, not both")
+        case (let target?, nil): guard !target.isEmpty, !target.hasPrefix("@") else { throw ValidationError("name the plugin, e.g. notes or notes@^1.0") }
+        case (nil, _?): break
+        }
     }
 
     func run() async throws {
-        try await reportingErrors {
-            let parts = target.split(separator: "@", maxSplits: 1).map(String.init)
-            let range = try parts.count > 1 ? VersionRange(parts[1]) : nil
-            let source = try options.source()
-            let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run)
-            let outcome = try await installer.install(parts[0], range: range, from: options.client(), source: source.location, consent: yes)
-            let (id, version, state) = switch outcome {
-            case .installed(let id, let version): (id, version, "installed")
-            case .alreadyInstalled(let id, let version): (id, version, "already installed")
-            }
-            if json {
-                printJSON(JSONValue.object(["id": .string(id), "version": .string(version), "status": .string(state.replacingOccurrences(of: " ", with: "_"))]).jsonText)
+        try await reportingErrors(json: json) {
+            let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run, progress: ProgressBar.reporter(json: json))
+            let outcomes: [Installer.Outcome]
+            if let from {
+                let publishers = try ClientConfig.read(in: options.stateDirectory).trustedPublishers()
+                let url = URL(fileURLWithPath: from)
+                let (plan, _) = try await BlockingWork.run { try installer.plan(file: url, publishers: publishers) }
+                outcomes = try await installer.apply(plan, consent: ConsentPrompt.consent(yes: yes))
             } else {
-                print("\(state) \(id) \(version) in \(options.stateDirectory.appendingPathComponent("plugins/\(id)/\(version)").path)")
+                let parts = (target ?? "").split(separator: "@", maxSplits: 1).map(String.init)
+                let range = try parts.count > 1 ? VersionRange(parts[1]) : nil
+                let (registry, client, verified) = try await options.registry(having: parts[0])
+                let plan = try await installer.plan([(parts[0], range)], from: client, source: registry.source.location, verified: verified)
+                outcomes = try await installer.apply(plan, consent: ConsentPrompt.consent(yes: yes))
             }
+            InstallReport.print(outcomes, stateDirectory: options.stateDirectory, json: json)
         }
     }
 }

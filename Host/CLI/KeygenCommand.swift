@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarketCore
 import MarketRegistry
 
 /// `market keygen --out DIR [--name NAME]`
@@ -16,9 +17,16 @@ struct KeygenCommand: AsyncParsableCommand {
     @Option(help: "The file name of the pair, without extension.")
     var name = "market"
 
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors(json: json) {
             let written = try KeyFiles.write(SigningKey.generate(), to: URL(fileURLWithPath: out), name: name)
+            if json {
+                printJSON(JSONValue.object(["keyid": .string(written.keyID), "private_key": .string(written.privateKey.path), "public_key": .string(written.publicKey.path)]).jsonText)
+                return
+            }
             print("key id:      \(written.keyID)")
             print("private key: \(written.privateKey.path) (keep it secret)")
             print("public key:  \(written.publicKey.path)")

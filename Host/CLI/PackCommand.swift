@@ -20,11 +20,20 @@ struct PackCommand: AsyncParsableCommand {
     @Option(help: "The folder to write the package into.")
     var out = "."
 
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors(json: json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let (source, destination) = (URL(fileURLWithPath: folder), URL(fileURLWithPath: out))
             let package = try await BlockingWork.run { try PackageWriter.pack(source, signedWith: signingKey, into: destination) }
+            if json {
+                printJSON(JSONValue.object(["file": .string(package.url.path), "id": .string(package.manifest.id), "version": .string(package.manifest.version),
+                                            "platform": .string(package.platform.description), "size": .number(Double(package.size)),
+                                            "sha256": .string(package.sha256), "publisher": .string(package.publisherKeyID)]).jsonText)
+                return
+            }
             print("\(package.url.path)")
             print("  \(package.manifest.id) \(package.manifest.version) for \(package.platform), \(package.size) bytes, sha256 \(package.sha256)")
             print("  signed by \(package.publisherKeyID)")

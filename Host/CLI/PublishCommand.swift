@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarketCore
 import MarketRegistry
 
 /// `market publish PKG --registry DIR --key K`
@@ -19,11 +20,19 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "An online private key of the registry.")
     var key: String
 
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors(json: json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let (folder, file) = (URL(fileURLWithPath: registry), URL(fileURLWithPath: package))
             let entry = try await BlockingWork.run { try RegistryWriter(folder: folder, key: signingKey).publish(file) }
+            if json {
+                printJSON(JSONValue.object(["name": .string(entry.name), "version": .string(entry.version), "publisher": .string(entry.publisher),
+                                            "platforms": .array(entry.artifacts.keys.sorted().map(JSONValue.string))]).jsonText)
+                return
+            }
             print("published \(entry.name) \(entry.version) (\(entry.artifacts.keys.sorted().joined(separator: ", "))), publisher \(entry.publisher)")
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarketCore
 import MarketRegistry
 
 /// `market registry build DIR --key K [--plugins FOLDER]`
@@ -19,11 +20,23 @@ struct RegistryBuildCommand: AsyncParsableCommand {
     @Option(help: "The folder of built plugin folders.")
     var plugins = ".build/market-plugins"
 
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors(json: json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let (registry, source) = (URL(fileURLWithPath: folder), URL(fileURLWithPath: plugins))
             let outcomes = try await BlockingWork.run { try RegistryWriter(folder: registry, key: signingKey).build(plugins: source) }
+            if json {
+                printJSON(JSONValue.object(["plugins": .array(outcomes.map { outcome in
+                    switch outcome {
+                    case .published(let id, let version): .object(["id": .string(id), "version": .string(version), "status": .string("published")])
+                    case .alreadyPublished(let id, let version): .object(["id": .string(id), "version": .string(version), "status": .string("kept")])
+                    }
+                })]).jsonText)
+                return
+            }
             for outcome in outcomes {
                 switch outcome {
                 case .published(let id, let version): print("published \(id) \(version)")

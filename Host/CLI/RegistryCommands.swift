@@ -4,5 +4,6 @@ import ArgumentParser
 /// listed by `MarketCommand`.
 let registryCommands: [any ParsableCommand.Type] = [
     KeygenCommand.self, PackCommand.self, PublishCommand.self, YankCommand.self, RegistryCommand.self,
-    SearchCommand.self, InfoCommand.self, InstallCommand.self,
+    SearchCommand.self, InfoCommand.self, InstallCommand.self, UninstallCommand.self, ListCommand.self, UpdateCommand.self,
+    OutdatedCommand.self, RollbackCommand.self, VerifyCommand.self, TrustCommand.self,
 ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarketCore
 import MarketRegistry
 
 /// `market registry init DIR --root-key K [--key K…]`
@@ -19,13 +20,21 @@ struct RegistryInitCommand: AsyncParsableCommand {
     @Option(name: .customLong("key"), help: "An online key file (repeatable).")
     var keys: [String] = []
 
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors(json: json) {
             let root = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: rootKey))
             let online = try keys.map { try KeyFiles.loadPublicKey(from: URL(fileURLWithPath: $0)) }
             let signer = try keys.first.map { try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: $0)) }
             let url = URL(fileURLWithPath: folder)
             let writer = try await BlockingWork.run { try RegistryWriter.create(at: url, rootKey: root, onlineKeys: online, onlineKey: signer) }
+            if json {
+                printJSON(JSONValue.object(["folder": .string(writer.folder.path), "root_key": .string(root.id),
+                                            "online_keys": .array((online.isEmpty ? [root.publicKey] : online).map { .string($0.id) })]).jsonText)
+                return
+            }
             print("created the registry in \(writer.folder.path)")
             print("  root key \(root.id); online keys \((online.isEmpty ? [root.publicKey] : online).map(\.id).joined(separator: ", "))")
             print("  re-sign the timestamp at least daily: market registry refresh \(folder) --key KEY")

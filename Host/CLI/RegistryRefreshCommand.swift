@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarketCore
 import MarketRegistry
 
 /// `market registry refresh DIR --key K`
@@ -16,11 +17,18 @@ struct RegistryRefreshCommand: AsyncParsableCommand {
     @Option(help: "An online private key of the registry.")
     var key: String
 
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors(json: json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let url = URL(fileURLWithPath: folder)
             try await BlockingWork.run { try RegistryWriter(folder: url, key: signingKey).refresh() }
+            if json {
+                printJSON(JSONValue.object(["folder": .string(folder), "status": .string("refreshed")]).jsonText)
+                return
+            }
             print("re-signed \(folder)/timestamp.json")
         }
     }

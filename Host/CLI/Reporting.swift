@@ -3,11 +3,16 @@ import Foundation
 import MarketCore
 
 /// Runs a command body; a `MarketError` is printed as its code, message and fix, and the
-/// command exits with status 1.
-func reportingErrors(_ body: () async throws -> Void) async throws {
+/// command exits with status 1. With `json`, the error is instead the one JSON document on
+/// standard output: `{"error": {"code", "message", "fix"}}`.
+func reportingErrors(json: Bool = false, _ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as MarketError {
+        if json {
+            printJSON(JSONValue.object(["error": .object(["code": .string(error.code.rawValue), "message": .string(error.message), "fix": .string(error.fix)])]).jsonText)
+            throw ExitCode.failure
+        }
         var text = "error: \(error.code): \(error.message)\n"
         if !error.fix.isEmpty { text += "fix: \(error.fix)\n" }
         FileHandle.standardError.write(Data(text.utf8))

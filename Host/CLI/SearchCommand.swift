@@ -20,12 +20,26 @@ struct SearchCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            let (client, verified) = try await options.updatedClient()
-            let found = try await client.catalog(verified).search(text)
+        try await reportingErrors(json: json) {
+            var found: [(registry: String, entry: CatalogMetadata.Entry)] = []
+            let targets = try options.targets()
+            var failures: [MarketError] = []
+            for target in targets {
+                let name = target.name ?? target.source.location
+                do {
+                    let client = try options.client(target)
+                    let verified = try await client.update()
+                    found += try await client.catalog(verified).search(text).map { (name, $0) }.filter { hit in !found.contains { $0.entry.id == hit.1.id } }
+                } catch let error as MarketError where targets.count > 1 {
+                    // One registry that cannot be read does not hide the others' plugins.
+                    failures.append(error)
+                    FileHandle.standardError.write(Data("warning: skipped registry \(name): \(error.code): \(error.message)\n".utf8))
+                }
+            }
+            if failures.count == targets.count, let first = failures.first { throw first }
             if json {
-                printJSON(JSONValue.array(found.map { entry in
-                    .object(["id": .string(entry.id), "name": .string(entry.name), "summary": .string(entry.summary),
+                printJSON(JSONValue.array(found.map { registry, entry in
+                    .object(["id": .string(entry.id), "name": .string(entry.name), "summary": .string(entry.summary), "registry": .string(registry),
                              "latest": .string(entry.latest), "kinds": .array(entry.kinds.map(JSONValue.string))])
                 }).jsonText)
                 return
@@ -34,8 +48,8 @@ struct SearchCommand: AsyncParsableCommand {
                 print("no plugin matches '\(text)'")
                 return
             }
-            let width = found.map { $0.id.count + $0.latest.count + 1 }.max() ?? 0
-            for entry in found {
+            let width = found.map { $0.entry.id.count + $0.entry.latest.count + 1 }.max() ?? 0
+            for (_, entry) in found {
                 let label = "\(entry.id) \(entry.latest)"
                 print("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.summary)")
             }

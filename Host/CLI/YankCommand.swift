@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarketCore
 import MarketRegistry
 
 /// `market yank NAME@VERSION --reason R --registry DIR --key K`
@@ -28,12 +29,19 @@ struct YankCommand: AsyncParsableCommand {
         }
     }
 
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
     func run() async throws {
-        try await reportingErrors {
+        try await reportingErrors(json: json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let parts = target.split(separator: "@").map(String.init)
             let (folder, reason) = (URL(fileURLWithPath: registry), reason)
             try await BlockingWork.run { try RegistryWriter(folder: folder, key: signingKey).yank(id: parts[0], version: parts[1], reason: reason) }
+            if json {
+                printJSON(JSONValue.object(["id": .string(parts[0]), "version": .string(parts[1]), "reason": .string(reason), "status": .string("yanked")]).jsonText)
+                return
+            }
             print("yanked \(target): \(reason)")
         }
     }

@@ -55,6 +55,17 @@ extension PluginManifest {
         for (index, tool) in tools.enumerated() where !Self.isToolName(tool.name) {
             throw fail("tools[\(index)].name", "is '\(tool.name)', not 1–64 of A–Z a–z 0–9 _ . -", fix: "rename the tool")
         }
+        for (dependency, range) in dependencies.sorted(by: { $0.key < $1.key }) {
+            guard Self.isIdentifier(dependency), dependency != id else {
+                throw fail("dependencies.\(dependency)", dependency == id ? "names the plugin itself" : "is not a plugin id",
+                           fix: "list other plugins by id, e.g. {\"acme-base\": \"^1.0\"}")
+            }
+            do {
+                _ = try VersionRange(range)
+            } catch let error as MarketError {
+                throw fail("dependencies.\(dependency)", "is not a version range (\(error.message))", fix: "write a range such as \"^1.2\"")
+            }
+        }
     }
 
     public static func isIdentifier(_ text: String) -> Bool {

@@ -85,9 +85,11 @@ public struct PluginManifest: Codable, Sendable, Equatable {
     /// A JSON Schema (object) for the instance's configuration.
     public var config: JSONValue?
     public var tools: [ToolSummary]
+    /// Other plugins this one needs installed, by id, each with a version range (`^1.2`).
+    public var dependencies: [String: String]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, version, name, summary, publisher, license, kinds, language, abi, library, toolchain, permissions, config, tools
+        case id, version, name, summary, publisher, license, kinds, language, abi, library, toolchain, permissions, config, tools, dependencies
     }
 
     public init(from decoder: any Decoder) throws {
@@ -106,6 +108,7 @@ public struct PluginManifest: Codable, Sendable, Equatable {
         permissions = try container.decodeIfPresent(Permissions.self, forKey: .permissions) ?? Permissions()
         config = try container.decodeIfPresent(JSONValue.self, forKey: .config)
         tools = try container.decodeIfPresent([ToolSummary].self, forKey: .tools) ?? []
+        dependencies = try container.decodeIfPresent([String: String].self, forKey: .dependencies) ?? [:]
     }
 
     /// The names of the top-level fields, as the schema in docs/ must list them.

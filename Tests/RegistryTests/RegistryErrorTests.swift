@@ -19,3 +19,11 @@ import Testing
                                           "FETCH_FAILED", "PERMISSIONS_CHANGED", "PROBE_FAILED"])
     }
 }
+
+@Suite struct ClientErrorTests {
+    /// The codes of dependencies, uninstall, rollback and verify.
+    @Test func theCodesAreStable() {
+        let codes: [MarketError.Code] = [.dependencyConflict, .dependencyNeeded, .notInstalled, .installDamaged]
+        #expect(codes.map(\.rawValue) == ["DEPENDENCY_CONFLICT", "DEPENDENCY_NEEDED", "NOT_INSTALLED", "INSTALL_DAMAGED"])
+    }
+}

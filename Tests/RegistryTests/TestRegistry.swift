@@ -25,8 +25,9 @@ struct TestRegistry {
 
     /// Packs the fixture plugin `id`@`version` with the publisher key and publishes it.
     @discardableResult
-    func publish(_ id: String = "demo", _ version: String = "1.0.0", network: String = "api.example.com", now: Date? = nil) throws -> URL {
-        let source = try PluginFixture.make(in: folder.path("sources"), id: id, version: version, network: network)
+    func publish(_ id: String = "demo", _ version: String = "1.0.0", network: String = "api.example.com", dependencies: [String: String] = [:],
+                 abi: String = "^1.0", now: Date? = nil) throws -> URL {
+        let source = try PluginFixture.make(in: folder.path("sources"), id: id, version: version, network: network, dependencies: dependencies, abi: abi)
         let package = try PackageWriter.pack(source, signedWith: publisherKey, into: folder.path("packages"))
         try writer(now: now).publish(package.url)
         return package.url

@@ -41,7 +41,8 @@ extension RegistryWriter {
         var entry: IndexMetadata.Version
         if let position = index.versions.firstIndex(where: { SemanticVersion($0.version) == SemanticVersion(manifest.version) }) {
             entry = index.versions[position]
-            guard entry.artifacts[platform.description] == nil, entry.permissions == permissions, entry.publisher == package.publisherKey.id else {
+            guard entry.artifacts[platform.description] == nil, entry.permissions == permissions, entry.publisher == package.publisherKey.id,
+                  entry.needs == manifest.dependencies else {
                 throw MarketError(.versionExists, "\(manifest.id) \(manifest.version) is already published",
                                   fix: "raise the version in plugin.json; published versions never change")
             }
@@ -50,7 +51,8 @@ extension RegistryWriter {
         } else {
             entry = IndexMetadata.Version(version: manifest.version, name: manifest.name, summary: manifest.summary, kinds: manifest.kinds.map(\.rawValue),
                                           abi: manifest.abi, permissions: permissions, publisher: package.publisherKey.id,
-                                          artifacts: [platform.description: artifact], yanked: false, yankReason: nil)
+                                          artifacts: [platform.description: artifact], yanked: false, yankReason: nil,
+                                          dependencies: manifest.dependencies.isEmpty ? nil : manifest.dependencies)
             index.versions.append(entry)
             index.versions.sort { (SemanticVersion($0.version) ?? SemanticVersion(0, 0, 0)) < (SemanticVersion($1.version) ?? SemanticVersion(0, 0, 0)) }
         }

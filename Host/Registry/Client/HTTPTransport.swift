@@ -24,11 +24,15 @@ public struct HTTPTransport: RegistryTransport {
     }
 
     public func fetch(_ path: String, maximumBytes: Int64) async throws -> Data {
+        try await fetch(path, maximumBytes: maximumBytes, progress: nil)
+    }
+
+    public func fetch(_ path: String, maximumBytes: Int64, progress: (@Sendable (Int64) -> Void)?) async throws -> Data {
         let url = "\(base)/\(path)"
         var attempt = 0
         while true {
             do {
-                return try await BlockingWork.run { [self] in try get(url, path: path, maximumBytes: maximumBytes) }
+                return try await BlockingWork.run { [self] in try get(url, path: path, maximumBytes: maximumBytes, progress: progress) }
             } catch let error as RetryableFailure {
                 guard attempt < retries else { throw error.error }
                 attempt += 1
@@ -42,10 +46,10 @@ public struct HTTPTransport: RegistryTransport {
         let error: MarketError
     }
 
-    private func get(_ url: String, path: String, maximumBytes: Int64) throws -> Data {
+    private func get(_ url: String, path: String, maximumBytes: Int64, progress: (@Sendable (Int64) -> Void)?) throws -> Data {
         guard Self.globalInit, let easy = curl_easy_init() else { throw MarketError(.fetchFailed, "libcurl could not start") }
         defer { curl_easy_cleanup(easy) }
-        let body = Body(limit: maximumBytes)
+        let body = Body(limit: maximumBytes, progress: progress)
         let unmanaged = Unmanaged.passUnretained(body).toOpaque()
         mk_curl_set_string(easy, CURLOPT_URL, url)
         mk_curl_set_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
@@ -89,11 +93,13 @@ public struct HTTPTransport: RegistryTransport {
     /// transfer's own thread only.
     private final class Body {
         let limit: Int64
+        let progress: (@Sendable (Int64) -> Void)?
         var data = Data()
         var exceeded = false
 
-        init(limit: Int64) {
+        init(limit: Int64, progress: (@Sendable (Int64) -> Void)?) {
             self.limit = limit
+            self.progress = progress
         }
 
         func receive(_ bytes: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
@@ -102,6 +108,7 @@ public struct HTTPTransport: RegistryTransport {
                 return 0
             }
             data.append(UnsafeRawBufferPointer(start: bytes, count: count).bindMemory(to: UInt8.self))
+            progress?(Int64(data.count))
             return count
         }
     }

@@ -22,13 +22,13 @@ extension RegistryClient {
     }
 
     /// Downloads `artifact`, checking its size and SHA-256 against the index before writing
-    /// it to `destination`.
-    public func download(_ artifact: IndexMetadata.Artifact, to destination: URL) async throws {
+    /// it to `destination`; `progress` hears of the bytes as they arrive.
+    public func download(_ artifact: IndexMetadata.Artifact, to destination: URL, progress: (@Sendable (Int64) -> Void)? = nil) async throws {
         let components = artifact.file.split(separator: "/")
         guard components.count == 2, components[0] == "artifacts", components[1] != "..", components[1] != "." else {
             throw MarketError(.registryInvalid, "the index names an artifact outside artifacts/: '\(artifact.file)'", fix: "the registry is misconfigured; tell its operator")
         }
-        let data = try await transport.fetch(artifact.file, maximumBytes: artifact.size)
+        let data = try await transport.fetch(artifact.file, maximumBytes: artifact.size, progress: progress)
         guard Int64(data.count) == artifact.size, sha256Hex(data) == artifact.sha256 else {
             throw MarketError(.hashMismatch, "\(artifact.file) is not the file the index pins (size or SHA-256 differ)",
                               fix: "a mirror or cache served an altered file; try again later or use another mirror")

@@ -26,10 +26,16 @@ public struct RegistryClient: Sendable {
     /// The time expiries are compared with.
     public let now: Date
 
-    public init(transport: any RegistryTransport, state: TrustedState, now: Date = Date()) {
+    /// Offline, the client reads a mirror folder or its own cache and accepts a timestamp
+    /// or snapshot past its expiry: there is nothing newer to be had, and every other check
+    /// (signatures, hashes, no going back) still holds.
+    public let offline: Bool
+
+    public init(transport: any RegistryTransport, state: TrustedState, now: Date = Date(), offline: Bool = false) {
         self.transport = transport
         self.state = state
         self.now = now
+        self.offline = offline
     }
 
     /// Brings the trusted metadata up to date with the registry.
@@ -45,7 +51,7 @@ public struct RegistryClient: Sendable {
                 throw rollback("the snapshot pinned by timestamp.json", version: timestamp.snapshot.version, trusted: trusted.snapshot.version)
             }
         }
-        try Expiry.check(timestamp.expires, now: now, what: RegistryLayout.timestamp)
+        if !offline { try Expiry.check(timestamp.expires, now: now, what: RegistryLayout.timestamp) }
 
         let snapshotData = try await transport.fetch(RegistryLayout.snapshot, maximumBytes: timestamp.snapshot.size)
         try timestamp.snapshot.check(snapshotData, what: RegistryLayout.snapshot)
@@ -62,7 +68,7 @@ public struct RegistryClient: Sendable {
                 }
             }
         }
-        try Expiry.check(snapshot.expires, now: now, what: RegistryLayout.snapshot)
+        if !offline { try Expiry.check(snapshot.expires, now: now, what: RegistryLayout.snapshot) }
 
         try state.save(snapshotData, as: RegistryLayout.snapshot)
         try state.save(timestampData, as: RegistryLayout.timestamp)

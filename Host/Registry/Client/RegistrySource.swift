@@ -30,13 +30,22 @@ public struct RegistrySource: Sendable, CustomStringConvertible {
     }
 
     public var description: String { location }
+
+    /// Whether the registry is a folder on this machine (a mirror that needs no network).
+    public var isFolder: Bool { transport is FileTransport }
 }
 
 extension RegistryClient {
     /// A client for `source` whose trusted state lives under `stateDirectory`. The first time,
     /// `root` (a root.json obtained out of band) becomes the trusted root; afterwards the
     /// client follows the registry's own rotations and `root` is not needed.
-    public static func open(_ source: RegistrySource, stateDirectory: URL, root: URL?, now: Date = Date()) throws -> RegistryClient {
+    ///
+    /// The trusted state is keyed by `source`; `mirrors` serve the same tree and are tried in
+    /// order when `source` cannot be reached. Online, index files, the catalog and artifacts are
+    /// kept in the state folder's `cache/`; `offline`, only folder mirrors and that cache are
+    /// read, and expired timestamps are accepted (see `RegistryClient.offline`).
+    public static func open(_ source: RegistrySource, mirrors: [RegistrySource] = [], stateDirectory: URL, root: URL?,
+                            offline: Bool = false, now: Date = Date()) throws -> RegistryClient {
         let state = TrustedState(folder: source.stateFolder(in: stateDirectory))
         let trusted = FileManager.default.fileExists(atPath: state.folder.appendingPathComponent(RegistryLayout.root).path)
         if !trusted {
@@ -46,7 +55,14 @@ extension RegistryClient {
             }
             try state.trust(root: readFile(root))
         }
-        return RegistryClient(transport: source.transport, state: state, now: now)
+        let places = [source] + mirrors
+        let transport: any RegistryTransport = if offline {
+            MirroredTransport(places.filter(\.isFolder).map(\.transport) + [OfflineTransport(state: state.folder)], skipping: [.fetchFailed, .notFound])
+        } else {
+            CachingTransport(places.count == 1 ? source.transport : MirroredTransport(places.map(\.transport)),
+                             cache: state.folder.appendingPathComponent("cache"))
+        }
+        return RegistryClient(transport: transport, state: state, now: now, offline: offline)
     }
 }
 

@@ -8,6 +8,18 @@ public protocol RegistryTransport: Sendable {
     /// `FETCH_FAILED` when it cannot be reached, and `HASH_MISMATCH` when the file is longer
     /// than `maximumBytes` (a registry never serves more than the metadata pins).
     func fetch(_ path: String, maximumBytes: Int64) async throws -> Data
+
+    /// The same, telling `progress` how many bytes have arrived as they do.
+    func fetch(_ path: String, maximumBytes: Int64, progress: (@Sendable (Int64) -> Void)?) async throws -> Data
+}
+
+extension RegistryTransport {
+    /// Transports that read a file at once report it whole.
+    public func fetch(_ path: String, maximumBytes: Int64, progress: (@Sendable (Int64) -> Void)?) async throws -> Data {
+        let data = try await fetch(path, maximumBytes: maximumBytes)
+        progress?(Int64(data.count))
+        return data
+    }
 }
 
 /// A registry in a local folder or mounted mirror (`file://`).

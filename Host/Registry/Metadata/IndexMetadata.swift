@@ -33,11 +33,16 @@ public struct IndexMetadata: Codable, Sendable, Equatable {
         public var artifacts: [String: Artifact]
         public var yanked: Bool
         public var yankReason: String?
+        /// The plugins this version needs, by id, with version ranges; absent when none.
+        public var dependencies: [String: String]?
 
         enum CodingKeys: String, CodingKey {
-            case version, name, summary, kinds, abi, permissions, publisher, artifacts, yanked
+            case version, name, summary, kinds, abi, permissions, publisher, artifacts, yanked, dependencies
             case yankReason = "yank_reason"
         }
+
+        /// The dependencies, empty when none.
+        public var needs: [String: String] { dependencies ?? [:] }
 
         /// The artifact for `host`, if one was published.
         public func artifact(for host: Platform) -> Artifact? {

@@ -1,0 +1,19 @@
+import Foundation
+import MarketRegistry
+
+/// Asks for consent to permission changes: `--yes` gives it; on a terminal the operator is
+/// shown the changes and asked; otherwise (a script without --yes) it is refused, and the
+/// install fails with `PERMISSIONS_CHANGED` listing the changes.
+enum ConsentPrompt {
+    static func consent(yes: Bool) -> Installer.Consent {
+        { changes in
+            if yes { return true }
+            guard isatty(STDIN_FILENO) == 1, isatty(STDERR_FILENO) == 1 else { return false }
+            let text = changes.map(\.description).joined(separator: "\n") + "\nAllow these permissions? [y/N] "
+            FileHandle.standardError.write(Data(text.utf8))
+            // Waiting for the operator blocks, so it happens off the cooperative pool.
+            let answer = try await BlockingWork.run { readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "" }
+            return answer == "y" || answer == "yes"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import MarketCore
+import MarketRegistry
+
+/// Prints what an install, update or rollback did, as text or as one JSON document.
+enum InstallReport {
+    static func print(_ outcomes: [Installer.Outcome], stateDirectory: URL, json: Bool) {
+        if json {
+            printJSON(JSONValue.object(["plugins": .array(outcomes.map { outcome in
+                let (id, version, status) = parts(outcome)
+                return .object(["id": .string(id), "version": .string(version), "status": .string(status.replacingOccurrences(of: " ", with: "_"))])
+            })]).jsonText)
+            return
+        }
+        for outcome in outcomes {
+            let (id, version, status) = parts(outcome)
+            Swift.print("\(status) \(id) \(version) in \(stateDirectory.appendingPathComponent("plugins/\(id)/\(version)").path)")
+        }
+    }
+
+    private static func parts(_ outcome: Installer.Outcome) -> (String, String, String) {
+        switch outcome {
+        case .installed(let id, let version): (id, version, "installed")
+        case .alreadyInstalled(let id, let version): (id, version, "already installed")
+        }
+    }
+
+    /// The lock entry of an installed plugin as JSON.
+    static func json(_ id: String, _ entry: LockFile.Entry) -> JSONValue {
+        .object(["id": .string(id), "version": .string(entry.version), "registry": .string(entry.registry), "publisher": .string(entry.publisher),
+                 "requested": .bool(entry.requested), "range": entry.range.map(JSONValue.string) ?? .null,
+                 "dependencies": .object(entry.dependencies.mapValues(JSONValue.string)),
+                 "previous": entry.previous.map { JSONValue.string($0.version) } ?? .null])
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import MarketCore
+import MarketRegistry
+
+/// `market list`
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the installed plugins from market.lock."
+    )
+
+    @OptionGroup var state: StateOptions
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    func run() async throws {
+        try await reportingErrors(json: json) {
+            let lock = try LockFile.read(in: state.stateDirectory)
+            let entries = lock.plugins.sorted { $0.key < $1.key }
+            if json {
+                printJSON(JSONValue.object(["plugins": .array(entries.map { InstallReport.json($0.key, $0.value) })]).jsonText)
+                return
+            }
+            guard !entries.isEmpty else {
+                print("no plugins installed in \(state.stateDirectory.path)")
+                return
+            }
+            let names = Dictionary(try ClientConfig.read(in: state.stateDirectory).registries.map { ($0.url, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let width = entries.map { $0.key.count + $0.value.version.count + 1 }.max() ?? 0
+            for (id, entry) in entries {
+                var notes = [names[entry.registry].map { "from \($0) (\(entry.registry))" } ?? "from \(entry.registry)"]
+                if !entry.requested { notes.append("dependency") }
+                if let previous = entry.previous { notes.append("rollback to \(previous.version)") }
+                print("\("\(id) \(entry.version)".padding(toLength: width, withPad: " ", startingAt: 0))  \(notes.joined(separator: "; "))")
+            }
+        }
+    }
+}
