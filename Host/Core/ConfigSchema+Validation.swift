@@ -102,7 +102,7 @@ extension SchemaNode {
         if let minProperties, members.count < minProperties { fail("must have at least \(minProperties) propert\(minProperties == 1 ? "y" : "ies")") }
         if let maxProperties, members.count > maxProperties { fail("must have at most \(maxProperties) propert\(maxProperties == 1 ? "y" : "ies")") }
         for name in required where members[name] == nil && !assumingPresent.contains(name) {
-            found.append(SchemaViolation(path: JSONPointer.appending(path, name), message: "is required"))
+            found.append(SchemaViolation(path: JSONPointer.appending(path, name), message: SchemaViolation.missingMessage))
         }
         for (name, member) in members.sorted(by: { $0.key < $1.key }) {
             let memberPath = JSONPointer.appending(path, name)

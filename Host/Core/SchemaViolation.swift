@@ -15,6 +15,12 @@ public struct SchemaViolation: Sendable, Equatable, Hashable, CustomStringConver
         self.message = message
     }
 
+    /// The message of a required property that is absent.
+    public static let missingMessage = "is required"
+
+    /// Whether this is a required property that is absent (rather than a wrong value).
+    public var isMissing: Bool { message == Self.missingMessage }
+
     /// `/temperature: must be <= 2`; the whole configuration is `/`.
     public var description: String { "\(path.isEmpty ? "/" : path): \(message)" }
 }

@@ -27,6 +27,26 @@ import Testing
         #expect(report["ok"] as? Bool == true)
         #expect(report["id"] as? String == "notes")
         #expect(report["tools"] as? Int == 3)
+        #expect(report["started"] as? Bool == true)
+    }
+
+    /// A model provider needs its `model` before it can start: the probe checks the library
+    /// and says what is missing instead of failing the install.
+    @Test func aPluginThatNeedsSettingsIsLoadedButNotStarted() async throws {
+        let openai = MarketBinary.builtPlugins.appendingPathComponent("openai").path
+        let output = try await MarketBinary.run(["plugin", "probe", openai, "--state-dir", try temporaryDirectory("probe").path])
+        #expect(output.status == 0, "\(output.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+        #expect(report["ok"] as? Bool == true)
+        #expect(report["started"] as? Bool == false)
+        #expect(report["needs"] as? [String] == ["/model: is required"])
+        #expect(report["capabilities"] as? [String] == ["market.model/1"])
+
+        let configured = try await MarketBinary.run(["plugin", "probe", openai, "--config", #"{"model":"m"}"#,
+                                                     "--state-dir", try temporaryDirectory("probe").path])
+        #expect(configured.status == 0, "\(configured.stderr)")
+        let started = try #require(try JSONSerialization.jsonObject(with: Data(configured.stdout.utf8)) as? [String: Any])
+        #expect(started["started"] as? Bool == true)
     }
 
     @Test func aRefusedPluginReportsTheCode() async throws {

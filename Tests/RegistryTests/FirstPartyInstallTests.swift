@@ -95,22 +95,14 @@ import Testing
 
     @Test func marketInstallInstallsAllThreeOverHTTP() async throws {
         let site = try await makeSite()
-        try await withKnownIssue("""
-            `market install` probes a plugin by creating an instance with the config {}; openai and anthropic require \
-            `model` and mcp `servers`, so the probe fails (INSTANCE_FAILED) and nothing is installed. \
-            Host/CLI/InstallProbe.swift should probe with --load-only or with the manifest's defaults.
-            """) {
-            for id in Self.firstParty {
-                let install = try await market(["install", id, "--registry", site.server.baseURL, "--root", "site/root.json",
-                                                "--state-dir", site.home.path], in: site.folder.url)
-                try #require(install.status == 0, "\(install.stderr)")
-                #expect(install.stdout.contains("installed \(id) 1.0.0"))
-                try expectInstalled(id, in: site)
-            }
-            try await expectInstalledProvidersAnswer(in: site)
-        } matching: { issue in
-            String(describing: issue).contains("PROBE_FAILED") && String(describing: issue).contains("INSTANCE_FAILED")
+        for id in Self.firstParty {
+            let install = try await market(["install", id, "--registry", site.server.baseURL, "--root", "site/root.json",
+                                            "--state-dir", site.home.path], in: site.folder.url)
+            try #require(install.status == 0, "\(install.stderr)")
+            #expect(install.stdout.contains("installed \(id) 1.0.0"))
+            try expectInstalled(id, in: site)
         }
+        try await expectInstalledProvidersAnswer(in: site)
     }
 
     @Test func theInstallTransactionInstallsAllThreeOverHTTPWithAConfiguredProbe() async throws {

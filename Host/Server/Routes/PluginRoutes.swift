@@ -1,5 +1,6 @@
 import Hummingbird
 import MarketCore
+import MarketStore
 
 /// `GET /v1/plugins` and `GET /v1/plugins/{id}`: the plugins this server has loaded. Public,
 /// read-only information (no authentication yet; see docs/decisions.md).
