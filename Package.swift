@@ -111,10 +111,20 @@ let package = Package(
             exclude: ["Migrations"],
             swiftSettings: strictSettings
         ),
+        // The conversation engine: history, tools, slash commands, A/B experiments of models.
+        .target(
+            name: "MarketBot",
+            dependencies: [
+                "MarketCore", "PluginRuntime", "MarketStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Host/Bot",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "MarketCLI",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore",
+                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "MarketBot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -203,6 +213,15 @@ let package = Package(
             name: "StoreTests",
             dependencies: ["MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/StoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BotTests",
+            dependencies: [
+                "MarketBot", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/BotTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

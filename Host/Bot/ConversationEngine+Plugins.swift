@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import MarketCore
+import MarketStore
+import PluginRuntime
+
+/// The model provider chosen for one reply.
+struct ModelChoice: Sendable {
+    let plugin: String
+    let instance: PluginInstance
+    /// The request's `model` (a variant's); nil keeps the plugin's configured one.
+    let model: String?
+    /// Merged into the request (a variant's parameters).
+    let parameters: [String: JSONValue]
+}
+
+extension ConversationEngine {
+    /// The tenant's enabled plugins that are installed here, with their loaded libraries.
+    func enabledLibraries(tenant: String) async throws -> [(installation: Installation, library: PluginLibrary)] {
+        try await tenants.installations(tenant: tenant, by: .system).filter(\.enabled).compactMap { installation in
+            guard let folder = directories.folder(of: installation.pluginID) else {
+                logger.warning("an enabled plugin is not installed here", metadata: ["tenant": .string(tenant), "plugin": .string(installation.pluginID)])
+                return nil
+            }
+            do {
+                return (installation, try runtime.load(folder))
+            } catch {
+                logger.error("an enabled plugin does not load", metadata: ["plugin": .string(installation.pluginID), "error": .string("\(error)")])
+                return nil
+            }
+        }
+    }
+
+    /// The tenant's instance of `library`, made from its stored settings on first use.
+    func instance(of library: PluginLibrary, installation: Installation) async throws -> CachedInstance {
+        let tenant = installation.tenantID, plugin = installation.pluginID
+        return try await cache.instance(tenant: tenant, plugin: plugin, version: installation.updatedAt) { [runtime, tenants, logger] in
+            let settings = try await tenants.settingsForInstance(plugin, tenant: tenant)
+            let instance = try await runtime.instantiate(library, tenantID: tenant, config: settings.instanceConfig.jsonText, secrets: settings.secrets)
+            do {
+                let tools = instance.offersTools ? try await instance.listTools() : []
+                logger.debug("plugin instance created", metadata: ["tenant": .string(tenant), "plugin": .string(plugin)])
+                return CachedInstance(instance: instance, manifest: library.manifest, tools: tools)
+            } catch {
+                await instance.close()
+                throw error
+            }
+        }
+    }
+
+    /// The tools of the tenant's enabled tool plugins. A plugin that fails to start is left
+    /// out (and logged), so one broken plugin does not silence the bot.
+    func toolset(tenant: String, libraries: [(installation: Installation, library: PluginLibrary)]) async -> Toolset {
+        var entries: [ToolEntry] = []
+        for (installation, library) in libraries where library.manifest.kinds.contains(.tools) {
+            do {
+                let cached = try await instance(of: library, installation: installation)
+                for tool in cached.tools {
+                    let name = ToolName(plugin: library.id, tool: tool.name)
+                    entries.append(ToolEntry(name: name, modelName: try? name.encoded(), description: tool.description,
+                                             schema: tool.inputSchema, instance: cached.instance))
+                }
+            } catch {
+                logger.error("a tool plugin did not start", metadata: ["tenant": .string(tenant), "plugin": .string(library.id), "error": .string("\(error)")])
+            }
+        }
+        return Toolset(entries, logger: logger)
+    }
+
+    /// The model provider for this reply: the experiment variant's plugin, else the tenant's
+    /// chosen one, else its only enabled model plugin; nil when it has none.
+    /// - Throws: `MODEL_AMBIGUOUS` when several are enabled and none is chosen; the
+    ///   plugin's start failure.
+    func modelChoice(tenant: String, settings: BotSettings, assignment: Assignment?,
+                     libraries: [(installation: Installation, library: PluginLibrary)]) async throws -> ModelChoice? {
+        let models = libraries.filter { $0.library.manifest.kinds.contains(.model) }
+        var variant: Experiment.Variant?
+        if let assignment, let experiment = try await experiments.active(tenant: tenant), experiment.id == assignment.experiment {
+            variant = experiment.variants.first { $0.name == assignment.variant }
+        }
+        let wanted = variant?.plugin ?? settings.modelPlugin
+        let chosen: (installation: Installation, library: PluginLibrary)?
+        if let wanted {
+            chosen = models.first { $0.library.id == wanted }
+            if chosen == nil {
+                logger.warning("the chosen model plugin is not enabled", metadata: ["tenant": .string(tenant), "plugin": .string(wanted)])
+            }
+        } else if models.count > 1 {
+            throw MarketError(.modelAmbiguous, "tenant \(tenant) has \(models.count) model providers enabled (\(models.map(\.library.id).joined(separator: ", ")))",
+                              fix: "choose one with `market bot set --tenant \(tenant) --model-plugin ID`")
+        } else {
+            chosen = models.first
+        }
+        guard let chosen else { return nil }
+        let cached = try await instance(of: chosen.library, installation: chosen.installation)
+        return ModelChoice(plugin: chosen.library.id, instance: cached.instance, model: variant?.model, parameters: variant?.parameters ?? [:])
+    }
+}
