@@ -50,7 +50,7 @@ public struct ToolName: Sendable, Hashable, CustomStringConvertible {
     public init(decoding name: String) throws {
         let invalid = MarketError(.toolNameInvalid, "the model asked for a tool named '\(name.prefix(80))', which is not one of the bot's tools",
                                   fix: "the model must use a tool name from the request's tool list")
-        guard name.utf8.count <= Self.maximumLength, let separator = name.range(of: "__") else { throw invalid }
+        guard Self.isModelSafe(name), let separator = name.range(of: "__") else { throw invalid }
         let plugin = String(name[..<separator.lowerBound])
         var tool = ""
         var escaped = false

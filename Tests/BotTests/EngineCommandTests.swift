@@ -1,0 +1,76 @@
+import Foundation
+import MarketBot
+import MarketCore
+import PluginRuntime
+import Testing
+
+extension BotDatabaseTests {
+    /// Slash commands against the real textkit plugin, with no model configured.
+    @Suite struct EngineCommandTests {
+        @Test func aSlashCommandCallsTextkitsTool() async throws {
+            let bot = try await BotFixture.make()
+            let (reply, chunks) = try await bot.say(#"/word_count text="one two three""#)
+            let result = try JSONValue(parsing: reply.text)
+            #expect(result["words"] == .number(3))
+            #expect(chunks.text == reply.text && reply.steps == 0)
+            // The plugin-qualified form reaches the same tool.
+            let qualified = try await bot.say("/textkit.word_count text=hello")
+            #expect(try JSONValue(parsing: qualified.reply.text)["words"] == .number(1))
+            // Both turns are in the history, in order.
+            let history = try await bot.conversations.history(conversation: reply.conversationID, tenant: bot.tenant)
+            #expect(history.map(\.role) == [.user, .assistant, .user, .assistant])
+            #expect(history[0].content == #"/word_count text="one two three""#)
+            await bot.close()
+        }
+
+        @Test func helpListsTheTenantsToolsWithDescriptions() async throws {
+            let bot = try await BotFixture.make(plugins: ["textkit", "dice"])
+            let help = try await bot.say("/help").reply.text
+            #expect(help.contains("/word_count"))
+            #expect(help.contains("Count the words, lines and characters of a text."))
+            #expect(help.contains("[textkit]") && help.contains("[dice]"))
+            #expect(help.contains("/feedback up|down"))
+            #expect(help.contains("No model is configured"))
+            await bot.close()
+        }
+
+        @Test func withoutAModelTheBotSaysHowToConfigureOne() async throws {
+            let bot = try await BotFixture.make()
+            let reply = try await bot.say("hello there").reply
+            #expect(reply.text.contains("No model is configured"))
+            #expect(reply.text.contains("market config openai --tenant acme"))
+            #expect(reply.text.contains("market enable openai --tenant acme"))
+            #expect(reply.text.contains("/help"))
+            // Slash commands still work.
+            #expect(try await bot.say("/word_count text=hi").reply.text.contains("\"words\""))
+            await bot.close()
+        }
+
+        @Test func aFailingToolGivesASafeMessage() async throws {
+            let bot = try await BotFixture.make()
+            // textkit refuses word_count without "text"; its own message stays out of the reply.
+            let reply = try await bot.say("/word_count words=3").reply
+            #expect(reply.text == "⚠️ The tool word_count did not accept its arguments (see /help) (INVALID_ARGUMENT).")
+            #expect(!reply.text.contains("needs a"))
+            let unknown = try await bot.say("/no_such_tool").reply
+            #expect(unknown.text.contains("/help"))
+            let called = bot.events.events.filter { $0.type == BotEventType.toolCalled }
+            #expect(called.count == 1)
+            let data = try JSONValue(parsing: called[0].data)
+            #expect(data["ok"] == .bool(false) && data["error_code"] == .string("INVALID_ARGUMENT") && data["via"] == .string("command"))
+            await bot.close()
+        }
+
+        @Test func feedbackIsRecordedAndPublished() async throws {
+            let bot = try await BotFixture.make()
+            let reply = try await bot.say("/feedback up").reply
+            _ = try await bot.say("/feedback down")
+            let rows = try await bot.sql("SELECT value, external_user_id FROM feedback WHERE tenant_id = 'acme' AND conversation_id = $1 ORDER BY id",
+                                         [reply.conversationID])
+            #expect(rows == [["1", "u1"], ["-1", "u1"]])
+            let feedback = bot.events.events.filter { $0.type == BotEventType.feedbackReceived }
+            #expect(try feedback.map { try JSONValue(parsing: $0.data)["value"] } == [.string("up"), .string("down")])
+            await bot.close()
+        }
+    }
+}
