@@ -92,3 +92,18 @@ extension BotDatabaseTests {
         }
     }
 }
+
+/// The bot commands' help is part of the interface.
+@Suite struct BotHelpTests {
+    @Test func chatAndExperimentsHelpNameTheirOptionsAndCommands() async throws {
+        let market = buildProductsDirectory.appendingPathComponent("market").path
+        let top = try await runProcess(market, ["--help"])
+        for command in ["chat", "bot", "experiments"] { #expect(top.stdout.contains("  \(command) "), "missing \(command)") }
+        let chat = try await runProcess(market, ["chat", "--help"])
+        for option in ["--tenant", "--plugins", "--state-dir", "--user"] { #expect(chat.stdout.contains(option), "missing \(option)") }
+        let experiments = try await runProcess(market, ["experiments", "--help"])
+        for command in ["create", "list", "report", "stop"] { #expect(experiments.stdout.contains("  \(command) "), "missing \(command)") }
+        let create = try await runProcess(market, ["experiments", "create", "--help"])
+        #expect(create.stdout.contains("name=small,plugin=openai,model=gpt-4o-mini,weight=50"))
+    }
+}
