@@ -11,6 +11,8 @@ extension MarketError.Code {
     public static let experimentNotFound = Self(rawValue: "EXPERIMENT_NOT_FOUND")
     /// The tenant has more than one model provider enabled and none chosen.
     public static let modelAmbiguous = Self(rawValue: "MODEL_AMBIGUOUS")
+    /// A message was addressed to a conversation the tenant does not have.
+    public static let conversationNotFound = Self(rawValue: "CONVERSATION_NOT_FOUND")
     /// A bot setting is out of range.
     public static let botSettingInvalid = Self(rawValue: "BOT_SETTING_INVALID")
 }

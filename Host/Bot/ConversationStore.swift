@@ -130,7 +130,3 @@ public final class ConversationStore: Sendable {
         }
     }
 }
-
-extension MarketError.Code {
-    public static let conversationNotFound = Self(rawValue: "CONVERSATION_NOT_FOUND")
-}

@@ -1,7 +1,9 @@
 import Foundation
 import MarketBot
 import MarketCore
+import MarketStore
 import PluginRuntime
+import Synchronization
 import Testing
 
 extension BotDatabaseTests {
@@ -72,5 +74,22 @@ extension BotDatabaseTests {
             #expect(try feedback.map { try JSONValue(parsing: $0.data)["value"] } == [.string("up"), .string("down")])
             await bot.close()
         }
+    }
+}
+
+extension BotDatabaseTests.EngineCommandTests {
+    @Test func oneInstancePerInstallationMadeOnceAndRenewedWhenItsSettingsChange() async throws {
+        let logs = CapturingLogHandler()
+        let bot = try await BotFixture.make(logger: logs.logger)
+        func created() -> Int { logs.lines.all.withLock { $0.filter { $0.contains("plugin instance created") && $0.contains("plugin=textkit") }.count } }
+        #expect(created() == 0)
+        for _ in 0..<3 { _ = try await bot.say("/word_count text=hi") }
+        #expect(created() == 1)
+        // A changed installation (config written again) gets a fresh instance on the next message.
+        try await bot.tenants.configure("textkit", tenant: bot.tenant, with: .object([:]), by: .system)
+        _ = try await bot.say("/word_count text=hi")
+        _ = try await bot.say("/help")
+        #expect(created() == 2)
+        await bot.close()
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MarketBot
 import MarketCore
+import MarketStore
 import PluginRuntime
 import Testing
 
@@ -130,4 +131,25 @@ extension BotDatabaseTests {
 extension JSONValue {
     var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
     var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+}
+
+extension BotDatabaseTests.EngineModelTests {
+    @Test func theReplyCanBeReadAsAnAsyncSequence() async throws {
+        let server = try FakeLLM()
+        let bot = try await BotFixture.make()
+        try await bot.enableModel(server, scenario: "text")
+        var chunks: [ReplyChunk] = []
+        for try await chunk in bot.engine.replyStream(to: "hi", from: ChatAddress(channel: "web", chatID: "s1", userID: "u9"), tenant: bot.tenant) {
+            chunks.append(chunk)
+        }
+        #expect(chunks == [.text("Hel"), .text("lo"), .text("!")])
+        var failure: (any Error)?
+        do {
+            for try await _ in bot.engine.replyStream(to: "hi", from: ChatAddress(channel: "web", chatID: "s1", userID: "u9"), tenant: "nobody") {}
+        } catch {
+            failure = error
+        }
+        #expect((failure as? MarketError)?.code == .tenantNotFound)
+        await bot.close()
+    }
 }
