@@ -8,7 +8,7 @@ extension ConversationEngine {
     func run(_ command: SlashCommand, _ turn: Turn) async throws -> Reply {
         switch command {
         case .help:
-            let libraries = try await enabledLibraries(tenant: turn.tenant)
+            let libraries = turn.setup.plugins
             let tools = await toolset(tenant: turn.tenant, libraries: libraries)
             let hasModel = libraries.contains { $0.library.manifest.kinds.contains(.model) }
             return try await finish(turn, text: BotTexts.help(tools.entries, hasModel: hasModel), steps: 0)
@@ -18,7 +18,7 @@ extension ConversationEngine {
             try await publish(BotEventType.feedbackReceived, turn, ["value": .string(up ? "up" : "down"), "user_id": .string(turn.address.userID)])
             return try await finish(turn, text: up ? "Thanks for the 👍." : "Thanks; noted 👎.", steps: 0)
         case .tool(let name, let arguments):
-            let tools = await toolset(tenant: turn.tenant, libraries: try await enabledLibraries(tenant: turn.tenant))
+            let tools = await toolset(tenant: turn.tenant, libraries: turn.setup.plugins)
             let entry: ToolEntry
             do {
                 entry = try tools.forCommand(name)

@@ -8,11 +8,10 @@ extension ConversationEngine {
     /// Answers with the model: a tool loop of at most the tenant's step limit, within the
     /// reply's deadline, streaming the text as it comes.
     func answerWithModel(_ turn: Turn) async throws -> Reply {
-        let settings = try await conversations.settings(tenant: turn.tenant)
-        let libraries = try await enabledLibraries(tenant: turn.tenant)
+        let settings = turn.setup.settings
         let model: ModelChoice?
         do {
-            model = try await modelChoice(tenant: turn.tenant, settings: settings, assignment: turn.assignment, libraries: libraries)
+            model = try await modelChoice(tenant: turn.tenant, snapshot: turn.setup, assignment: turn.assignment)
         } catch let error as MarketError where error.code == .modelAmbiguous {
             return try await finish(turn, text: "\(error.message). \(error.fix)", steps: 0)
         } catch {
@@ -22,7 +21,7 @@ extension ConversationEngine {
             return try await finish(turn, text: BotTexts.modelFailed(settings.modelPlugin ?? "model", error), steps: 0)
         }
         guard let model else { return try await finish(turn, text: BotTexts.noModel(tenant: turn.tenant), steps: 0) }
-        let tools = await toolset(tenant: turn.tenant, libraries: libraries)
+        let tools = await toolset(tenant: turn.tenant, libraries: turn.setup.plugins)
         let budget = ContextBudget(characters: settings.contextCharacters)
 
         for step in 1...settings.maxSteps {

@@ -3,6 +3,7 @@ import Logging
 import MarketCore
 import MarketStore
 import PluginRuntime
+import Synchronization
 
 /// The model provider chosen for one reply.
 struct ModelChoice: Sendable {
@@ -14,9 +15,47 @@ struct ModelChoice: Sendable {
     let parameters: [String: JSONValue]
 }
 
+/// An enabled plugin of a tenant and its loaded library.
+typealias EnabledPlugin = (installation: Installation, library: PluginLibrary)
+
+/// What the engine reads of a tenant's setup: enabled plugins, bot settings and the active
+/// experiment. Kept for `EngineLimits.pluginRefresh`, so a message costs no reads for it.
+struct TenantSnapshot: Sendable {
+    let plugins: [EnabledPlugin]
+    let settings: BotSettings
+    let experiment: Experiment?
+}
+
+/// Each tenant's snapshot and when it goes stale.
+final class TenantSnapshots: Sendable {
+    private let entries = Mutex<[String: (expires: ContinuousClock.Instant, snapshot: TenantSnapshot)]>([:])
+
+    func value(for tenant: String) -> TenantSnapshot? {
+        entries.withLock { entries in
+            guard let entry = entries[tenant], entry.expires > .now else { return nil }
+            return entry.snapshot
+        }
+    }
+
+    func store(_ snapshot: TenantSnapshot, for tenant: String, until expires: ContinuousClock.Instant) {
+        entries.withLock { $0[tenant] = (expires, snapshot) }
+    }
+}
+
 extension ConversationEngine {
+    /// The tenant's setup, read again once `limits.pluginRefresh` has passed.
+    /// - Throws: `TENANT_NOT_FOUND`, store errors.
+    func snapshot(tenant: String) async throws -> TenantSnapshot {
+        if let fresh = snapshots.value(for: tenant) { return fresh }
+        let snapshot = TenantSnapshot(plugins: try await readEnabledLibraries(tenant: tenant),
+                                      settings: try await conversations.settings(tenant: tenant),
+                                      experiment: try await experiments.active(tenant: tenant))
+        snapshots.store(snapshot, for: tenant, until: .now + limits.pluginRefresh)
+        return snapshot
+    }
+
     /// The tenant's enabled plugins that are installed here, with their loaded libraries.
-    func enabledLibraries(tenant: String) async throws -> [(installation: Installation, library: PluginLibrary)] {
+    private func readEnabledLibraries(tenant: String) async throws -> [EnabledPlugin] {
         try await tenants.installations(tenant: tenant, by: .system).filter(\.enabled).compactMap { installation in
             guard let folder = directories.folder(of: installation.pluginID) else {
                 logger.warning("an enabled plugin is not installed here", metadata: ["tenant": .string(tenant), "plugin": .string(installation.pluginID)])
@@ -50,7 +89,7 @@ extension ConversationEngine {
 
     /// The tools of the tenant's enabled tool plugins. A plugin that fails to start is left
     /// out (and logged), so one broken plugin does not silence the bot.
-    func toolset(tenant: String, libraries: [(installation: Installation, library: PluginLibrary)]) async -> Toolset {
+    func toolset(tenant: String, libraries: [EnabledPlugin]) async -> Toolset {
         var entries: [ToolEntry] = []
         for (installation, library) in libraries where library.manifest.kinds.contains(.tools) {
             do {
@@ -71,15 +110,14 @@ extension ConversationEngine {
     /// chosen one, else its only enabled model plugin; nil when it has none.
     /// - Throws: `MODEL_AMBIGUOUS` when several are enabled and none is chosen; the
     ///   plugin's start failure.
-    func modelChoice(tenant: String, settings: BotSettings, assignment: Assignment?,
-                     libraries: [(installation: Installation, library: PluginLibrary)]) async throws -> ModelChoice? {
-        let models = libraries.filter { $0.library.manifest.kinds.contains(.model) }
+    func modelChoice(tenant: String, snapshot: TenantSnapshot, assignment: Assignment?) async throws -> ModelChoice? {
+        let models = snapshot.plugins.filter { $0.library.manifest.kinds.contains(.model) }
         var variant: Experiment.Variant?
-        if let assignment, let experiment = try await experiments.active(tenant: tenant), experiment.id == assignment.experiment {
+        if let assignment, let experiment = snapshot.experiment, experiment.id == assignment.experiment {
             variant = experiment.variants.first { $0.name == assignment.variant }
         }
-        let wanted = variant?.plugin ?? settings.modelPlugin
-        let chosen: (installation: Installation, library: PluginLibrary)?
+        let wanted = variant?.plugin ?? snapshot.settings.modelPlugin
+        let chosen: EnabledPlugin?
         if let wanted {
             chosen = models.first { $0.library.id == wanted }
             if chosen == nil {

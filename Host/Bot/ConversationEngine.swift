@@ -15,6 +15,9 @@ public struct EngineLimits: Sendable {
     public var replyDeadline: Duration = .seconds(120)
     /// The most messages read from the store before the context budget applies.
     public var historyRows = 400
+    /// How long the list of a tenant's enabled plugins is reused before it is read again: a
+    /// plugin enabled, disabled or reconfigured takes effect within this time.
+    public var pluginRefresh: Duration = .seconds(2)
 
     public init() {}
 }
@@ -35,6 +38,7 @@ public final class ConversationEngine: Sendable {
     let limits: EngineLimits
     let logger: Logger
     let cache = InstanceCache()
+    let snapshots = TenantSnapshots()
 
     public init(runtime: PluginRuntime, tenants: TenantStore, conversations: ConversationStore, experiments: ExperimentStore,
                 plugins: PluginDirectories, events: any EventPublisher, limits: EngineLimits = EngineLimits(), logger: Logger) {
@@ -56,9 +60,10 @@ public final class ConversationEngine: Sendable {
     public func respond(to text: String, from address: ChatAddress, tenant: String,
                         onChunk: @escaping @Sendable (ReplyChunk) -> Void = { _ in }) async throws -> Reply {
         let started = ContinuousClock.now
-        let assignment = try await assignment(tenant: tenant, user: address.userID)
+        let setup = try await snapshot(tenant: tenant)
+        let assignment = setup.experiment.map { Assignment(experiment: $0.id, variant: $0.variant(for: address.userID).name) }
         let (conversation, created) = try await conversations.conversation(tenant: tenant, address: address, assignment: assignment)
-        let turn = Turn(tenant: tenant, conversation: conversation, address: address, assignment: assignment,
+        let turn = Turn(tenant: tenant, conversation: conversation, address: address, assignment: assignment, setup: setup,
                         deadline: started + limits.replyDeadline, onChunk: onChunk)
         if created {
             try await publish(BotEventType.conversationStarted, turn, [
@@ -93,6 +98,8 @@ public final class ConversationEngine: Sendable {
         let conversation: String
         let address: ChatAddress
         let assignment: Assignment?
+        /// The tenant's setup as this reply sees it.
+        let setup: TenantSnapshot
         let deadline: ContinuousClock.Instant
         let onChunk: @Sendable (ReplyChunk) -> Void
         let notices = NoticeList()
@@ -124,12 +131,6 @@ public final class ConversationEngine: Sendable {
                                        assignment: turn.assignment, usage: usage ?? .init())
         try await publish(BotEventType.messageSent, turn, ["text": .string(text), "steps": .number(Double(steps))])
         return Reply(conversationID: turn.conversation, text: text, notices: turn.notices.all, steps: steps, assignment: turn.assignment)
-    }
-
-    /// The variant of the tenant's active experiment `user` is in, if it runs one.
-    func assignment(tenant: String, user: String) async throws -> Assignment? {
-        guard let experiment = try await experiments.active(tenant: tenant), !experiment.variants.isEmpty else { return nil }
-        return Assignment(experiment: experiment.id, variant: experiment.variant(for: user).name)
     }
 }
 

@@ -55,17 +55,20 @@ public final class ConversationStore: Sendable {
     /// it is stamped with `assignment`).
     public func conversation(tenant: String, address: ChatAddress, assignment: Assignment?) async throws -> (id: String, created: Bool) {
         let candidate = "cnv_" + EventEnvelope.newID().dropFirst(4)
-        return try await pool.transaction { connection in
-            try Self.requireTenant(tenant, connection)
-            let inserted = try connection.prepared("""
-                INSERT INTO conversations (id, tenant_id, channel, external_chat_id, external_user_id, experiment_id, variant)
-                VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, channel, external_chat_id) DO NOTHING RETURNING id
-                """, [candidate, tenant, address.channel, address.chatID, address.userID, assignment?.experiment, assignment?.variant])
-            if let row = inserted.first { return (try row.decode("id"), true) }
-            let existing = try connection.prepared("""
-                UPDATE conversations SET updated_at = now() WHERE tenant_id = $1 AND channel = $2 AND external_chat_id = $3 RETURNING id
-                """, [tenant, address.channel, address.chatID])
-            return (try existing[0].decode("id"), false)
+        do {
+            // One statement, no transaction: a message is handled with as few round trips as
+            // possible. `xmax = 0` holds for a row this statement inserted.
+            return try await pool.withConnection { connection in
+                let row = try connection.prepared("""
+                    INSERT INTO conversations (id, tenant_id, channel, external_chat_id, external_user_id, experiment_id, variant)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7)
+                    ON CONFLICT (tenant_id, channel, external_chat_id) DO UPDATE SET updated_at = now()
+                    RETURNING id, (xmax = 0) AS created
+                    """, [candidate, tenant, address.channel, address.chatID, address.userID, assignment?.experiment, assignment?.variant])[0]
+                return (try row.decode("id"), try row.decode("created"))
+            }
+        } catch let error as MarketError where (error.underlying as? PostgresError)?.sqlState == "23503" {
+            throw MarketError(.tenantNotFound, "there is no tenant \(tenant)", fix: "list tenants with `market tenant list`, or create it with `market tenant create \(tenant)`")
         }
     }
 

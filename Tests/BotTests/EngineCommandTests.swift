@@ -80,7 +80,9 @@ extension BotDatabaseTests {
 extension BotDatabaseTests.EngineCommandTests {
     @Test func oneInstancePerInstallationMadeOnceAndRenewedWhenItsSettingsChange() async throws {
         let logs = CapturingLogHandler()
-        let bot = try await BotFixture.make(logger: logs.logger)
+        var limits = EngineLimits()
+        limits.pluginRefresh = .zero
+        let bot = try await BotFixture.make(limits: limits, logger: logs.logger)
         func created() -> Int { logs.lines.all.withLock { $0.filter { $0.contains("plugin instance created") && $0.contains("plugin=textkit") }.count } }
         #expect(created() == 0)
         for _ in 0..<3 { _ = try await bot.say("/word_count text=hi") }
