@@ -13,6 +13,8 @@ extension MarketError.Code {
     public static let modelAmbiguous = Self(rawValue: "MODEL_AMBIGUOUS")
     /// A message was addressed to a conversation the tenant does not have.
     public static let conversationNotFound = Self(rawValue: "CONVERSATION_NOT_FOUND")
+    /// The model provider the settings or an experiment variant name is not enabled.
+    public static let modelNotEnabled = Self(rawValue: "MODEL_NOT_ENABLED")
     /// A bot setting is out of range.
     public static let botSettingInvalid = Self(rawValue: "BOT_SETTING_INVALID")
 }

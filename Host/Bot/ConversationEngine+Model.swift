@@ -12,7 +12,7 @@ extension ConversationEngine {
         let model: ModelChoice?
         do {
             model = try await modelChoice(tenant: turn.tenant, snapshot: turn.setup, assignment: turn.assignment)
-        } catch let error as MarketError where error.code == .modelAmbiguous {
+        } catch let error as MarketError where error.code == .modelAmbiguous || error.code == .modelNotEnabled {
             return try await finish(turn, text: "\(error.message). \(error.fix)", steps: 0)
         } catch {
             try? await publish(BotEventType.llmFailed, turn, ["plugin": .string(settings.modelPlugin ?? ""), "error_code": .string(BotTexts.errorCode(error)),

@@ -108,8 +108,8 @@ extension ConversationEngine {
 
     /// The model provider for this reply: the experiment variant's plugin, else the tenant's
     /// chosen one, else its only enabled model plugin; nil when it has none.
-    /// - Throws: `MODEL_AMBIGUOUS` when several are enabled and none is chosen; the
-    ///   plugin's start failure.
+    /// - Throws: `MODEL_AMBIGUOUS` when several are enabled and none is chosen,
+    ///   `MODEL_NOT_ENABLED` when the chosen one is not enabled; the plugin's start failure.
     func modelChoice(tenant: String, snapshot: TenantSnapshot, assignment: Assignment?) async throws -> ModelChoice? {
         let models = snapshot.plugins.filter { $0.library.manifest.kinds.contains(.model) }
         var variant: Experiment.Variant?
@@ -121,7 +121,9 @@ extension ConversationEngine {
         if let wanted {
             chosen = models.first { $0.library.id == wanted }
             if chosen == nil {
-                logger.warning("the chosen model plugin is not enabled", metadata: ["tenant": .string(tenant), "plugin": .string(wanted)])
+                let source = variant == nil ? "the bot's settings name" : "variant \(variant?.name ?? "") of the running experiment uses"
+                throw MarketError(.modelNotEnabled, "\(source) the model provider \(wanted), which is not enabled for tenant \(tenant) (or not installed)",
+                                  fix: "enable it with `market enable \(wanted) --tenant \(tenant)`, or choose another with `market bot set --model-plugin`")
             }
         } else if models.count > 1 {
             throw MarketError(.modelAmbiguous, "tenant \(tenant) has \(models.count) model providers enabled (\(models.map(\.library.id).joined(separator: ", ")))",

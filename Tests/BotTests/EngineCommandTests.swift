@@ -95,3 +95,30 @@ extension BotDatabaseTests.EngineCommandTests {
         await bot.close()
     }
 }
+
+extension BotDatabaseTests.EngineCommandTests {
+    @Test func aChosenModelThatIsNotEnabledIsNamedWithTheFix() async throws {
+        let bot = try await BotFixture.make()
+        try await bot.conversations.saveSettings(BotSettings(systemPrompt: "", modelPlugin: "anthropic", contextCharacters: 24_000, maxSteps: 6),
+                                                 tenant: bot.tenant)
+        let reply = try await bot.say("hello").reply
+        #expect(reply.text.contains("the model provider anthropic, which is not enabled for tenant acme"))
+        #expect(reply.text.contains("market enable anthropic --tenant acme"))
+        await bot.close()
+    }
+}
+
+extension BotDatabaseTests.EngineCommandTests {
+    @Test func twoModelProvidersAndNoneChosenSaysHowToChoose() async throws {
+        let bot = try await BotFixture.make()
+        for plugin in ["openai", "anthropic"] {
+            try await bot.tenants.configure(plugin, tenant: bot.tenant, with: .object(["model": .string("m")]), by: .system)
+            try await bot.tenants.enable(plugin, tenant: bot.tenant, by: .system)
+        }
+        let reply = try await bot.say("hello").reply
+        #expect(reply.text.contains("2 model providers enabled (anthropic, openai)"))
+        #expect(reply.text.contains("market bot set --tenant acme --model-plugin ID"))
+        #expect(try await bot.say("/word_count text=x").reply.text.contains("\"words\""))
+        await bot.close()
+    }
+}
