@@ -53,7 +53,8 @@ public final class ConversationEngine: Sendable {
     }
 
     /// Answers `text` from `address` for `tenant`, streaming the reply through `onChunk` as it
-    /// is made, and returns the whole reply once stored.
+    /// is made, and returns the whole reply once stored. `onChunk` may run on a model plugin's
+    /// thread while the model streams: it must return quickly (hand the chunk on, never block).
     /// - Throws: `TENANT_NOT_FOUND`, store errors. Model and tool failures do not throw: the
     ///   user gets a safe message instead.
     @discardableResult
