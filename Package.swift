@@ -120,6 +120,16 @@ let package = Package(
             exclude: ["Migrations"],
             swiftSettings: strictSettings
         ),
+        // The conversation engine: history, tools, slash commands, A/B experiments of models.
+        .target(
+            name: "MarketBot",
+            dependencies: [
+                "MarketCore", "PluginRuntime", "MarketStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Host/Bot",
+            swiftSettings: strictSettings
+        ),
         // The HTTP server: routes, problem details, request ids, metrics, readiness.
         .target(
             name: "MarketServer",
@@ -140,7 +150,7 @@ let package = Package(
         .target(
             name: "MarketCLI",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "MarketServer",
+                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "MarketBot", "MarketServer",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -237,6 +247,15 @@ let package = Package(
             name: "StoreTests",
             dependencies: ["MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/StoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BotTests",
+            dependencies: [
+                "MarketBot", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/BotTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -19,6 +19,11 @@ encoding ("data: {chunk}" events, a usage chunk when stream_options.include_usag
   replay        streams, as "data: …" events, the strings of the JSON array that is the last
                 message's content, byte for byte, then "data: [DONE]": chunks of any shape a
                 test wants to see handled
+  agent         an agent: when the last message is a tool result, streams "Result: " and that
+                result; otherwise calls one tool of the request's "tools": the last user message
+                may be {"call": SUFFIX, "arguments": {…}} to pick the first tool whose name ends
+                with SUFFIX, else the first tool is called with {"text": the message}
+  loop          calls the request's first tool every time, never answering
 
 The Messages API (/v1/messages) answers the same scenarios with its own framing: JSON
 messages, or "event: …" / "data: …" SSE events (message_start, content_block_start/delta/stop,
@@ -56,6 +61,37 @@ def text_chunks():
     for piece in ["Hel", "lo", "!"]:
         yield chunk({"content": piece})
     yield chunk({}, finish="stop")
+
+
+def agent_chunks(body, always_call=False):
+    messages = body.get("messages") or []
+    last = messages[-1] if messages else {}
+    if last.get("role") == "tool" and not always_call:
+        yield chunk({"role": "assistant", "content": ""})
+        for piece in ["Result: ", last.get("content") or ""]:
+            yield chunk({"content": piece})
+        yield chunk({}, finish="stop")
+        return
+    tools = [t["function"]["name"] for t in body.get("tools") or []]
+    user = next((m.get("content") or "" for m in reversed(messages) if m.get("role") == "user"), "")
+    try:
+        wanted = json.loads(user)
+    except ValueError:
+        wanted = None
+    if isinstance(wanted, dict) and "call" in wanted:
+        name = next((t for t in tools if t.endswith(wanted["call"])), wanted["call"])
+        arguments = json.dumps(wanted.get("arguments", {}))
+    else:
+        name = tools[0] if tools else "no_tools"
+        arguments = json.dumps({"text": "again" if always_call else user})
+    count = sum(1 for m in messages if m.get("role") == "tool")
+    yield chunk({"role": "assistant", "content": None,
+                 "tool_calls": [{"index": 0, "id": "call_%d" % count, "type": "function",
+                                 "function": {"name": name, "arguments": ""}}]})
+    middle = len(arguments) // 2
+    for piece in [arguments[:middle], arguments[middle:]]:
+        yield chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+    yield chunk({}, finish="tool_calls")
 
 
 def tool_chunks():
@@ -136,7 +172,10 @@ class Handler(BaseHTTPRequestHandler):
             self.write(b"data: [DONE]\n\n")
             self.write(b"")
             return
-        chunks = list(tool_chunks() if scenario == "tools" else text_chunks())
+        if scenario in ("agent", "loop"):
+            chunks = list(agent_chunks(body, always_call=scenario == "loop"))
+        else:
+            chunks = list(tool_chunks() if scenario == "tools" else text_chunks())
         if not body.get("stream"):
             return self.reply(200, self.completion(chunks, body))
         self.send_response(200)

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import MarketCore
+import PluginRuntime
+
+extension ConversationEngine {
+    /// Runs a slash command; works with no model configured.
+    func run(_ command: SlashCommand, _ turn: Turn) async throws -> Reply {
+        switch command {
+        case .help:
+            let libraries = turn.setup.plugins
+            let tools = await toolset(tenant: turn.tenant, libraries: libraries)
+            let hasModel = libraries.contains { $0.library.manifest.kinds.contains(.model) }
+            return try await finish(turn, text: BotTexts.help(tools.entries, hasModel: hasModel), steps: 0)
+        case .feedback(let up):
+            try await conversations.recordFeedback(up: up, conversation: turn.conversation, tenant: turn.tenant,
+                                                   userID: turn.address.userID, assignment: turn.assignment)
+            try await publish(BotEventType.feedbackReceived, turn, ["value": .string(up ? "up" : "down"), "user_id": .string(turn.address.userID)])
+            return try await finish(turn, text: up ? "Thanks for the 👍." : "Thanks; noted 👎.", steps: 0)
+        case .tool(let name, let arguments):
+            let tools = await toolset(tenant: turn.tenant, libraries: turn.setup.plugins)
+            let entry: ToolEntry
+            do {
+                entry = try tools.forCommand(name)
+            } catch let error as MarketError {
+                return try await finish(turn, text: "\(error.message). \(error.fix)", steps: 0)
+            }
+            let outcome = await callTool(entry, arguments: JSONValue.object(arguments).jsonText, turn, via: "command")
+            switch outcome {
+            case .success(let result):
+                return try await finish(turn, text: Self.pretty(result), steps: 0)
+            case .failure(let error):
+                return try await finish(turn, text: BotTexts.toolFailed(entry.name.tool, error), steps: 0)
+            }
+        }
+    }
+
+    /// Calls one tool within the reply's deadline and publishes `tool.called`.
+    func callTool(_ entry: ToolEntry, arguments: String, _ turn: Turn, via: String) async -> Result<String, any Error> {
+        let started = ContinuousClock.now
+        let remaining = turn.deadline - started
+        let outcome: Result<String, any Error>
+        if remaining <= .zero {
+            outcome = .failure(MarketError(.timeout, "the reply's deadline passed before \(entry.name) was called"))
+        } else {
+            do {
+                outcome = .success(try await entry.instance.callTool(entry.name.tool, arguments: arguments, context: turn.callContext,
+                                                                     timeout: min(limits.toolTimeout, remaining)))
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        var data: [String: JSONValue] = [
+            "plugin": .string(entry.name.plugin), "tool": .string(entry.name.tool), "via": .string(via),
+            "ok": .bool((try? outcome.get()) != nil), "latency_ms": .number(Double(Self.milliseconds(ContinuousClock.now - started))),
+        ]
+        if case .failure(let error) = outcome {
+            data["error_code"] = .string(BotTexts.errorCode(error))
+            logger.info("tool call failed", metadata: ["tenant": .string(turn.tenant), "tool": .string(entry.name.description),
+                                                       "error": .string("\(error)")])
+        }
+        try? await publish(BotEventType.toolCalled, turn, data)
+        return outcome
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// A tool's JSON result laid out for people.
+    static func pretty(_ json: String) -> String {
+        guard let data = json.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+              let text = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+        else { return json }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

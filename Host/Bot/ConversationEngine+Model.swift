@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import MarketCore
+import PluginRuntime
+import Synchronization
+
+extension ConversationEngine {
+    /// Answers with the model: a tool loop of at most the tenant's step limit, within the
+    /// reply's deadline, streaming the text as it comes.
+    func answerWithModel(_ turn: Turn) async throws -> Reply {
+        let settings = turn.setup.settings
+        let model: ModelChoice?
+        do {
+            model = try await modelChoice(tenant: turn.tenant, snapshot: turn.setup, assignment: turn.assignment)
+        } catch let error as MarketError where error.code == .modelAmbiguous || error.code == .modelNotEnabled {
+            return try await finish(turn, text: "\(error.message). \(error.fix)", steps: 0)
+        } catch {
+            try? await publish(BotEventType.llmFailed, turn, ["plugin": .string(settings.modelPlugin ?? ""), "error_code": .string(BotTexts.errorCode(error)),
+                                                              "step": .number(1)])
+            logger.error("the model provider did not start", metadata: ["tenant": .string(turn.tenant), "error": .string("\(error)")])
+            return try await finish(turn, text: BotTexts.modelFailed(settings.modelPlugin ?? "model", error), steps: 0)
+        }
+        guard let model else { return try await finish(turn, text: BotTexts.noModel(tenant: turn.tenant), steps: 0) }
+        let tools = await toolset(tenant: turn.tenant, libraries: turn.setup.plugins)
+        let budget = ContextBudget(characters: settings.contextCharacters)
+
+        for step in 1...settings.maxSteps {
+            let history = try await conversations.history(conversation: turn.conversation, tenant: turn.tenant, limit: limits.historyRows)
+            let request = Self.request(system: settings.systemPrompt, history: budget.trim(history, system: settings.systemPrompt),
+                                       tools: tools.requestTools, model: model)
+            let started = ContinuousClock.now
+            let remaining = turn.deadline - started
+            let streamed = StreamedText()
+            let completion: ModelAnswer
+            do {
+                guard remaining > .zero else { throw MarketError(.timeout, "the reply's deadline passed") }
+                let result = try await model.instance.complete(request: request, context: turn.callContext, timeout: min(limits.modelTimeout, remaining)) { delta in
+                    if let text = ModelAnswer.content(ofDelta: delta), !text.isEmpty {
+                        streamed.append(text)
+                        turn.onChunk(.text(text))
+                    }
+                    return true
+                }
+                completion = try ModelAnswer(resultJSON: result.resultJSON)
+            } catch {
+                let latency = Self.milliseconds(ContinuousClock.now - started)
+                try await publish(BotEventType.llmFailed, turn, ["plugin": .string(model.plugin), "error_code": .string(BotTexts.errorCode(error)),
+                                                                 "step": .number(Double(step)), "latency_ms": .number(Double(latency))])
+                logger.warning("model call failed", metadata: ["tenant": .string(turn.tenant), "plugin": .string(model.plugin), "error": .string("\(error)")])
+                let text = BotTexts.modelFailed(model.plugin, error)
+                // Whatever was streamed before the failure stays; the notice follows it.
+                turn.notice(text)
+                return try await finish(turn, text: streamed.text.isEmpty ? text : streamed.text + "\n" + text, steps: step, streamed: true)
+            }
+            let latency = Self.milliseconds(ContinuousClock.now - started)
+            let usage = ConversationStore.Usage(promptTokens: completion.promptTokens, completionTokens: completion.completionTokens,
+                                                latencyMilliseconds: latency)
+            try await publish(BotEventType.llmCompleted, turn, [
+                "plugin": .string(model.plugin), "model": completion.model.map(JSONValue.string) ?? .null, "step": .number(Double(step)),
+                "latency_ms": .number(Double(latency)), "finish_reason": .string(completion.finishReason),
+                "prompt_tokens": completion.promptTokens.map { .number(Double($0)) } ?? .null,
+                "completion_tokens": completion.completionTokens.map { .number(Double($0)) } ?? .null,
+                "tool_calls": .number(Double(completion.toolCalls.count)),
+            ])
+            if completion.toolCalls.isEmpty {
+                // A model that streams nothing still has its text in the result.
+                if streamed.text.isEmpty && !completion.content.isEmpty { turn.onChunk(.text(completion.content)) }
+                return try await finish(turn, text: completion.content, steps: step, streamed: true, usage: usage)
+            }
+            if !completion.content.isEmpty && streamed.text.isEmpty { turn.onChunk(.text(completion.content)) }
+            try await conversations.append(ChatMessage(role: .assistant, content: completion.content, toolCalls: completion.toolCalls),
+                                           conversation: turn.conversation, tenant: turn.tenant, assignment: turn.assignment, usage: usage)
+            for call in completion.toolCalls {
+                try await conversations.append(await toolResult(call, tools: tools, turn), conversation: turn.conversation,
+                                               tenant: turn.tenant, assignment: turn.assignment)
+            }
+        }
+        let text = BotTexts.stepLimit(settings.maxSteps)
+        turn.notice(text)
+        return try await finish(turn, text: text, steps: settings.maxSteps, streamed: true)
+    }
+
+    /// Runs one tool call the model made and returns the tool message for the history: the
+    /// result, or an error result the model can act on (the user gets a safe notice).
+    private func toolResult(_ call: ToolCall, tools: Toolset, _ turn: Turn) async -> ChatMessage {
+        func failure(_ code: String, _ message: String) -> ChatMessage {
+            ChatMessage(role: .tool, content: JSONValue.object(["error": .object(["code": .string(code), "message": .string(message)])]).jsonText,
+                        toolCallID: call.id, toolError: true)
+        }
+        guard let entry = tools.forModel(named: call.name) else {
+            turn.notice("⚠️ The model asked for a tool this bot does not have (\(call.name.prefix(64))).")
+            return failure("TOOL_NOT_FOUND", "there is no tool named \(call.name); use one of the tools listed in the request")
+        }
+        guard case .object? = try? JSONValue(parsing: call.arguments.isEmpty ? "{}" : call.arguments) else {
+            turn.notice(BotTexts.toolFailed(entry.name.tool, MarketError(.invalidArguments, "")))
+            return failure("INVALID_ARGUMENTS", "the arguments are not a JSON object; send them as {\"name\": value}")
+        }
+        switch await callTool(entry, arguments: call.arguments.isEmpty ? "{}" : call.arguments, turn, via: "model") {
+        case .success(let result):
+            return ChatMessage(role: .tool, content: result, toolCallID: call.id)
+        case .failure(let error):
+            turn.notice(BotTexts.toolFailed(entry.name.tool, error))
+            // The model sees the plugin's own message so it can correct its call; the user does not.
+            let message = (error as? MarketError).map { ($0.underlying as? PluginCallFailure)?.message ?? $0.message } ?? "the tool failed"
+            return failure(BotTexts.errorCode(error), message)
+        }
+    }
+
+    /// The chat-completions request for one step.
+    static func request(system: String, history: [ChatMessage], tools: [JSONValue], model: ModelChoice) -> String {
+        var messages: [JSONValue] = []
+        if !system.isEmpty { messages.append(ChatMessage(role: .system, content: system).requestJSON) }
+        messages += history.map(\.requestJSON)
+        var body = model.parameters
+        body["messages"] = .array(messages)
+        if let name = model.model { body["model"] = .string(name) }
+        if !tools.isEmpty {
+            body["tools"] = .array(tools)
+            body["tool_choice"] = .string("auto")
+        }
+        return JSONValue.object(body).jsonText
+    }
+}
+
+/// The text streamed so far, written from the plugin's thread and read after the call.
+final class StreamedText: Sendable {
+    private let storage = Mutex("")
+    func append(_ piece: String) { storage.withLock { $0 += piece } }
+    var text: String { storage.withLock { $0 } }
+}
+
+/// A model's result (market/model.h's result shape), read.
+struct ModelAnswer: Sendable {
+    let content: String
+    let toolCalls: [ToolCall]
+    let finishReason: String
+    let model: String?
+    let promptTokens: Int?
+    let completionTokens: Int?
+
+    init(resultJSON: String) throws {
+        let result = try JSONValue(parsing: resultJSON)
+        guard let message = result["message"] else {
+            throw MarketError(.invalidResult, "the model's result has no message", fix: "the provider must return market/model.h's result shape")
+        }
+        content = if case .string(let text)? = message["content"] { text } else { "" }
+        toolCalls = if case .array(let calls)? = message["tool_calls"] { calls.compactMap(ToolCall.init(json:)) } else { [] }
+        finishReason = if case .string(let reason)? = result["finish_reason"] { reason } else { "stop" }
+        model = if case .string(let name)? = result["model"] { name } else { nil }
+        func count(_ key: String) -> Int? { if case .number(let value)? = result["usage"]?[key] { Int(value) } else { nil } }
+        promptTokens = count("prompt_tokens")
+        completionTokens = count("completion_tokens")
+    }
+
+    /// The text of one streamed delta, if it carries any.
+    static func content(ofDelta delta: String) -> String? {
+        guard case .string(let text)? = (try? JSONValue(parsing: delta))?["content"] else { return nil }
+        return text
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import MarketCore
+import MarketStore
+import PluginRuntime
+import Synchronization
+
+/// The model provider chosen for one reply.
+struct ModelChoice: Sendable {
+    let plugin: String
+    let instance: PluginInstance
+    /// The request's `model` (a variant's); nil keeps the plugin's configured one.
+    let model: String?
+    /// Merged into the request (a variant's parameters).
+    let parameters: [String: JSONValue]
+}
+
+/// An enabled plugin of a tenant and its loaded library.
+typealias EnabledPlugin = (installation: Installation, library: PluginLibrary)
+
+/// What the engine reads of a tenant's setup: enabled plugins, bot settings and the active
+/// experiment. Kept for `EngineLimits.pluginRefresh`, so a message costs no reads for it.
+struct TenantSnapshot: Sendable {
+    let plugins: [EnabledPlugin]
+    let settings: BotSettings
+    let experiment: Experiment?
+}
+
+/// Each tenant's snapshot and when it goes stale.
+final class TenantSnapshots: Sendable {
+    private let entries = Mutex<[String: (expires: ContinuousClock.Instant, snapshot: TenantSnapshot)]>([:])
+
+    func value(for tenant: String) -> TenantSnapshot? {
+        entries.withLock { entries in
+            guard let entry = entries[tenant], entry.expires > .now else { return nil }
+            return entry.snapshot
+        }
+    }
+
+    func store(_ snapshot: TenantSnapshot, for tenant: String, until expires: ContinuousClock.Instant) {
+        entries.withLock { $0[tenant] = (expires, snapshot) }
+    }
+}
+
+extension ConversationEngine {
+    /// The tenant's setup, read again once `limits.pluginRefresh` has passed.
+    /// - Throws: `TENANT_NOT_FOUND`, store errors.
+    func snapshot(tenant: String) async throws -> TenantSnapshot {
+        if let fresh = snapshots.value(for: tenant) { return fresh }
+        let snapshot = TenantSnapshot(plugins: try await readEnabledLibraries(tenant: tenant),
+                                      settings: try await conversations.settings(tenant: tenant),
+                                      experiment: try await experiments.active(tenant: tenant))
+        snapshots.store(snapshot, for: tenant, until: .now + limits.pluginRefresh)
+        return snapshot
+    }
+
+    /// The tenant's enabled plugins that are installed here, with their loaded libraries.
+    private func readEnabledLibraries(tenant: String) async throws -> [EnabledPlugin] {
+        try await tenants.installations(tenant: tenant, by: .system).filter(\.enabled).compactMap { installation in
+            guard let folder = directories.folder(of: installation.pluginID) else {
+                logger.warning("an enabled plugin is not installed here", metadata: ["tenant": .string(tenant), "plugin": .string(installation.pluginID)])
+                return nil
+            }
+            do {
+                return (installation, try runtime.load(folder))
+            } catch {
+                logger.error("an enabled plugin does not load", metadata: ["plugin": .string(installation.pluginID), "error": .string("\(error)")])
+                return nil
+            }
+        }
+    }
+
+    /// The tenant's instance of `library`, made from its stored settings on first use.
+    func instance(of library: PluginLibrary, installation: Installation) async throws -> CachedInstance {
+        let tenant = installation.tenantID, plugin = installation.pluginID
+        return try await cache.instance(tenant: tenant, plugin: plugin, version: installation.updatedAt) { [runtime, tenants, logger] in
+            let settings = try await tenants.settingsForInstance(plugin, tenant: tenant)
+            let instance = try await runtime.instantiate(library, tenantID: tenant, config: settings.instanceConfig.jsonText, secrets: settings.secrets)
+            do {
+                let tools = instance.offersTools ? try await instance.listTools() : []
+                logger.debug("plugin instance created", metadata: ["tenant": .string(tenant), "plugin": .string(plugin)])
+                return CachedInstance(instance: instance, manifest: library.manifest, tools: tools)
+            } catch {
+                await instance.close()
+                throw error
+            }
+        }
+    }
+
+    /// The tools of the tenant's enabled tool plugins. A plugin that fails to start is left
+    /// out (and logged), so one broken plugin does not silence the bot.
+    func toolset(tenant: String, libraries: [EnabledPlugin]) async -> Toolset {
+        var entries: [ToolEntry] = []
+        for (installation, library) in libraries where library.manifest.kinds.contains(.tools) {
+            do {
+                let cached = try await instance(of: library, installation: installation)
+                for tool in cached.tools {
+                    let name = ToolName(plugin: library.id, tool: tool.name)
+                    entries.append(ToolEntry(name: name, modelName: try? name.encoded(), description: tool.description,
+                                             schema: tool.inputSchema, instance: cached.instance))
+                }
+            } catch {
+                logger.error("a tool plugin did not start", metadata: ["tenant": .string(tenant), "plugin": .string(library.id), "error": .string("\(error)")])
+            }
+        }
+        return Toolset(entries, logger: logger)
+    }
+
+    /// The model provider for this reply: the experiment variant's plugin, else the tenant's
+    /// chosen one, else its only enabled model plugin; nil when it has none.
+    /// - Throws: `MODEL_AMBIGUOUS` when several are enabled and none is chosen,
+    ///   `MODEL_NOT_ENABLED` when the chosen one is not enabled; the plugin's start failure.
+    func modelChoice(tenant: String, snapshot: TenantSnapshot, assignment: Assignment?) async throws -> ModelChoice? {
+        let models = snapshot.plugins.filter { $0.library.manifest.kinds.contains(.model) }
+        var variant: Experiment.Variant?
+        if let assignment, let experiment = snapshot.experiment, experiment.id == assignment.experiment {
+            variant = experiment.variants.first { $0.name == assignment.variant }
+        }
+        let wanted = variant?.plugin ?? snapshot.settings.modelPlugin
+        let chosen: EnabledPlugin?
+        if let wanted {
+            chosen = models.first { $0.library.id == wanted }
+            if chosen == nil {
+                let source = variant == nil ? "the bot's settings name" : "variant \(variant?.name ?? "") of the running experiment uses"
+                throw MarketError(.modelNotEnabled, "\(source) the model provider \(wanted), which is not enabled for tenant \(tenant) (or not installed)",
+                                  fix: "enable it with `market enable \(wanted) --tenant \(tenant)`, or choose another with `market bot set --model-plugin`")
+            }
+        } else if models.count > 1 {
+            throw MarketError(.modelAmbiguous, "tenant \(tenant) has \(models.count) model providers enabled (\(models.map(\.library.id).joined(separator: ", ")))",
+                              fix: "choose one with `market bot set --tenant \(tenant) --model-plugin ID`")
+        } else {
+            chosen = models.first
+        }
+        guard let chosen else { return nil }
+        let cached = try await instance(of: chosen.library, installation: chosen.installation)
+        return ModelChoice(plugin: chosen.library.id, instance: cached.instance, model: variant?.model, parameters: variant?.parameters ?? [:])
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import MarketCore
+import MarketStore
+import PluginRuntime
+import Synchronization
+
+/// Limits on one reply.
+public struct EngineLimits: Sendable {
+    /// One model call.
+    public var modelTimeout: Duration = .seconds(60)
+    /// One tool call.
+    public var toolTimeout: Duration = .seconds(15)
+    /// The whole reply: model calls and tool calls together.
+    public var replyDeadline: Duration = .seconds(120)
+    /// The most messages read from the store before the context budget applies.
+    public var historyRows = 400
+    /// How long the list of a tenant's enabled plugins is reused before it is read again: a
+    /// plugin enabled, disabled or reconfigured takes effect within this time.
+    public var pluginRefresh: Duration = .seconds(2)
+
+    public init() {}
+}
+
+/// The conversation engine: answers a tenant's users with the tenant's model provider and
+/// the tools of its enabled plugins, or through slash commands; keeps the history in
+/// PostgreSQL and publishes an event at each step.
+///
+/// Plugin instances are one per tenant installation, made on first use and cached; call
+/// `shutdown()` to close them.
+public final class ConversationEngine: Sendable {
+    let runtime: PluginRuntime
+    let tenants: TenantStore
+    let conversations: ConversationStore
+    let experiments: ExperimentStore
+    let directories: PluginDirectories
+    let events: EngineEvents
+    let limits: EngineLimits
+    let logger: Logger
+    let cache = InstanceCache()
+    let snapshots = TenantSnapshots()
+
+    public init(runtime: PluginRuntime, tenants: TenantStore, conversations: ConversationStore, experiments: ExperimentStore,
+                plugins: PluginDirectories, events: any EventPublisher, limits: EngineLimits = EngineLimits(), logger: Logger) {
+        self.runtime = runtime
+        self.tenants = tenants
+        self.conversations = conversations
+        self.experiments = experiments
+        directories = plugins
+        self.events = EngineEvents(publisher: events)
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Answers `text` from `address` for `tenant`, streaming the reply through `onChunk` as it
+    /// is made, and returns the whole reply once stored. `onChunk` may run on a model plugin's
+    /// thread while the model streams: it must return quickly (hand the chunk on, never block).
+    /// - Throws: `TENANT_NOT_FOUND`, store errors. Model and tool failures do not throw: the
+    ///   user gets a safe message instead.
+    @discardableResult
+    public func respond(to text: String, from address: ChatAddress, tenant: String,
+                        onChunk: @escaping @Sendable (ReplyChunk) -> Void = { _ in }) async throws -> Reply {
+        let started = ContinuousClock.now
+        let setup = try await snapshot(tenant: tenant)
+        let assignment = setup.experiment.map { Assignment(experiment: $0.id, variant: $0.variant(for: address.userID).name) }
+        let (conversation, created) = try await conversations.conversation(tenant: tenant, address: address, assignment: assignment)
+        let turn = Turn(tenant: tenant, conversation: conversation, address: address, assignment: assignment, setup: setup,
+                        deadline: started + limits.replyDeadline, onChunk: onChunk)
+        if created {
+            try await publish(BotEventType.conversationStarted, turn, [
+                "channel": .string(address.channel), "chat_id": .string(address.chatID), "user_id": .string(address.userID),
+            ])
+        }
+        try await conversations.append(ChatMessage(role: .user, content: text), conversation: conversation, tenant: tenant, assignment: assignment)
+        let command: SlashCommand?
+        do {
+            command = try SlashCommand.parse(text)
+        } catch let error as MarketError {
+            try await publish(BotEventType.messageReceived, turn, received(text, address, command: true))
+            return try await finish(turn, text: "\(error.message). \(error.fix)", steps: 0)
+        }
+        try await publish(BotEventType.messageReceived, turn, received(text, address, command: command != nil))
+        if let command {
+            return try await run(command, turn)
+        }
+        return try await answerWithModel(turn)
+    }
+
+    /// Closes every plugin instance the engine made.
+    public func shutdown() async {
+        await cache.closeAll()
+    }
+
+    // MARK: Steps shared by commands and the model
+
+    /// What one reply is about.
+    struct Turn: Sendable {
+        let tenant: String
+        let conversation: String
+        let address: ChatAddress
+        let assignment: Assignment?
+        /// The tenant's setup as this reply sees it.
+        let setup: TenantSnapshot
+        let deadline: ContinuousClock.Instant
+        let onChunk: @Sendable (ReplyChunk) -> Void
+        let notices = NoticeList()
+
+        func notice(_ text: String) {
+            notices.append(text)
+            onChunk(.notice(text))
+        }
+
+        /// The context object plugins receive with each call.
+        var callContext: String {
+            JSONValue.object(["tenant_id": .string(tenant), "conversation_id": .string(conversation),
+                              "user_id": .string(address.userID), "channel": .string(address.channel)]).jsonText
+        }
+    }
+
+    func publish(_ type: String, _ turn: Turn, _ data: [String: JSONValue]) async throws {
+        try await events.publish(type, tenant: turn.tenant, conversation: turn.conversation, assignment: turn.assignment, data: data)
+    }
+
+    private func received(_ text: String, _ address: ChatAddress, command: Bool) -> [String: JSONValue] {
+        ["text": .string(text), "user_id": .string(address.userID), "channel": .string(address.channel), "command": .bool(command)]
+    }
+
+    /// Stores the assistant's final text, publishes `message.sent` and makes the reply.
+    func finish(_ turn: Turn, text: String, steps: Int, streamed: Bool = false, usage: ConversationStore.Usage? = nil) async throws -> Reply {
+        if !streamed { turn.onChunk(.text(text)) }
+        try await conversations.append(ChatMessage(role: .assistant, content: text), conversation: turn.conversation, tenant: turn.tenant,
+                                       assignment: turn.assignment, usage: usage ?? .init())
+        try await publish(BotEventType.messageSent, turn, ["text": .string(text), "steps": .number(Double(steps))])
+        return Reply(conversationID: turn.conversation, text: text, notices: turn.notices.all, steps: steps, assignment: turn.assignment)
+    }
+}
+
+/// Notices collected during a reply, from whichever task adds them.
+final class NoticeList: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ text: String) { storage.withLock { $0.append(text) } }
+    var all: [String] { storage.withLock { $0 } }
+}

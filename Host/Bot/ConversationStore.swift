@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import MarketCore
+import MarketStore
+
+/// The bot's tables (migration 2): settings, conversations, messages and feedback. Every
+/// statement names the tenant; work runs on the pool's threads.
+public final class ConversationStore: Sendable {
+    let pool: DatabasePool
+    let logger: Logger
+
+    /// - Parameter pool: a pool on a database the migrations have been applied to.
+    public init(pool: DatabasePool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    // MARK: Settings
+
+    /// The tenant's bot settings, or the defaults.
+    public func settings(tenant: String) async throws -> BotSettings {
+        try await pool.withConnection { connection in
+            guard let row = try connection.prepared("""
+                SELECT system_prompt, model_plugin, context_chars, max_steps FROM bot_settings WHERE tenant_id = $1
+                """, [tenant]).first else { return .defaults }
+            return BotSettings(systemPrompt: try row.decode("system_prompt"), modelPlugin: try row.decode("model_plugin"),
+                               contextCharacters: try row.decode("context_chars"), maxSteps: try row.decode("max_steps"))
+        }
+    }
+
+    /// Replaces the tenant's bot settings.
+    /// - Throws: `BOT_SETTING_INVALID` for a budget under 200 characters or steps outside
+    ///   1…50; `TENANT_NOT_FOUND`.
+    public func saveSettings(_ settings: BotSettings, tenant: String) async throws {
+        guard settings.contextCharacters >= 200 else {
+            throw MarketError(.botSettingInvalid, "a context budget of \(settings.contextCharacters) characters is too small",
+                              fix: "give at least 200 characters (24000 is the default)")
+        }
+        guard (1...50).contains(settings.maxSteps) else {
+            throw MarketError(.botSettingInvalid, "\(settings.maxSteps) steps per reply is outside 1…50", fix: "choose a step limit from 1 to 50 (6 is the default)")
+        }
+        try await pool.transaction { connection in
+            try Self.requireTenant(tenant, connection)
+            _ = try connection.prepared("""
+                INSERT INTO bot_settings (tenant_id, system_prompt, model_plugin, context_chars, max_steps) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (tenant_id) DO UPDATE SET system_prompt = excluded.system_prompt, model_plugin = excluded.model_plugin,
+                    context_chars = excluded.context_chars, max_steps = excluded.max_steps, updated_at = now()
+                """, [tenant, settings.systemPrompt, settings.modelPlugin, settings.contextCharacters, settings.maxSteps])
+        }
+    }
+
+    // MARK: Conversations
+
+    /// The conversation of `address`, made when there is none yet (then `created` is true and
+    /// it is stamped with `assignment`).
+    public func conversation(tenant: String, address: ChatAddress, assignment: Assignment?) async throws -> (id: String, created: Bool) {
+        let candidate = "cnv_" + EventEnvelope.newID().dropFirst(4)
+        do {
+            // One statement, no transaction: a message is handled with as few round trips as
+            // possible. `xmax = 0` holds for a row this statement inserted.
+            return try await pool.withConnection { connection in
+                let row = try connection.prepared("""
+                    INSERT INTO conversations (id, tenant_id, channel, external_chat_id, external_user_id, experiment_id, variant)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7)
+                    ON CONFLICT (tenant_id, channel, external_chat_id) DO UPDATE SET updated_at = now()
+                    RETURNING id, (xmax = 0) AS created
+                    """, [candidate, tenant, address.channel, address.chatID, address.userID, assignment?.experiment, assignment?.variant])[0]
+                return (try row.decode("id"), try row.decode("created"))
+            }
+        } catch let error as MarketError where (error.underlying as? PostgresError)?.sqlState == "23503" {
+            throw MarketError(.tenantNotFound, "there is no tenant \(tenant)", fix: "list tenants with `market tenant list`, or create it with `market tenant create \(tenant)`")
+        }
+    }
+
+    /// Usage figures stored with an assistant message a model wrote.
+    public struct Usage: Sendable, Equatable {
+        public var promptTokens: Int?
+        public var completionTokens: Int?
+        public var latencyMilliseconds: Int?
+
+        public init(promptTokens: Int? = nil, completionTokens: Int? = nil, latencyMilliseconds: Int? = nil) {
+            self.promptTokens = promptTokens
+            self.completionTokens = completionTokens
+            self.latencyMilliseconds = latencyMilliseconds
+        }
+    }
+
+    /// Appends a message to a conversation of the tenant.
+    public func append(_ message: ChatMessage, conversation: String, tenant: String, assignment: Assignment?, usage: Usage = Usage()) async throws {
+        let calls: JSONValue? = message.toolCalls.isEmpty ? nil : .array(message.toolCalls.map(\.json))
+        try await pool.withConnection { connection in
+            let inserted = try connection.prepared("""
+                INSERT INTO messages (tenant_id, conversation_id, role, content, tool_calls, tool_call_id, tool_error,
+                                      prompt_tokens, completion_tokens, latency_ms, experiment_id, variant)
+                SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM conversations WHERE tenant_id = $1 AND id = $2
+                """, [tenant, conversation, message.role.rawValue, message.content, calls, message.toolCallID, message.toolError,
+                      usage.promptTokens, usage.completionTokens, usage.latencyMilliseconds, assignment?.experiment, assignment?.variant])
+            guard inserted.affectedRows == 1 else {
+                throw MarketError(.conversationNotFound, "tenant \(tenant) has no conversation \(conversation)", fix: "start a conversation first")
+            }
+        }
+    }
+
+    /// The newest `limit` messages of a conversation, oldest first.
+    public func history(conversation: String, tenant: String, limit: Int = 400) async throws -> [ChatMessage] {
+        try await pool.withConnection { connection in
+            try connection.prepared("""
+                SELECT role, content, tool_calls, tool_call_id, tool_error FROM (
+                    SELECT * FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY id DESC LIMIT $3
+                ) newest ORDER BY id
+                """, [tenant, conversation, limit]).map { row in
+                let calls: JSONValue? = try row.decode("tool_calls")
+                let toolCalls: [ToolCall] = if case .array(let entries)? = calls { entries.compactMap(ToolCall.init(json:)) } else { [] }
+                return ChatMessage(role: ChatMessage.Role(rawValue: try row.decode("role")) ?? .user, content: try row.decode("content"),
+                                   toolCalls: toolCalls, toolCallID: try row.decode("tool_call_id"), toolError: try row.decode("tool_error"))
+            }
+        }
+    }
+
+    /// Records a user's 👍 (`up`) or 👎 on a conversation.
+    public func recordFeedback(up: Bool, conversation: String, tenant: String, userID: String, assignment: Assignment?) async throws {
+        try await pool.withConnection { connection in
+            _ = try connection.prepared("""
+                INSERT INTO feedback (tenant_id, conversation_id, external_user_id, value, experiment_id, variant)
+                SELECT $1, id, $3, $4, $5, $6 FROM conversations WHERE tenant_id = $1 AND id = $2
+                """, [tenant, conversation, userID, up ? 1 : -1, assignment?.experiment, assignment?.variant])
+        }
+    }
+
+    static func requireTenant(_ id: String, _ connection: PostgresConnection) throws {
+        guard try !connection.prepared("SELECT 1 FROM tenants WHERE id = $1 FOR SHARE", [id]).isEmpty else {
+            throw MarketError(.tenantNotFound, "there is no tenant \(id)", fix: "list tenants with `market tenant list`, or create it with `market tenant create \(id)`")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MarketBot
+import MarketCore
+import MarketStore
+import PluginRuntime
+
+/// The stores and engine the bot commands work with, opened from `TenantOptions`.
+struct BotContext {
+    let tenants: TenantStore
+    let conversations: ConversationStore
+    let experiments: ExperimentStore
+    let pool: DatabasePool
+    let logger: Logger
+
+    /// An engine whose plugins come from the installed plugins and `--plugins` folders, with
+    /// plugin state in PostgreSQL. Events go to the log (debug level) until an outbox is given.
+    func engine(options: TenantOptions) -> (ConversationEngine, PluginRuntime) {
+        let services = HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool), events: LoggedEvents(logger: logger))
+        let runtime = PluginRuntime(services: services)
+        let plugins = PluginDirectories(stateDirectory: options.database.stateDirectory,
+                                        folders: options.pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) })
+        let engine = ConversationEngine(runtime: runtime, tenants: tenants, conversations: conversations, experiments: experiments,
+                                        plugins: plugins, events: LoggedEvents(logger: logger), logger: logger)
+        return (engine, runtime)
+    }
+}
+
+extension TenantOptions {
+    /// Opens the database (applying migrations) and the stores, runs `body`, and closes them.
+    func withBot<Value>(_ body: (BotContext) async throws -> Value) async throws -> Value {
+        let logger = Logger(label: "market.bot")
+        let pool = DatabasePool(connectionString: database.location().connectionString, configuration: .init(size: 3), logger: logger)
+        do {
+            try await Migrator().apply(using: pool, logger: logger)
+            let key = try MasterKey.load(stateDirectory: database.stateDirectory, logger: logger)
+            let folders = pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            let tenants = TenantStore(pool: pool, masterKey: key,
+                                      manifests: PluginFolders(stateDirectory: database.stateDirectory, developmentFolders: folders), logger: logger)
+            let context = BotContext(tenants: tenants, conversations: ConversationStore(pool: pool, logger: logger),
+                                     experiments: ExperimentStore(pool: pool, logger: logger), pool: pool, logger: logger)
+            let value = try await body(context)
+            await pool.shutdown()
+            return value
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+    }
+}
+
+/// Writes the engine's events to the log, for the in-process CLI (`MARKET_LOG_LEVEL=debug`).
+struct LoggedEvents: EventPublisher {
+    let logger: Logger
+
+    func publish(_ event: EventEnvelope) throws {
+        logger.debug("event", metadata: ["event": .string(event.jsonText)])
+    }
+}
