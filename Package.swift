@@ -111,10 +111,22 @@ let package = Package(
             exclude: ["Migrations"],
             swiftSettings: strictSettings
         ),
+        // The Telegram channel: Bot API client, reply pacing and rendering, webhook inbox, long polling.
+        .target(
+            name: "TelegramChannel",
+            dependencies: [
+                "MarketCore", "MarketStore", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Host/Telegram",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "MarketCLI",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore",
+                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "TelegramChannel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -203,6 +215,12 @@ let package = Package(
             name: "StoreTests",
             dependencies: ["MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/StoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TelegramTests",
+            dependencies: ["TelegramChannel", "MarketStore", "MarketCore", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TelegramTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

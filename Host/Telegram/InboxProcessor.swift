@@ -1,0 +1,136 @@
+import Logging
+import MarketCore
+import Synchronization
+
+/// Works through the inbox: claims the oldest pending update of each chat, hands it to the
+/// handler, sends the reply (with a typing indicator while it is produced), and marks the
+/// update done. Chats are processed concurrently, each chat's updates one at a time in order.
+///
+/// Every replica may run one; claims are leases in PostgreSQL, so a processor that stops
+/// abruptly leaves its updates to be claimed again once their lease lapses.
+public final class InboxProcessor: Sendable {
+    public struct Configuration: Sendable {
+        /// Updates claimed at once (at most one per chat).
+        public var batchSize: Int
+        /// How long a claim lasts; a reply must be sent within it, or the update is taken again.
+        public var lease: Duration
+        /// How often the inbox is looked at without a wake-up (updates stored by other replicas).
+        public var pollInterval: Duration
+        /// Attempts before an update that keeps failing is set aside as `failed`.
+        public var maxAttempts: Int
+        /// How often "typing…" is renewed (Telegram shows it for about 5 s).
+        public var typingInterval: Duration
+        /// The least time between updates of a streamed reply.
+        public var streamInterval: Duration
+
+        public init(batchSize: Int = 32, lease: Duration = .seconds(120), pollInterval: Duration = .milliseconds(250),
+                    maxAttempts: Int = 5, typingInterval: Duration = .seconds(4), streamInterval: Duration = .seconds(1)) {
+            self.batchSize = max(1, batchSize)
+            self.lease = lease
+            self.pollInterval = pollInterval
+            self.maxAttempts = max(1, maxAttempts)
+            self.typingInterval = typingInterval
+            self.streamInterval = streamInterval
+        }
+    }
+
+    let inbox: TelegramInbox
+    let bots: TelegramBots
+    let handler: any TelegramMessageHandler
+    let configuration: Configuration
+    let logger: Logger
+    private let wakeup = Wakeup()
+    /// One sender, hence one scheduler, per bot.
+    private let senders = Mutex<[String: ReplySender]>([:])
+
+    public init(inbox: TelegramInbox, bots: TelegramBots, handler: any TelegramMessageHandler,
+                configuration: Configuration = Configuration(), logger: Logger) {
+        self.inbox = inbox
+        self.bots = bots
+        self.handler = handler
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Looks at the inbox now (call after storing an update).
+    public func wake() { wakeup.signal() }
+
+    /// Processes updates until the task is cancelled; updates in hand are finished first.
+    public func run() async {
+        while !Task.isCancelled {
+            let items: [TelegramInbox.Item]
+            do {
+                items = try await inbox.claim(limit: configuration.batchSize, lease: configuration.lease)
+            } catch {
+                logger.error("cannot claim Telegram updates", metadata: ["error": "\(error)"])
+                await wakeup.wait(upTo: .seconds(1))
+                continue
+            }
+            if items.isEmpty {
+                await wakeup.wait(upTo: configuration.pollInterval)
+                continue
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for item in items { group.addTask { await self.process(item) } }
+            }
+        }
+    }
+
+    /// One update: handled and answered, then marked done; on failure released for a retry.
+    func process(_ item: TelegramInbox.Item) async {
+        do {
+            try await answer(item)
+            try await inbox.complete(item)
+        } catch {
+            logger.warning("a Telegram update failed; it will be retried", metadata: [
+                "bot": .string(item.botID), "update_id": "\(item.updateID)", "attempt": "\(item.attempts)", "error": "\(error)",
+            ])
+            let backoff = Duration.seconds(min(300, 1 << min(item.attempts, 8)))
+            try? await inbox.fail(item, reason: "\(error)", retryIn: backoff, maxAttempts: configuration.maxAttempts)
+        }
+    }
+
+    private func answer(_ item: TelegramInbox.Item) async throws {
+        let update = try RawUpdate(updateID: item.updateID, json: item.payload).decoded()
+        guard let message = Self.inbound(update, item: item) else { return }
+        let sender = try await sender(for: item.botID)
+        if case .callback(let queryID, _, _) = message.content { try? await sender.answerCallback(queryID) }
+        let typing = Task {
+            while !Task.isCancelled {
+                try? await sender.typing(message.chat)
+                try? await Task.sleep(for: configuration.typingInterval)
+            }
+        }
+        defer { typing.cancel() }
+        let replyTo: Int64? = if case .text(_, let id) = message.content, !message.chat.isPrivate { id } else { nil }
+        switch try await handler.reply(to: message) {
+        case .none: break
+        case .text(let markdown): try await sender.send(markdown: markdown, to: message.chat, replyTo: replyTo)
+        case .stream(let pieces): try await sender.stream(pieces, to: message.chat, replyTo: replyTo)
+        }
+    }
+
+    /// The message a handler sees, or nil for updates the channel does not act on.
+    static func inbound(_ update: Update, item: TelegramInbox.Item) -> InboundMessage? {
+        if let message = update.message, let text = message.text {
+            return InboundMessage(botID: item.botID, tenantID: item.tenantID, updateID: update.update_id, chat: message.chat,
+                                  user: message.from, content: .text(text, messageID: message.message_id))
+        }
+        if let query = update.callback_query, let chat = query.message?.chat {
+            return InboundMessage(botID: item.botID, tenantID: item.tenantID, updateID: update.update_id, chat: chat, user: query.from,
+                                  content: .callback(queryID: query.id, data: query.data ?? "", messageID: query.message?.message_id))
+        }
+        return nil
+    }
+
+    private func sender(for botID: String) async throws -> ReplySender {
+        if let known = senders.withLock({ $0[botID] }) { return known }
+        guard let credentials = try await bots.credentials(botID) else { throw TelegramBots.notFound(botID) }
+        let made = ReplySender(client: credentials.client(), streamInterval: configuration.streamInterval, logger: logger)
+        return senders.withLock { senders in
+            if let raced = senders[botID] { return raced }
+            senders[botID] = made
+            return made
+        }
+    }
+}
