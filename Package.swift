@@ -219,7 +219,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TelegramTests",
-            dependencies: ["TelegramChannel", "MarketStore", "MarketCore", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TelegramChannel", "MarketStore", "MarketCore", "MarketTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/TelegramTests",
             swiftSettings: strictSettings
         ),

@@ -19,6 +19,8 @@ extension ReplySender {
             }
         }
         if chat.isPrivate { return try await send(markdown: text, to: chat, replyTo: replyTo) }
+        // The last edit keeps to the interval too.
+        if !state.messages.isEmpty { try await clock.sleep(until: lastFlush + streamInterval) }
         try await flush(text, chat: chat, replyTo: replyTo, state: &state)
         return state.messages
     }

@@ -25,21 +25,26 @@ public actor SendScheduler {
 
     /// Waits until the bot may make a call to `chat` (nil for calls without a chat), and
     /// reserves that slot.
-    /// - Parameter takesChatSlot: false for calls that only wait for the chat (a pause after a
-    ///   429) and the global limit without using up the chat's next slot, such as "typing…".
+    /// - Parameter takesChatSlot: false for calls that wait for the chat's pause after a 429 and
+    ///   the global limit without using up the chat's next slot, such as "typing…".
     public func acquire(chat: Int64?, takesChatSlot: Bool = true) async throws {
-        let slot = reserve(chat: chat, takesChatSlot: takesChatSlot)
-        try await clock.sleep(until: slot)
-    }
-
-    private func reserve(chat: Int64?, takesChatSlot: Bool) -> ContinuousClock.Instant {
-        var slot = max(clock.now, nextGlobal)
-        if let chat, takesChatSlot, let next = nextByChat[chat] { slot = max(slot, next) }
-        if let chat, !takesChatSlot, let paused = pausedChat, paused.chat == chat { slot = max(slot, paused.until) }
+        // A chat that must wait is waited for before a global slot is taken, so one paused chat
+        // never pushes the bot's other chats back.
+        while let ready = chatReady(chat, takesChatSlot: takesChatSlot), ready > clock.now {
+            try await clock.sleep(until: ready)
+        }
+        let slot = max(clock.now, nextGlobal)
         nextGlobal = slot + global
         if let chat, takesChatSlot { nextByChat[chat] = slot + perChat }
         if nextByChat.count > 10_000 { nextByChat = nextByChat.filter { $0.value > clock.now } }
-        return slot
+        try await clock.sleep(until: slot)
+    }
+
+    private func chatReady(_ chat: Int64?, takesChatSlot: Bool) -> ContinuousClock.Instant? {
+        guard let chat else { return nil }
+        if takesChatSlot { return nextByChat[chat] }
+        guard let paused = pausedChat, paused.chat == chat else { return nil }
+        return paused.until
     }
 
     /// Records Telegram's `retry_after` for a call to `chat`.

@@ -1,0 +1,107 @@
+import Foundation
+import MarketStore
+import Synchronization
+import TelegramChannel
+import Testing
+
+extension TelegramDatabaseTests {
+    @Suite struct ProcessorTests {
+        func store(_ fixture: TelegramFixture, _ updates: [[String: Any]]) async throws {
+            for update in updates {
+                let data = try JSONSerialization.data(withJSONObject: update)
+                try await fixture.inbox.store(try RawUpdate(body: Array(data)), bot: fixture.bot.id)
+            }
+        }
+
+        @Test func eachChatIsProcessedInOrder() async throws {
+            let fixture = try await TelegramFixture.make()
+            defer { Task { await fixture.close() } }
+            // Stored out of order, interleaved across three chats.
+            var updates: [[String: Any]] = []
+            for id in [9, 3, 6, 1, 4, 7, 2, 5, 8, 12, 10, 11] as [Int64] { updates.append(FakeTelegram.textUpdate(id, chat: 100 + id % 3, text: "m\(id)")) }
+            try await store(fixture, updates)
+            let handler = UppercasingHandler(delay: .milliseconds(15))
+            let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: handler,
+                                           configuration: .init(pollInterval: .milliseconds(20)), logger: fixture.logs.logger)
+            let running = Task { await processor.run() }
+            #expect(try await fixture.eventually { try await fixture.inboxRows().allSatisfy { $0.status == "done" } })
+            running.cancel()
+            await running.value
+            let seen = handler.seen.withLock { $0 }
+            #expect(seen.count == 12)
+            for chat in Set(seen.map(\.chat.id)) {
+                let order = seen.filter { $0.chat.id == chat }.map(\.updateID)
+                #expect(order == order.sorted(), "chat \(chat) was processed in order: \(order)")
+            }
+            #expect(seen.allSatisfy { $0.tenantID == "acme" && $0.botID == fixture.bot.id })
+            let typing = try await fixture.fake.requests("sendChatAction")
+            #expect(typing.count >= 12 && typing.allSatisfy { $0.string("action") == "typing" })
+        }
+
+        /// A handler that never answers its first message, like a replica that died holding it.
+        final class StuckOnceHandler: TelegramMessageHandler {
+            let calls = Mutex(0)
+            let release = AsyncStream<Void>.makeStream()
+
+            func reply(to message: InboundMessage) async throws -> TelegramReply {
+                let first = calls.withLock { calls in
+                    calls += 1
+                    return calls == 1
+                }
+                if first {
+                    for await _ in release.stream {}
+                    throw CancellationError()
+                }
+                return .text("recovered \(message.updateID)")
+            }
+        }
+
+        @Test func anAcknowledgedUpdateSurvivesAProcessorThatStopsAbruptly() async throws {
+            let fixture = try await TelegramFixture.make()
+            defer { Task { await fixture.close() } }
+            let handler = WebhookHandler(bots: fixture.bots, inbox: fixture.inbox, logger: fixture.logs.logger)
+            let secret = try await fixture.credentials.secretToken
+            let body = try JSONSerialization.data(withJSONObject: FakeTelegram.textUpdate(41, chat: 77, text: "are you there"))
+            #expect(await handler.handle(botID: fixture.bot.id, headers: [("X-Telegram-Bot-Api-Secret-Token", secret)], body: Array(body)) == 200)
+
+            // The first processor claims the update and never finishes it: no reply, no mark.
+            let stuck = StuckOnceHandler()
+            let lease = Duration.milliseconds(600)
+            let first = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: stuck,
+                                       configuration: .init(lease: lease, pollInterval: .milliseconds(20)), logger: fixture.logs.logger)
+            let dead = Task { await first.run() }
+            #expect(try await fixture.eventually { stuck.calls.withLock { $0 } == 1 })
+            #expect(try await fixture.inboxRows().map(\.status) == ["pending"])
+
+            // A second processor (another replica, or this one restarted) takes it once the lease lapses.
+            let second = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: stuck,
+                                        configuration: .init(lease: lease, pollInterval: .milliseconds(20)), logger: fixture.logs.logger)
+            let started = ContinuousClock.now
+            let running = Task { await second.run() }
+            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["done"] })
+            #expect(ContinuousClock.now - started >= .milliseconds(300), "not before the first claim lapsed")
+            #expect(try await fixture.fake.requests("sendMessage").compactMap { $0.string("text") } == ["recovered 41"])
+            running.cancel()
+            await running.value
+            stuck.release.continuation.finish()
+            dead.cancel()
+            await dead.value
+            #expect(try await fixture.inboxRows().map(\.status) == ["done"], "the stale claim cannot undo the work")
+        }
+
+        @Test func aFailingUpdateIsRetriedThenSetAside() async throws {
+            let fixture = try await TelegramFixture.make()
+            defer { Task { await fixture.close() } }
+            try await store(fixture, [FakeTelegram.textUpdate(1, chat: 5, text: "x")])
+            try await fixture.fake.fail("sendMessage", code: 403, description: "Forbidden: bot was blocked by the user", count: 10)
+            let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: UppercasingHandler(),
+                                           configuration: .init(pollInterval: .milliseconds(20), maxAttempts: 1), logger: fixture.logs.logger)
+            let running = Task { await processor.run() }
+            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["failed"] })
+            running.cancel()
+            await running.value
+            let reason = try await fixture.pool.query("SELECT last_error FROM telegram_inbox")[0].decode("last_error", as: String.self)
+            #expect(reason.contains("Forbidden"))
+        }
+    }
+}
