@@ -22,15 +22,19 @@ public final class InboxProcessor: Sendable {
         public var typingInterval: Duration
         /// The least time between updates of a streamed reply.
         public var streamInterval: Duration
+        /// The least time between two messages to one chat (Telegram allows about one a second).
+        public var perChatInterval: Duration
 
         public init(batchSize: Int = 32, lease: Duration = .seconds(120), pollInterval: Duration = .milliseconds(250),
-                    maxAttempts: Int = 5, typingInterval: Duration = .seconds(4), streamInterval: Duration = .seconds(1)) {
+                    maxAttempts: Int = 5, typingInterval: Duration = .seconds(4), streamInterval: Duration = .seconds(1),
+                    perChatInterval: Duration = .seconds(1)) {
             self.batchSize = max(1, batchSize)
             self.lease = lease
             self.pollInterval = pollInterval
             self.maxAttempts = max(1, maxAttempts)
             self.typingInterval = typingInterval
             self.streamInterval = streamInterval
+            self.perChatInterval = perChatInterval
         }
     }
 
@@ -126,7 +130,8 @@ public final class InboxProcessor: Sendable {
     private func sender(for botID: String) async throws -> ReplySender {
         if let known = senders.withLock({ $0[botID] }) { return known }
         guard let credentials = try await bots.credentials(botID) else { throw TelegramBots.notFound(botID) }
-        let made = ReplySender(client: credentials.client(), streamInterval: configuration.streamInterval, logger: logger)
+        let made = ReplySender(client: credentials.client(), scheduler: SendScheduler(perChat: configuration.perChatInterval),
+                               streamInterval: configuration.streamInterval, logger: logger)
         return senders.withLock { senders in
             if let raced = senders[botID] { return raced }
             senders[botID] = made

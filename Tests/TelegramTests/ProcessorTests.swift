@@ -22,7 +22,8 @@ extension TelegramDatabaseTests {
             try await store(fixture, updates)
             let handler = UppercasingHandler(delay: .milliseconds(15))
             let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: handler,
-                                           configuration: .init(pollInterval: .milliseconds(20)), logger: fixture.logs.logger)
+                                           configuration: .init(pollInterval: .milliseconds(20), perChatInterval: .milliseconds(50)),
+                                           logger: fixture.logs.logger)
             let running = Task { await processor.run() }
             #expect(try await fixture.eventually { try await fixture.inboxRows().allSatisfy { $0.status == "done" } })
             running.cancel()
