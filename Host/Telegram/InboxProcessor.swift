@@ -24,10 +24,12 @@ public final class InboxProcessor: Sendable {
         public var streamInterval: Duration
         /// The least time between two messages to one chat (Telegram allows about one a second).
         public var perChatInterval: Duration
+        /// The wait before the first retry of a failed update; each further retry waits twice as long.
+        public var retryBackoff: Duration
 
         public init(batchSize: Int = 32, lease: Duration = .seconds(120), pollInterval: Duration = .milliseconds(250),
                     maxAttempts: Int = 5, typingInterval: Duration = .seconds(4), streamInterval: Duration = .seconds(1),
-                    perChatInterval: Duration = .seconds(1)) {
+                    perChatInterval: Duration = .seconds(1), retryBackoff: Duration = .seconds(2)) {
             self.batchSize = max(1, batchSize)
             self.lease = lease
             self.pollInterval = pollInterval
@@ -35,6 +37,7 @@ public final class InboxProcessor: Sendable {
             self.typingInterval = typingInterval
             self.streamInterval = streamInterval
             self.perChatInterval = perChatInterval
+            self.retryBackoff = retryBackoff
         }
     }
 
@@ -86,11 +89,13 @@ public final class InboxProcessor: Sendable {
             try await answer(item)
             try await inbox.complete(item)
         } catch {
-            logger.warning("a Telegram update failed; it will be retried", metadata: [
+            // Telegram's 4xx refusals (a blocked bot, a chat that is gone) stay refusals on retry.
+            let permanent = (error as? BotAPIError).map { (400..<500).contains($0.errorCode) && $0.errorCode != 429 } ?? false
+            logger.warning(permanent ? "Telegram refused a reply; the update is set aside" : "a Telegram update failed; it will be retried", metadata: [
                 "bot": .string(item.botID), "update_id": "\(item.updateID)", "attempt": "\(item.attempts)", "error": "\(error)",
             ])
-            let backoff = Duration.seconds(min(300, 1 << min(item.attempts, 8)))
-            try? await inbox.fail(item, reason: "\(error)", retryIn: backoff, maxAttempts: configuration.maxAttempts)
+            let backoff = configuration.retryBackoff * (1 << min(item.attempts - 1, 8))
+            try? await inbox.fail(item, reason: "\(error)", retryIn: backoff, maxAttempts: permanent ? 0 : configuration.maxAttempts)
         }
     }
 

@@ -90,18 +90,55 @@ extension TelegramDatabaseTests {
             #expect(try await fixture.inboxRows().map(\.status) == ["done"], "the stale claim cannot undo the work")
         }
 
-        @Test func aFailingUpdateIsRetriedThenSetAside() async throws {
+        /// Fails the first `failures` calls, then answers like `UppercasingHandler`.
+        final class FlakyHandler: TelegramMessageHandler {
+            let calls = Mutex(0)
+            let failures: Int
+
+            init(failures: Int) {
+                self.failures = failures
+            }
+
+            func reply(to message: InboundMessage) async throws -> TelegramReply {
+                let call = calls.withLock { calls in
+                    calls += 1
+                    return calls
+                }
+                struct Unavailable: Error {}
+                if call <= failures { throw Unavailable() }
+                return .text("answered on call \(call)")
+            }
+        }
+
+        @Test func aFailingUpdateIsRetriedUntilItSucceeds() async throws {
             let fixture = try await TelegramFixture.make()
             defer { Task { await fixture.close() } }
             try await store(fixture, [FakeTelegram.textUpdate(1, chat: 5, text: "x")])
-            try await fixture.fake.fail("sendMessage", code: 403, description: "Forbidden: bot was blocked by the user", count: 10)
-            let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: UppercasingHandler(),
-                                           configuration: .init(pollInterval: .milliseconds(20), maxAttempts: 1), logger: fixture.logs.logger)
+            let handler = FlakyHandler(failures: 2)
+            let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: handler,
+                                           configuration: .init(pollInterval: .milliseconds(20), maxAttempts: 3, retryBackoff: .milliseconds(50)),
+                                           logger: fixture.logs.logger)
             let running = Task { await processor.run() }
-            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["failed"] })
+            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["done"] })
             running.cancel()
             await running.value
-            let reason = try await fixture.pool.query("SELECT last_error FROM telegram_inbox")[0].decode("last_error", as: String.self)
+            #expect(handler.calls.withLock { $0 } == 3)
+            #expect(try await fixture.fake.requests("sendMessage").compactMap { $0.string("text") } == ["answered on call 3"])
+        }
+
+        @Test func aRefusedReplyIsSetAsideAtOnceAndItsChatMovesOn() async throws {
+            let fixture = try await TelegramFixture.make()
+            defer { Task { await fixture.close() } }
+            try await store(fixture, [FakeTelegram.textUpdate(1, chat: 5, text: "x"), FakeTelegram.textUpdate(2, chat: 5, text: "y")])
+            try await fixture.fake.fail("sendMessage", code: 403, description: "Forbidden: bot was blocked by the user", count: 1)
+            let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: UppercasingHandler(),
+                                           configuration: .init(pollInterval: .milliseconds(20), perChatInterval: .milliseconds(50)),
+                                           logger: fixture.logs.logger)
+            let running = Task { await processor.run() }
+            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["failed", "done"] })
+            running.cancel()
+            await running.value
+            let reason = try await fixture.pool.query("SELECT last_error FROM telegram_inbox WHERE update_id = 1")[0].decode("last_error", as: String.self)
             #expect(reason.contains("Forbidden"))
         }
     }
