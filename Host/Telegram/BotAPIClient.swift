@@ -2,6 +2,7 @@ import CCurl
 import Foundation
 import Logging
 import MarketCore
+import Synchronization
 
 /// Calls Telegram's Bot API (`POST {base}/bot{token}/{method}` with a JSON body) with libcurl,
 /// on the channel's own threads.
@@ -46,7 +47,9 @@ public struct BotAPIClient: Sendable {
         }
         let url = "\(base)/bot\(token.value)/\(method)"
         let limit = timeout + extraTime
-        let (status, data) = try await Blocking.run { [self] in try post(url, body: body, method: method, timeout: limit) }
+        let (status, data) = try await Blocking.run(long: extraTime > .seconds(1)) { [self] in
+            try post(url, body: body, method: method, timeout: limit)
+        }
         return try decode(method, status: status, data: data)
     }
 
@@ -76,10 +79,10 @@ public struct BotAPIClient: Sendable {
     }
 
     private func post(_ url: String, body: Data, method: String, timeout: Duration) throws -> (Int, Data) {
-        guard Self.globalInit, let easy = curl_easy_init() else {
+        guard Self.globalInit, let easy = CurlHandles.shared.take() else {
             throw MarketError(.telegramFailed, "libcurl could not start", fix: "free memory on this machine")
         }
-        defer { curl_easy_cleanup(easy) }
+        defer { CurlHandles.shared.giveBack(easy) }
         var headers: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Content-Type: application/json")
         headers = curl_slist_append(headers, "Expect:")
         defer { curl_slist_free_all(headers) }
@@ -109,6 +112,32 @@ public struct BotAPIClient: Sendable {
         var status = 0
         mk_curl_get_long(easy, CURLINFO_RESPONSE_CODE, &status)
         return (status, sink.data)
+    }
+
+    /// Easy handles kept between calls: a reset handle keeps its connection cache, so replies
+    /// reuse one TLS connection to Telegram instead of opening one per message.
+    private final class CurlHandles: Sendable {
+        /// Unchecked: a handle is used by one thread at a time, between `take` and `giveBack`.
+        private struct Handle: @unchecked Sendable { let pointer: UnsafeMutableRawPointer }
+        static let shared = CurlHandles()
+        private let idle = Mutex<[Handle]>([])
+
+        func take() -> UnsafeMutableRawPointer? {
+            if let handle = idle.withLock({ $0.popLast() }) {
+                curl_easy_reset(handle.pointer)
+                return handle.pointer
+            }
+            return curl_easy_init()
+        }
+
+        func giveBack(_ pointer: UnsafeMutableRawPointer) {
+            let kept = idle.withLock { idle in
+                guard idle.count < 16 else { return false }
+                idle.append(Handle(pointer: pointer))
+                return true
+            }
+            if !kept { curl_easy_cleanup(pointer) }
+        }
     }
 
     private static func milliseconds(_ duration: Duration) -> Int {

@@ -44,6 +44,8 @@ extension TelegramDatabaseTests {
             #expect(try await fixture.inboxRows().map(\.status) == ["done"])
             running.cancel()
             await running.value
+            #expect(fixture.logs.lines.text.contains("polling Telegram for updates"))
+            #expect(!fixture.logs.lines.text.contains(FakeTelegram.token.value), "the token is never logged")
         }
     }
 }
