@@ -55,12 +55,15 @@ extension BotAPIClient {
         let text: String
         let parse_mode: String?
         let reply_to_message_id: Int64?
+        let reply_markup: InlineKeyboard?
     }
 
-    /// Sends `text`, as HTML when `html` is true, otherwise as plain text.
+    /// Sends `text`, as HTML when `html` is true, otherwise as plain text, with an inline
+    /// keyboard when `buttons` has any.
     @discardableResult
-    public func sendMessage(chat: Int64, text: String, html: Bool, replyTo: Int64? = nil) async throws -> Message {
-        try await call("sendMessage", SendMessage(chat_id: chat, text: text, parse_mode: html ? "HTML" : nil, reply_to_message_id: replyTo))
+    public func sendMessage(chat: Int64, text: String, html: Bool, replyTo: Int64? = nil, buttons: [[InlineButton]] = []) async throws -> Message {
+        try await call("sendMessage", SendMessage(chat_id: chat, text: text, parse_mode: html ? "HTML" : nil, reply_to_message_id: replyTo,
+                                                  reply_markup: buttons.isEmpty ? nil : InlineKeyboard(inlineKeyboard: buttons)))
     }
 
     private struct EditMessageText: Encodable, Sendable {

@@ -114,7 +114,7 @@ public final class InboxProcessor: Sendable {
         let replyTo: Int64? = if case .text(_, let id) = message.content, !message.chat.isPrivate { id } else { nil }
         switch try await handler.reply(to: message) {
         case .none: break
-        case .text(let markdown): try await sender.send(markdown: markdown, to: message.chat, replyTo: replyTo)
+        case .text(let markdown, let buttons): try await sender.send(markdown: markdown, to: message.chat, replyTo: replyTo, buttons: buttons)
         case .stream(let pieces): try await sender.stream(pieces, to: message.chat, replyTo: replyTo)
         }
     }
@@ -122,12 +122,12 @@ public final class InboxProcessor: Sendable {
     /// The message a handler sees, or nil for updates the channel does not act on.
     static func inbound(_ update: Update, item: TelegramInbox.Item) -> InboundMessage? {
         if let message = update.message, let text = message.text {
-            return InboundMessage(botID: item.botID, tenantID: item.tenantID, updateID: update.update_id, chat: message.chat,
-                                  user: message.from, content: .text(text, messageID: message.message_id))
+            return InboundMessage(botID: item.botID, tenantID: item.tenantID, updateID: update.updateID, chat: message.chat,
+                                  user: message.from, content: .text(text, messageID: message.messageID))
         }
-        if let query = update.callback_query, let chat = query.message?.chat {
-            return InboundMessage(botID: item.botID, tenantID: item.tenantID, updateID: update.update_id, chat: chat, user: query.from,
-                                  content: .callback(queryID: query.id, data: query.data ?? "", messageID: query.message?.message_id))
+        if let query = update.callbackQuery, let chat = query.message?.chat {
+            return InboundMessage(botID: item.botID, tenantID: item.tenantID, updateID: update.updateID, chat: chat, user: query.from,
+                                  content: .callback(queryID: query.id, data: query.data ?? "", messageID: query.message?.messageID))
         }
         return nil
     }

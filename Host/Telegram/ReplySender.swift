@@ -21,13 +21,20 @@ public struct ReplySender: Sendable {
         self.logger = logger
     }
 
-    /// Sends `markdown` to `chat`, in as many messages as it takes.
+    /// Sends `markdown` to `chat`, in as many messages as it takes; `buttons` go under the last.
     /// - Returns: the ids of the messages sent, in order.
+    /// - Throws: `TELEGRAM_FAILED` for a button Telegram would refuse (its data must be 1–64 bytes).
     @discardableResult
-    public func send(markdown: String, to chat: Chat, replyTo: Int64? = nil) async throws -> [Int64] {
+    public func send(markdown: String, to chat: Chat, replyTo: Int64? = nil, buttons: [[InlineButton]] = []) async throws -> [Int64] {
+        if let bad = buttons.joined().first(where: { !$0.isValid }) {
+            throw MarketError(.telegramFailed, "the button \"\(bad.text.prefix(40))\" has \(bad.data.utf8.count) bytes of data; Telegram takes 1 to 64",
+                              fix: "keep a button's data short (an id), and its label non-empty")
+        }
+        let parts = MessageSplitter.split(TelegramHTML.render(markdown: markdown))
         var sent: [Int64] = []
-        for (index, part) in MessageSplitter.split(TelegramHTML.render(markdown: markdown)).enumerated() {
-            sent.append(try await sendPart(part, chat: chat.id, replyTo: index == 0 ? replyTo : nil))
+        for (index, part) in parts.enumerated() {
+            let last = index == parts.count - 1
+            sent.append(try await sendPart(part, chat: chat.id, replyTo: index == 0 ? replyTo : nil, buttons: last ? buttons : []))
         }
         return sent
     }
@@ -44,13 +51,17 @@ public struct ReplySender: Sendable {
     }
 
     /// One part, as HTML, or as its plain text when Telegram cannot parse the HTML.
-    func sendPart(_ html: String, chat: Int64, replyTo: Int64?) async throws -> Int64 {
+    func sendPart(_ html: String, chat: Int64, replyTo: Int64?, buttons: [[InlineButton]] = []) async throws -> Int64 {
         do {
-            return try await paced(chat: chat) { try await client.sendMessage(chat: chat, text: html, html: true, replyTo: replyTo).message_id }
+            return try await paced(chat: chat) {
+                try await client.sendMessage(chat: chat, text: html, html: true, replyTo: replyTo, buttons: buttons).messageID
+            }
         } catch let error as BotAPIError where error.isEntityParseError {
             logger.warning("Telegram refused a reply's HTML; sending it as plain text", metadata: ["reason": .string(error.reason)])
             let plain = TelegramHTML.plainText(html: html)
-            return try await paced(chat: chat) { try await client.sendMessage(chat: chat, text: plain, html: false, replyTo: replyTo).message_id }
+            return try await paced(chat: chat) {
+                try await client.sendMessage(chat: chat, text: plain, html: false, replyTo: replyTo, buttons: buttons).messageID
+            }
         }
     }
 

@@ -33,7 +33,8 @@ public struct InboundMessage: Sendable {
 /// Markdown as a model writes it; the channel renders, splits and paces them.
 public enum TelegramReply: Sendable {
     case none
-    case text(String)
+    /// A reply, with inline buttons under it when `buttons` has any.
+    case text(String, buttons: [[InlineButton]] = [])
     /// Pieces appended to one another as they are produced.
     case stream(AsyncThrowingStream<String, any Error>)
 }

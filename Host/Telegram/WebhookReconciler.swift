@@ -30,7 +30,7 @@ public struct WebhookReconciler: Sendable {
         let client = credentials.client()
         let url = webhookURL(publicBase: publicBase)
         let info = try await client.getWebhookInfo()
-        let kinds = Set(info.allowed_updates ?? [])
+        let kinds = Set(info.allowedUpdates ?? [])
         if !force, info.url == url, kinds == Set(BotAPIClient.allowedUpdates) { return .unchanged }
         try await client.setWebhook(url: url, secretToken: credentials.secretToken)
         logger.info("set the Telegram webhook", metadata: ["bot": .string(credentials.bot.id), "url": .string(url)])

@@ -49,6 +49,10 @@ final class FakeTelegram: Sendable {
             let params = (entry["params"] as? [String: Any] ?? [:]).mapValues { value -> any Sendable in
                 if let number = value as? NSNumber { return number }
                 if let text = value as? String { return text }
+                // Objects and arrays as JSON text with sorted keys, for exact comparison.
+                if JSONSerialization.isValidJSONObject(value), let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) {
+                    return String(decoding: data, as: UTF8.self)
+                }
                 return String(describing: value)
             }
             return Request(method: name, params: params, time: entry["t"] as? Double ?? 0)
@@ -85,6 +89,14 @@ final class FakeTelegram: Sendable {
         }
         let (data, _) = try await URLSession.shared.data(for: request)
         return data
+    }
+
+    /// A button press under the bot's message `messageID`.
+    static func callbackUpdate(_ id: Int64, chat: Int64, data: String, messageID: Int64) -> [String: Any] {
+        ["update_id": id, "callback_query": ["id": "cbq-\(id)", "data": data, "chat_instance": "ci",
+                                             "from": ["id": 42, "is_bot": false, "first_name": "Ada"],
+                                             "message": ["message_id": messageID, "date": 1_700_000_000, "text": "earlier reply",
+                                                         "chat": ["id": chat, "type": chat > 0 ? "private" : "group"]]]]
     }
 
     /// A text message update.

@@ -1,4 +1,5 @@
 import Foundation
+import MarketCore
 import MarketStore
 import Synchronization
 import TelegramChannel
@@ -140,6 +141,46 @@ extension TelegramDatabaseTests {
             await running.value
             let reason = try await fixture.pool.query("SELECT last_error FROM telegram_inbox WHERE update_id = 1")[0].decode("last_error", as: String.self)
             #expect(reason.contains("Forbidden"))
+        }
+
+        /// Answers a text with feedback buttons and a button press with what was pressed.
+        struct FeedbackHandler: TelegramMessageHandler {
+            func reply(to message: InboundMessage) async throws -> TelegramReply {
+                switch message.content {
+                case .text: .text("Here you go.", buttons: [[InlineButton("👍", data: "fb:up"), InlineButton("👎", data: "fb:down")]])
+                case .callback(_, let data, let messageID): .text("thanks for \(data) on \(messageID ?? 0)")
+                }
+            }
+        }
+
+        @Test func buttonsGoUnderTheReplyAndPressesComeBackAsCallbacks() async throws {
+            let fixture = try await TelegramFixture.make()
+            defer { Task { await fixture.close() } }
+            try await store(fixture, [FakeTelegram.textUpdate(1, chat: 5, text: "question"),
+                                      FakeTelegram.callbackUpdate(2, chat: 5, data: "fb:up", messageID: 77)])
+            let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: FeedbackHandler(),
+                                           configuration: .init(pollInterval: .milliseconds(20), perChatInterval: .milliseconds(50)),
+                                           logger: fixture.logs.logger)
+            let running = Task { await processor.run() }
+            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["done", "done"] })
+            running.cancel()
+            await running.value
+            let sent = try await fixture.fake.requests("sendMessage")
+            #expect(sent.map { $0.string("text") } == ["Here you go.", "thanks for fb:up on 77"])
+            #expect(sent.first?.string("reply_markup")
+                    == #"{"inline_keyboard":[[{"callback_data":"fb:up","text":"👍"},{"callback_data":"fb:down","text":"👎"}]]}"#)
+            #expect(sent.last?.string("reply_markup") == nil)
+            #expect(try await fixture.fake.requests("answerCallbackQuery").map { $0.string("callback_query_id") } == ["cbq-2"])
+        }
+
+        @Test func aButtonTelegramWouldRefuseIsReportedBeforeSending() async throws {
+            let fake = try FakeTelegram()
+            let sender = ReplySender(client: fake.client(), logger: quietLogger)
+            let error = await #expect(throws: MarketError.self) {
+                try await sender.send(markdown: "x", to: Chat(id: 1, type: "private"), buttons: [[InlineButton("long", data: String(repeating: "d", count: 65))]])
+            }
+            #expect(error?.message.contains("Telegram takes 1 to 64") == true)
+            #expect(try await fake.requests("sendMessage").isEmpty)
         }
     }
 }

@@ -233,6 +233,13 @@ def call(method, params):
         return info
     if method == "sendMessage":
         chat = chat_of(params)
+        markup = params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                if not button.get("text") or not 1 <= len(button.get("callback_data", "").encode()) <= 64:
+                    raise bad("BUTTON_DATA_INVALID")
         return message(chat, checked_text(params))
     if method == "editMessageText":
         chat = chat_of(params)
