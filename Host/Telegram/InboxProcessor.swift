@@ -84,7 +84,18 @@ public final class InboxProcessor: Sendable {
     }
 
     /// One update: handled and answered, then marked done; on failure released for a retry.
+    /// The claim is renewed while the reply is produced, so a slow reply is not taken twice;
+    /// a processor that dies stops renewing, and its claim lapses.
     func process(_ item: TelegramInbox.Item) async {
+        let lease = configuration.lease
+        let renewal = Task { [inbox] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                if Task.isCancelled { break }
+                _ = try? await inbox.renew(item, lease: lease)
+            }
+        }
+        defer { renewal.cancel() }
         do {
             try await answer(item)
             try await inbox.complete(item)

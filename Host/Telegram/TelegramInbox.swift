@@ -74,6 +74,17 @@ public struct TelegramInbox: Sendable {
         }
     }
 
+    /// Extends a claim that is still held by `lease` from now; false when it lapsed and was
+    /// taken, or the update is no longer pending.
+    @discardableResult
+    public func renew(_ item: Item, lease: Duration) async throws -> Bool {
+        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        return try await pool.query("""
+            UPDATE telegram_inbox SET locked_until = now() + make_interval(secs => $4)
+            WHERE bot_id = $1 AND update_id = $2 AND status = 'pending' AND attempts = $3
+            """, [item.botID, item.updateID, item.attempts, seconds]).affectedRows == 1
+    }
+
     /// Marks a claimed update processed.
     public func complete(_ item: Item) async throws {
         _ = try await pool.query("""

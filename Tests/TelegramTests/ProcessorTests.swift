@@ -66,13 +66,18 @@ extension TelegramDatabaseTests {
             let body = try JSONSerialization.data(withJSONObject: FakeTelegram.textUpdate(41, chat: 77, text: "are you there"))
             #expect(await handler.handle(botID: fixture.bot.id, headers: [("X-Telegram-Bot-Api-Secret-Token", secret)], body: Array(body)) == 200)
 
-            // The first processor claims the update and never finishes it: no reply, no mark.
+            // The first processor, a replica of its own with its own pool, claims the update; then
+            // the replica dies: its handler never answers and it stops talking to the database
+            // (no reply, no mark, no lease renewal).
             let stuck = StuckOnceHandler()
             let lease = Duration.milliseconds(600)
-            let first = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: stuck,
+            let replicaPool = DatabasePool(connectionString: fixture.connectionString, configuration: .init(size: 2), logger: quietLogger)
+            let replicaBots = TelegramBots(pool: replicaPool, box: fixture.box, logger: quietLogger)
+            let first = InboxProcessor(inbox: TelegramInbox(pool: replicaPool), bots: replicaBots, handler: stuck,
                                        configuration: .init(lease: lease, pollInterval: .milliseconds(20)), logger: fixture.logs.logger)
             let dead = Task { await first.run() }
             #expect(try await fixture.eventually { stuck.calls.withLock { $0 } == 1 })
+            await replicaPool.shutdown()
             #expect(try await fixture.inboxRows().map(\.status) == ["pending"])
 
             // A second processor (another replica, or this one restarted) takes it once the lease lapses.
@@ -89,6 +94,22 @@ extension TelegramDatabaseTests {
             dead.cancel()
             await dead.value
             #expect(try await fixture.inboxRows().map(\.status) == ["done"], "the stale claim cannot undo the work")
+        }
+
+        @Test func aReplySlowerThanTheLeaseIsNotTakenTwice() async throws {
+            let fixture = try await TelegramFixture.make()
+            defer { Task { await fixture.close() } }
+            try await store(fixture, [FakeTelegram.textUpdate(1, chat: 5, text: "slow")])
+            let handler = UppercasingHandler(delay: .milliseconds(1500))
+            let configuration = InboxProcessor.Configuration(lease: .milliseconds(600), pollInterval: .milliseconds(20))
+            let processors = (0..<2).map { _ in
+                InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: handler, configuration: configuration, logger: fixture.logs.logger)
+            }
+            let running = processors.map { processor in Task { await processor.run() } }
+            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["done"] })
+            for task in running { task.cancel() }
+            for task in running { await task.value }
+            #expect(handler.updateIDs == [1], "the claim was renewed while the reply took longer than the lease")
         }
 
         /// Fails the first `failures` calls, then answers like `UppercasingHandler`.
