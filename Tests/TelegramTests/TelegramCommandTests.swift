@@ -63,3 +63,15 @@ extension TelegramDatabaseTests {
         }
     }
 }
+
+@Suite struct TelegramHelpTests {
+    @Test func helpNamesTheSubcommandsAndWhereTheTokenComesFrom() async throws {
+        let market = buildProductsDirectory.appendingPathComponent("market").path
+        let group = try await runProcess(market, ["telegram", "--help"])
+        #expect(group.status == 0)
+        for name in ["connect", "set-webhook", "list"] { #expect(group.stdout.contains("  \(name) ")) }
+        let connect = try await runProcess(market, ["telegram", "connect", "--help"])
+        #expect(connect.stdout.contains("$TELEGRAM_BOT_TOKEN or standard input"))
+        #expect(connect.stdout.contains("--webhook-base"))
+    }
+}
