@@ -47,6 +47,8 @@ public final class InboxProcessor: Sendable {
     let configuration: Configuration
     let logger: Logger
     private let wakeup = Wakeup()
+    /// Updates being processed, by bot and update id.
+    private let inFlight = Mutex<[String: Task<Void, Never>]>([:])
     /// One sender, hence one scheduler, per bot.
     private let senders = Mutex<[String: ReplySender]>([:])
 
@@ -63,11 +65,20 @@ public final class InboxProcessor: Sendable {
     public func wake() { wakeup.signal() }
 
     /// Processes updates until the task is cancelled; updates in hand are finished first.
+    ///
+    /// Claims go on while replies are in flight (up to `batchSize` at once), so a slow reply in
+    /// one chat never holds up the others; a finished update wakes the loop to claim its
+    /// chat's next one.
     public func run() async {
         while !Task.isCancelled {
+            let free = configuration.batchSize - inFlight.withLock { $0.count }
+            guard free > 0 else {
+                await wakeup.wait(upTo: configuration.pollInterval)
+                continue
+            }
             let items: [TelegramInbox.Item]
             do {
-                items = try await inbox.claim(limit: configuration.batchSize, lease: configuration.lease)
+                items = try await inbox.claim(limit: free, lease: configuration.lease)
             } catch {
                 logger.error("cannot claim Telegram updates", metadata: ["error": "\(error)"])
                 await wakeup.wait(upTo: .seconds(1))
@@ -77,8 +88,19 @@ public final class InboxProcessor: Sendable {
                 await wakeup.wait(upTo: configuration.pollInterval)
                 continue
             }
-            await withTaskGroup(of: Void.self) { group in
-                for item in items { group.addTask { await self.process(item) } }
+            for item in items { start(item) }
+        }
+        // Not children of this task: stopping the loop must not cancel replies half sent.
+        for task in inFlight.withLock({ Array($0.values) }) { await task.value }
+    }
+
+    private func start(_ item: TelegramInbox.Item) {
+        let key = "\(item.botID)/\(item.updateID)"
+        inFlight.withLock { tasks in
+            tasks[key] = Task {
+                await self.process(item)
+                _ = self.inFlight.withLock { $0.removeValue(forKey: key) }
+                self.wakeup.signal()
             }
         }
     }

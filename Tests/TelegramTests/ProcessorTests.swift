@@ -112,6 +112,31 @@ extension TelegramDatabaseTests {
             #expect(handler.updateIDs == [1], "the claim was renewed while the reply took longer than the lease")
         }
 
+        /// Answers "slow" after 1.5 s and anything else at once.
+        struct SlowOnRequestHandler: TelegramMessageHandler {
+            func reply(to message: InboundMessage) async throws -> TelegramReply {
+                guard case .text(let text, _) = message.content else { return .none }
+                if text == "slow" { try await Task.sleep(for: .milliseconds(1500)) }
+                return .text("re: \(text)")
+            }
+        }
+
+        @Test func aSlowReplyInOneChatDoesNotHoldUpAnother() async throws {
+            let fixture = try await TelegramFixture.make()
+            defer { Task { await fixture.close() } }
+            try await store(fixture, [FakeTelegram.textUpdate(1, chat: 5, text: "slow"), FakeTelegram.textUpdate(2, chat: 6, text: "one"),
+                                      FakeTelegram.textUpdate(3, chat: 6, text: "two")])
+            let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: SlowOnRequestHandler(),
+                                           configuration: .init(pollInterval: .seconds(5), perChatInterval: .milliseconds(50)),
+                                           logger: fixture.logs.logger)
+            let running = Task { await processor.run() }
+            #expect(try await fixture.eventually { try await fixture.inboxRows().allSatisfy { $0.status == "done" } })
+            running.cancel()
+            await running.value
+            let texts = try await fixture.fake.requests("sendMessage").compactMap { $0.string("text") }
+            #expect(texts == ["re: one", "re: two", "re: slow"], "chat 6 went on while chat 5 waited, without waiting for a poll")
+        }
+
         /// Fails the first `failures` calls, then answers like `UppercasingHandler`.
         final class FlakyHandler: TelegramMessageHandler {
             let calls = Mutex(0)

@@ -69,14 +69,14 @@ import Testing
         #expect(sent.map { $0.string("text") } == ["first", "first", "second"])
         #expect(sent[1].time - sent[0].time >= 0.99, "the retry waited retry_after")
         // A 429 on one chat pauses that chat only.
+        try await fake.fail("sendMessage", code: 429, description: "Too Many Requests: retry after 2", retryAfter: 2)
         let started = ContinuousClock.now
-        try await fake.fail("sendMessage", code: 429, description: "Too Many Requests: retry after 1", retryAfter: 1)
         async let slow: [Int64] = replies.send(markdown: "paused", to: Self.group)
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(200))
         try await replies.send(markdown: "other chat", to: Self.privateChat)
-        #expect(ContinuousClock.now - started < .milliseconds(900), "another chat is not held up")
+        #expect(ContinuousClock.now - started < .milliseconds(1500), "another chat is not held up")
         _ = try await slow
-        #expect(ContinuousClock.now - started >= .milliseconds(990))
+        #expect(ContinuousClock.now - started >= .milliseconds(1990))
     }
 
     @Test func messagesToOneChatAreSpacedByTheChatLimit() async throws {
@@ -108,7 +108,7 @@ import Testing
         try await sender(fake).stream(Self.pieces(texts, every: .milliseconds(100)), to: Self.privateChat)
         let drafts = try await fake.requests("sendMessageDraft")
         let sent = try await fake.requests("sendMessage")
-        #expect((2...6).contains(drafts.count), "drafts are coalesced to one per interval, not one per piece: \(drafts.count)")
+        #expect(drafts.count >= 2 && drafts.count < texts.count, "drafts are coalesced to one per interval, not one per piece: \(drafts.count)")
         #expect(Set(drafts.compactMap { $0.int("draft_id") }).count == 1)
         #expect(zip(drafts, drafts.dropFirst()).allSatisfy { $1.time - $0.time >= 0.25 })
         #expect(sent.map { $0.string("text") } == [texts.joined()])
