@@ -36,8 +36,23 @@ extension TelegramDatabaseTests {
                 #expect(order == order.sorted(), "chat \(chat) was processed in order: \(order)")
             }
             #expect(seen.allSatisfy { $0.tenantID == "acme" && $0.botID == fixture.bot.id })
+        }
+
+        @Test func theChatShowsTypingWhileTheReplyIsProduced() async throws {
+            let fixture = try await TelegramFixture.make()
+            defer { Task { await fixture.close() } }
+            try await store(fixture, [FakeTelegram.textUpdate(1, chat: 5, text: "think")])
+            let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: UppercasingHandler(delay: .milliseconds(700)),
+                                           configuration: .init(pollInterval: .milliseconds(20), typingInterval: .milliseconds(300)),
+                                           logger: fixture.logs.logger)
+            let running = Task { await processor.run() }
+            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["done"] })
+            running.cancel()
+            await running.value
             let typing = try await fixture.fake.requests("sendChatAction")
-            #expect(typing.count >= 12 && typing.allSatisfy { $0.string("action") == "typing" })
+            let reply = try #require(try await fixture.fake.requests("sendMessage").first)
+            #expect(typing.filter { $0.time < reply.time }.count >= 2, "shown before the reply, and renewed while it took longer than the interval")
+            #expect(typing.allSatisfy { $0.string("action") == "typing" && $0.int("chat_id") == 5 })
         }
 
         /// A handler that never answers its first message, like a replica that died holding it.
