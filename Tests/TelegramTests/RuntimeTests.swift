@@ -41,7 +41,7 @@ extension TelegramDatabaseTests {
             let running = Task { await runtime.run() }
             try await fixture.fake.queue([FakeTelegram.textUpdate(5, chat: 1001, text: "hello")])
             #expect(try await fixture.eventually { try await fixture.fake.requests("sendMessage").map { $0.string("text") } == ["HELLO"] })
-            #expect(try await fixture.inboxRows().map(\.status) == ["done"])
+            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["done"] })
             running.cancel()
             await running.value
             #expect(fixture.logs.lines.text.contains("polling Telegram for updates"))
