@@ -47,8 +47,15 @@ public struct BotAPIClient: Sendable {
         }
         let url = "\(base)/bot\(token.value)/\(method)"
         let limit = timeout + extraTime
-        let (status, data) = try await Blocking.run(long: extraTime > .seconds(1)) { [self] in
-            try post(url, body: body, method: method, timeout: limit)
+        let cancel = CancelFlag()
+        // A cancelled task stops its transfer within about a second (curl's progress callback),
+        // so stopping a long poll does not wait out its timeout.
+        let (status, data) = try await withTaskCancellationHandler {
+            try await Blocking.run(long: extraTime > .seconds(1)) { [self] in
+                try post(url, body: body, method: method, timeout: limit, cancel: cancel)
+            }
+        } onCancel: {
+            cancel.set()
         }
         return try decode(method, status: status, data: data)
     }
@@ -78,7 +85,7 @@ public struct BotAPIClient: Sendable {
                           retryAfter: envelope.parameters?.retry_after, migrateToChatID: envelope.parameters?.migrate_to_chat_id)
     }
 
-    private func post(_ url: String, body: Data, method: String, timeout: Duration) throws -> (Int, Data) {
+    private func post(_ url: String, body: Data, method: String, timeout: Duration, cancel: CancelFlag) throws -> (Int, Data) {
         guard Self.globalInit, let easy = CurlHandles.shared.take() else {
             throw MarketError(.telegramFailed, "libcurl could not start", fix: "free memory on this machine")
         }
@@ -99,11 +106,18 @@ public struct BotAPIClient: Sendable {
             return Unmanaged<ResponseBody>.fromOpaque(user).takeUnretainedValue().receive(data, size * count)
         })
         mk_curl_set_pointer(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
+        mk_curl_set_long(easy, CURLOPT_NOPROGRESS, 0)
+        mk_curl_set_progress_callback(easy) { user, _, _, _, _ in
+            guard let user else { return 0 }
+            return Unmanaged<CancelFlag>.fromOpaque(user).takeUnretainedValue().isSet ? 1 : 0
+        }
+        mk_curl_set_pointer(easy, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(cancel).toOpaque())
         let code: CURLcode = body.withUnsafeBytes { bytes in
             mk_curl_set_long(easy, CURLOPT_POSTFIELDSIZE, bytes.count)
             mk_curl_set_pointer(easy, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
-            return withExtendedLifetime(sink) { curl_easy_perform(easy) }
+            return withExtendedLifetime((sink, cancel)) { curl_easy_perform(easy) }
         }
+        if code == CURLE_ABORTED_BY_CALLBACK { throw CancellationError() }
         guard code == CURLE_OK else {
             let reason = String(cString: curl_easy_strerror(code))
             throw MarketError(.telegramFailed, "cannot reach \(redactedURL(method)): \(reason)",
@@ -112,6 +126,13 @@ public struct BotAPIClient: Sendable {
         var status = 0
         mk_curl_get_long(easy, CURLINFO_RESPONSE_CODE, &status)
         return (status, sink.data)
+    }
+
+    /// Set when the calling task is cancelled; read by curl's progress callback.
+    private final class CancelFlag: Sendable {
+        private let flag = Atomic(false)
+        var isSet: Bool { flag.load(ordering: .relaxed) }
+        func set() { flag.store(true, ordering: .relaxed) }
     }
 
     /// Easy handles kept between calls: a reset handle keeps its connection cache, so replies

@@ -13,7 +13,7 @@ import Synchronization
 public final class LongPoller: Sendable {
     public struct Configuration: Sendable {
         /// getUpdates' `timeout`: how long Telegram holds a poll open when there is nothing new.
-        /// It is also how long stopping the poller may take.
+        /// Stopping the poller abandons the poll in flight (within about a second).
         public var pollTimeout: Int
         /// How often a standby poller tries for the lock.
         public var standbyInterval: Duration
@@ -56,7 +56,8 @@ public final class LongPoller: Sendable {
         self.logger = logger
     }
 
-    /// Polls until the task is cancelled (the poll in flight finishes first), then releases the lock.
+    /// Polls until the task is cancelled (the poll in flight is abandoned; its updates stay
+    /// with Telegram, the offset unconfirmed), then releases the lock.
     public func run() async {
         var session: PostgresConnection?
         defer {

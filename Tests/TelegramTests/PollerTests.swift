@@ -61,5 +61,19 @@ extension TelegramDatabaseTests {
             standbyTask.cancel()
             await standbyTask.value
         }
+
+        @Test func stoppingAPollerDoesNotWaitOutTheLongPoll() async throws {
+            let fixture = try await TelegramFixture.make(mode: .polling)
+            defer { Task { await fixture.close() } }
+            let poller = LongPoller(botID: fixture.bot.id, connectionString: fixture.connectionString, bots: fixture.bots,
+                                    configuration: .init(pollTimeout: 30), logger: fixture.logs.logger)
+            let running = Task { await poller.run() }
+            #expect(try await fixture.eventually { try await !fixture.fake.requests("getUpdates").isEmpty })
+            let stopping = ContinuousClock.now
+            running.cancel()
+            await running.value
+            #expect(ContinuousClock.now - stopping < .seconds(5), "a 30 s long poll was abandoned")
+            #expect(!poller.isPolling)
+        }
     }
 }
