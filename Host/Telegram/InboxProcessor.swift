@@ -9,6 +9,7 @@ import Synchronization
 /// Every replica may run one; claims are leases in PostgreSQL, so a processor that stops
 /// abruptly leaves its updates to be claimed again once their lease lapses.
 public final class InboxProcessor: Sendable {
+    /// How much the processor takes on at once, and how patient it is.
     public struct Configuration: Sendable {
         /// Updates claimed at once (at most one per chat).
         public var batchSize: Int

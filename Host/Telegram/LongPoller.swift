@@ -11,6 +11,7 @@ import Synchronization
 /// `getUpdates` caller per bot); the others wait and take over when its session ends. The lock
 /// lives on a connection of the poller's own, which all of its database work uses.
 public final class LongPoller: Sendable {
+    /// The long poll's timeout and the poller's pauses.
     public struct Configuration: Sendable {
         /// getUpdates' `timeout`: how long Telegram holds a poll open when there is nothing new.
         /// Stopping the poller abandons the poll in flight (within about a second).

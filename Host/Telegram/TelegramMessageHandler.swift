@@ -43,5 +43,6 @@ public enum TelegramReply: Sendable {
 /// handler. Called in order per chat (one message of a chat at a time), concurrently across
 /// chats. A thrown error is logged and the update retried later, up to a limit.
 public protocol TelegramMessageHandler: Sendable {
+    /// The answer to one message or button press; throwing leaves the update for a retry.
     func reply(to message: InboundMessage) async throws -> TelegramReply
 }
