@@ -39,7 +39,7 @@ extension DatabaseTests {
                 #expect(migrated.stdout.contains("applied migrations 1"))
 
                 let psql = try await run(["db", "psql", "--state-dir", state.path, "--", "-XAtc", "SELECT count(*) FROM schema_migrations"])
-                #expect(psql.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(psql.stderr)")
+                #expect(psql.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(BuiltInMigrations.all.count)", "\(psql.stderr)")
 
                 let stopped = try await run(["db", "stop", "--state-dir", state.path])
                 #expect(stopped.status == 0)
