@@ -61,18 +61,15 @@ public final class LongPoller: Sendable {
     /// with Telegram, the offset unconfirmed), then releases the lock.
     public func run() async {
         var session: PostgresConnection?
-        defer {
-            state.withLock { $0.polling = false }
-            session?.close()
-        }
         var client: BotAPIClient?
         while !Task.isCancelled {
             do {
                 let connection: PostgresConnection
-                if let session, session.isReusable {
-                    connection = session
+                if let open = session, try await Blocking.run({ open.isReusable }) {
+                    connection = open
                 } else {
-                    session?.close()
+                    // A broken session has lost the lock with it: start over.
+                    if let broken = session { _ = try? await Blocking.run { broken.close() } }
                     state.withLock { $0.polling = false }
                     connection = try await Blocking.run { [connectionString] in try PostgresConnection.connect(connectionString) }
                     session = connection
@@ -98,6 +95,9 @@ public final class LongPoller: Sendable {
                 try? await Task.sleep(for: configuration.retryInterval)
             }
         }
+        state.withLock { $0.polling = false }
+        // Ending the session releases the advisory lock for a standby replica.
+        if let session { _ = try? await Blocking.run { session.close() } }
     }
 
     private func lock(_ connection: PostgresConnection) async throws -> Bool {
