@@ -5,7 +5,7 @@ import Testing
 extension TelegramDatabaseTests {
     /// The channel end to end: an update from Telegram, through the inbox and the test
     /// handler, to the reply Telegram receives.
-    @Suite struct RuntimeTests {
+    @Suite struct ChannelRuntimeTests {
         func runtime(_ fixture: TelegramFixture) -> TelegramRuntime {
             // The fixture's bots were sealed under its own box; the runtime opens them with the same key.
             TelegramRuntime(pool: fixture.pool, connectionString: fixture.connectionString, box: fixture.box, handler: UppercasingHandler(),
