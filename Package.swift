@@ -120,6 +120,18 @@ let package = Package(
             exclude: ["Migrations"],
             swiftSettings: strictSettings
         ),
+        // The Telegram channel: Bot API client, reply pacing and rendering, webhook inbox, long polling.
+        .target(
+            name: "TelegramChannel",
+            dependencies: [
+                "MarketCore", "MarketStore", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Host/Telegram",
+            swiftSettings: strictSettings
+        ),
         // The conversation engine: history, tools, slash commands, A/B experiments of models.
         .target(
             name: "MarketBot",
@@ -150,7 +162,7 @@ let package = Package(
         .target(
             name: "MarketCLI",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "MarketBot", "MarketServer",
+                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "MarketBot", "MarketServer", "TelegramChannel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -256,6 +268,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/BotTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TelegramTests",
+            dependencies: [
+                "TelegramChannel", "MarketStore", "MarketCore", "MarketTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TelegramTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

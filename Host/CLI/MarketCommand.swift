@@ -6,7 +6,7 @@ public struct MarketCommand: AsyncParsableCommand {
         commandName: "market",
         abstract: "Market: a plugin marketplace host. Load, build and call plugins.",
         version: MarketVersion.current,
-        subcommands: [NewCommand.self, PluginCommand.self] + registryCommands + storeCommands + botCommands
+        subcommands: [NewCommand.self, PluginCommand.self] + registryCommands + storeCommands + botCommands + telegramCommands
     )
 
     public init() {}

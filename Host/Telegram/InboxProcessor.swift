@@ -1,0 +1,180 @@
+import Logging
+import MarketCore
+import Synchronization
+
+/// Works through the inbox: claims the oldest pending update of each chat, hands it to the
+/// handler, sends the reply (with a typing indicator while it is produced), and marks the
+/// update done. Chats are processed concurrently, each chat's updates one at a time in order.
+///
+/// Every replica may run one; claims are leases in PostgreSQL, so a processor that stops
+/// abruptly leaves its updates to be claimed again once their lease lapses.
+public final class InboxProcessor: Sendable {
+    /// How much the processor takes on at once, and how patient it is.
+    public struct Configuration: Sendable {
+        /// Updates claimed at once (at most one per chat).
+        public var batchSize: Int
+        /// How long a claim lasts; a reply must be sent within it, or the update is taken again.
+        public var lease: Duration
+        /// How often the inbox is looked at without a wake-up (updates stored by other replicas).
+        public var pollInterval: Duration
+        /// Attempts before an update that keeps failing is set aside as `failed`.
+        public var maxAttempts: Int
+        /// How often "typing…" is renewed (Telegram shows it for about 5 s).
+        public var typingInterval: Duration
+        /// The least time between updates of a streamed reply.
+        public var streamInterval: Duration
+        /// The least time between two messages to one chat (Telegram allows about one a second).
+        public var perChatInterval: Duration
+        /// The wait before the first retry of a failed update; each further retry waits twice as long.
+        public var retryBackoff: Duration
+
+        public init(batchSize: Int = 32, lease: Duration = .seconds(120), pollInterval: Duration = .milliseconds(250),
+                    maxAttempts: Int = 5, typingInterval: Duration = .seconds(4), streamInterval: Duration = .seconds(1),
+                    perChatInterval: Duration = .seconds(1), retryBackoff: Duration = .seconds(2)) {
+            self.batchSize = max(1, batchSize)
+            self.lease = lease
+            self.pollInterval = pollInterval
+            self.maxAttempts = max(1, maxAttempts)
+            self.typingInterval = typingInterval
+            self.streamInterval = streamInterval
+            self.perChatInterval = perChatInterval
+            self.retryBackoff = retryBackoff
+        }
+    }
+
+    let inbox: TelegramInbox
+    let bots: TelegramBots
+    let handler: any TelegramMessageHandler
+    let configuration: Configuration
+    let logger: Logger
+    private let wakeup = Wakeup()
+    /// Updates being processed, by bot and update id.
+    private let inFlight = Mutex<[String: Task<Void, Never>]>([:])
+    /// One sender, hence one scheduler, per bot.
+    private let senders = Mutex<[String: ReplySender]>([:])
+
+    public init(inbox: TelegramInbox, bots: TelegramBots, handler: any TelegramMessageHandler,
+                configuration: Configuration = Configuration(), logger: Logger) {
+        self.inbox = inbox
+        self.bots = bots
+        self.handler = handler
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Looks at the inbox now (call after storing an update).
+    public func wake() { wakeup.signal() }
+
+    /// Processes updates until the task is cancelled; updates in hand are finished first.
+    ///
+    /// Claims go on while replies are in flight (up to `batchSize` at once), so a slow reply in
+    /// one chat never holds up the others; a finished update wakes the loop to claim its
+    /// chat's next one.
+    public func run() async {
+        while !Task.isCancelled {
+            let free = configuration.batchSize - inFlight.withLock { $0.count }
+            guard free > 0 else {
+                await wakeup.wait(upTo: configuration.pollInterval)
+                continue
+            }
+            let items: [TelegramInbox.Item]
+            do {
+                items = try await inbox.claim(limit: free, lease: configuration.lease)
+            } catch {
+                logger.error("cannot claim Telegram updates", metadata: ["error": "\(error)"])
+                await wakeup.wait(upTo: .seconds(1))
+                continue
+            }
+            if items.isEmpty {
+                await wakeup.wait(upTo: configuration.pollInterval)
+                continue
+            }
+            for item in items { start(item) }
+        }
+        // Not children of this task: stopping the loop must not cancel replies half sent.
+        for task in inFlight.withLock({ Array($0.values) }) { await task.value }
+    }
+
+    private func start(_ item: TelegramInbox.Item) {
+        let key = "\(item.botID)/\(item.updateID)"
+        inFlight.withLock { tasks in
+            tasks[key] = Task {
+                await self.process(item)
+                _ = self.inFlight.withLock { $0.removeValue(forKey: key) }
+                self.wakeup.signal()
+            }
+        }
+    }
+
+    /// One update: handled and answered, then marked done; on failure released for a retry.
+    /// The claim is renewed while the reply is produced, so a slow reply is not taken twice;
+    /// a processor that dies stops renewing, and its claim lapses.
+    func process(_ item: TelegramInbox.Item) async {
+        let lease = configuration.lease
+        let renewal = Task { [inbox] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                if Task.isCancelled { break }
+                _ = try? await inbox.renew(item, lease: lease)
+            }
+        }
+        defer { renewal.cancel() }
+        do {
+            try await answer(item)
+            try await inbox.complete(item)
+        } catch {
+            // Telegram's 4xx refusals (a blocked bot, a chat that is gone) stay refusals on retry.
+            let permanent = (error as? BotAPIError).map { (400..<500).contains($0.errorCode) && $0.errorCode != 429 } ?? false
+            logger.warning(permanent ? "Telegram refused a reply; the update is set aside" : "a Telegram update failed; it will be retried", metadata: [
+                "bot": .string(item.botID), "update_id": "\(item.updateID)", "attempt": "\(item.attempts)", "error": "\(error)",
+            ])
+            let backoff = configuration.retryBackoff * (1 << min(item.attempts - 1, 8))
+            try? await inbox.fail(item, reason: "\(error)", retryIn: backoff, maxAttempts: permanent ? 0 : configuration.maxAttempts)
+        }
+    }
+
+    private func answer(_ item: TelegramInbox.Item) async throws {
+        let update = try RawUpdate(updateID: item.updateID, json: item.payload).decoded()
+        guard let message = Self.inbound(update, item: item) else { return }
+        let sender = try await sender(for: item.botID)
+        if case .callback(let queryID, _, _) = message.content { try? await sender.answerCallback(queryID) }
+        let typing = Task {
+            while !Task.isCancelled {
+                try? await sender.typing(message.chat)
+                try? await Task.sleep(for: configuration.typingInterval)
+            }
+        }
+        defer { typing.cancel() }
+        let replyTo: Int64? = if case .text(_, let id) = message.content, !message.chat.isPrivate { id } else { nil }
+        switch try await handler.reply(to: message) {
+        case .none: break
+        case .text(let markdown, let buttons): try await sender.send(markdown: markdown, to: message.chat, replyTo: replyTo, buttons: buttons)
+        case .stream(let pieces): try await sender.stream(pieces, to: message.chat, replyTo: replyTo)
+        }
+    }
+
+    /// The message a handler sees, or nil for updates the channel does not act on.
+    static func inbound(_ update: Update, item: TelegramInbox.Item) -> InboundMessage? {
+        if let message = update.message, let text = message.text {
+            return InboundMessage(botID: item.botID, tenantID: item.tenantID, updateID: update.updateID, chat: message.chat,
+                                  user: message.from, content: .text(text, messageID: message.messageID))
+        }
+        if let query = update.callbackQuery, let chat = query.message?.chat {
+            return InboundMessage(botID: item.botID, tenantID: item.tenantID, updateID: update.updateID, chat: chat, user: query.from,
+                                  content: .callback(queryID: query.id, data: query.data ?? "", messageID: query.message?.messageID))
+        }
+        return nil
+    }
+
+    private func sender(for botID: String) async throws -> ReplySender {
+        if let known = senders.withLock({ $0[botID] }) { return known }
+        guard let credentials = try await bots.credentials(botID) else { throw TelegramBots.notFound(botID) }
+        let made = ReplySender(client: credentials.client(), scheduler: SendScheduler(perChat: configuration.perChatInterval),
+                               streamInterval: configuration.streamInterval, logger: logger)
+        return senders.withLock { senders in
+            if let raced = senders[botID] { return raced }
+            senders[botID] = made
+            return made
+        }
+    }
+}

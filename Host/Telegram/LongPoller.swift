@@ -1,0 +1,132 @@
+import Logging
+import MarketCore
+import MarketStore
+import Synchronization
+
+/// Long polling for one bot: `getUpdates` from the stored offset, the updates stored in the
+/// inbox and the next offset written in one transaction, so a crash between the two neither
+/// loses nor repeats an update.
+///
+/// Only the replica holding the bot's PostgreSQL advisory lock polls (Telegram allows one
+/// `getUpdates` caller per bot); the others wait and take over when its session ends. The lock
+/// lives on a connection of the poller's own, which all of its database work uses.
+public final class LongPoller: Sendable {
+    /// The long poll's timeout and the poller's pauses.
+    public struct Configuration: Sendable {
+        /// getUpdates' `timeout`: how long Telegram holds a poll open when there is nothing new.
+        /// Stopping the poller abandons the poll in flight (within about a second).
+        public var pollTimeout: Int
+        /// How often a standby poller tries for the lock.
+        public var standbyInterval: Duration
+        /// The pause after a failed poll.
+        public var retryInterval: Duration
+
+        public init(pollTimeout: Int = 25, standbyInterval: Duration = .seconds(5), retryInterval: Duration = .seconds(2)) {
+            self.pollTimeout = max(0, pollTimeout)
+            self.standbyInterval = standbyInterval
+            self.retryInterval = retryInterval
+        }
+    }
+
+    let botID: String
+    let connectionString: String
+    let bots: TelegramBots
+    let configuration: Configuration
+    let stored: @Sendable () -> Void
+    let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var polling = false
+        var polls = 0
+    }
+
+    /// Whether this poller holds the bot's lock and polls.
+    public var isPolling: Bool { state.withLock { $0.polling } }
+    /// getUpdates calls this poller has made.
+    public var polls: Int { state.withLock { $0.polls } }
+
+    /// - Parameter stored: called after new updates are stored (to wake a processor).
+    public init(botID: String, connectionString: String, bots: TelegramBots, configuration: Configuration = Configuration(),
+                stored: @escaping @Sendable () -> Void = {}, logger: Logger) {
+        self.botID = botID
+        self.connectionString = connectionString
+        self.bots = bots
+        self.configuration = configuration
+        self.stored = stored
+        self.logger = logger
+    }
+
+    /// Polls until the task is cancelled (the poll in flight is abandoned; its updates stay
+    /// with Telegram, the offset unconfirmed), then releases the lock.
+    public func run() async {
+        var session: PostgresConnection?
+        var client: BotAPIClient?
+        while !Task.isCancelled {
+            do {
+                let connection: PostgresConnection
+                if let open = session, try await Blocking.run({ open.isReusable }) {
+                    connection = open
+                } else {
+                    // A broken session has lost the lock with it: start over.
+                    if let broken = session { _ = try? await Blocking.run { broken.close() } }
+                    state.withLock { $0.polling = false }
+                    connection = try await Blocking.run { [connectionString] in try PostgresConnection.connect(connectionString) }
+                    session = connection
+                }
+                if !isPolling {
+                    guard try await lock(connection) else {
+                        try await Task.sleep(for: configuration.standbyInterval)
+                        continue
+                    }
+                    state.withLock { $0.polling = true }
+                    logger.info("polling Telegram for updates", metadata: ["bot": .string(botID)])
+                }
+                if client == nil {
+                    guard let credentials = try await bots.credentials(botID) else { throw TelegramBots.notFound(botID) }
+                    client = credentials.client()
+                }
+                if let client { try await poll(client, on: connection) }
+            } catch is CancellationError {
+                break
+            } catch {
+                logger.error("long polling failed; trying again", metadata: ["bot": .string(botID), "error": "\(error)"])
+                if let failure = error as? BotAPIError, failure.errorCode == 401 { client = nil }
+                try? await Task.sleep(for: configuration.retryInterval)
+            }
+        }
+        state.withLock { $0.polling = false }
+        // Ending the session releases the advisory lock for a standby replica.
+        if let session { _ = try? await Blocking.run { session.close() } }
+    }
+
+    private func lock(_ connection: PostgresConnection) async throws -> Bool {
+        try await Blocking.run { [botID] in
+            try connection.query("SELECT pg_try_advisory_lock(hashtextextended('market.telegram.poll:' || $1, 0)) AS locked", [botID])[0]
+                .decode("locked", as: Bool.self)
+        }
+    }
+
+    private func poll(_ client: BotAPIClient, on connection: PostgresConnection) async throws {
+        let offset: Int64 = try await Blocking.run { [botID] in
+            try connection.query("SELECT next_offset FROM telegram_poll_offsets WHERE bot_id = $1", [botID]).first?
+                .decode("next_offset", as: Int64.self) ?? 0
+        }
+        state.withLock { $0.polls += 1 }
+        let updates = try await client.getUpdates(offset: offset, timeout: configuration.pollTimeout)
+        guard let last = updates.map(\.updateID).max() else { return }
+        let chats = try updates.map { try TelegramInbox.chat(of: $0) }
+        let fresh: Int = try await Blocking.run { [botID] in
+            try connection.transaction { connection in
+                var fresh = 0
+                for (update, chat) in zip(updates, chats) where try TelegramInbox.store(update, chat: chat, bot: botID, on: connection) { fresh += 1 }
+                _ = try connection.query("""
+                    INSERT INTO telegram_poll_offsets (bot_id, next_offset) VALUES ($1, $2)
+                    ON CONFLICT (bot_id) DO UPDATE SET next_offset = greatest(telegram_poll_offsets.next_offset, excluded.next_offset), updated_at = now()
+                    """, [botID, last + 1])
+                return fresh
+            }
+        }
+        if fresh > 0 { stored() }
+    }
+}
