@@ -1,8 +1,9 @@
 import Hummingbird
 import MarketCore
+import MarketStore
 
 /// `GET /v1/plugins` and `GET /v1/plugins/{id}`: the plugins this server has loaded. Public,
-/// read-only information (no authentication yet; see docs/decisions.md).
+/// read-only information, like the registry catalog it came from (see docs/decisions.md).
 struct PluginRoutes: RouteGroup {
     let catalog: PluginCatalog
 
