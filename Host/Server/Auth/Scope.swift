@@ -12,6 +12,17 @@ enum Scope {
         }
     }
 
+    /// The principal and the `{tenant}` of a tenant's route.
+    /// - Throws: `ACCESS_DENIED` for another tenant's token (before anything else), then
+    ///   `TENANT_ID_INVALID` for an id no tenant can have.
+    static func tenant(_ context: MarketRequestContext) throws -> (Principal, String) {
+        let principal = try context.requirePrincipal()
+        let tenant = RequestInput.path(context, "tenant")
+        try requireAccess(principal, to: tenant)
+        try RequestInput.checkTenantID(tenant)
+        return (principal, tenant)
+    }
+
     /// - Throws: `ACCESS_DENIED` unless `principal` is an admin.
     static func requireAdmin(_ principal: Principal, to action: String) throws {
         guard principal.role == .admin else {

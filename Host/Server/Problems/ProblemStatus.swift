@@ -26,6 +26,7 @@ public enum ProblemStatus {
         .configInvalid: .unprocessableContent,
         .secretInvalid: .unprocessableContent,
         .secretNotAllowed: .unprocessableContent,
+        .textUnstorable: .unprocessableContent,
         .migrationPending: .serviceUnavailable,
         .databaseUnavailable: .serviceUnavailable,
         .timeout: .gatewayTimeout,

@@ -14,7 +14,8 @@ struct AuditEntryResource: Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(entry.id, forKey: .id)
-        try container.encode(entry.tenantID, forKey: .tenantID)
+        // Absent, not null, for changes outside any tenant (admin tokens).
+        try container.encodeIfPresent(entry.tenantID, forKey: .tenantID)
         try container.encode(entry.actor, forKey: .actor)
         try container.encode(entry.action, forKey: .action)
         try container.encode(entry.target, forKey: .target)

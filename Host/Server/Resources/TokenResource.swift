@@ -25,7 +25,8 @@ struct TokenResource: Encodable {
         try container.encode(info.id, forKey: .id)
         try container.encode(info.role.rawValue, forKey: .role)
         try container.encode(info.label, forKey: .label)
-        try container.encode(info.tenantID, forKey: .tenantID)
+        // Absent, not null, for admin tokens: there is no tenant to name.
+        try container.encodeIfPresent(info.tenantID, forKey: .tenantID)
         try container.encode(info.createdAt, forKey: .createdAt)
         try container.encode(info.lastUsedAt, forKey: .lastUsedAt)
         try container.encode(info.revokedAt, forKey: .revokedAt)

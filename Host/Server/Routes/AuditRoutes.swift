@@ -23,13 +23,14 @@ struct AuditRoutes: RouteGroup {
         routes.get("/v1/audit", access: .authenticated) { request, context in
             let principal = try context.requirePrincipal()
             let tenant = RequestInput.query(request, "tenant")
-            if let tenant { try Scope.requireAccess(principal, to: tenant) }
+            if let tenant {
+                try Scope.requireAccess(principal, to: tenant)
+                try RequestInput.checkTenantID(tenant)
+            }
             return try JSONResponse.make(try await page(request, tenant: tenant, by: principal))
         }
         routes.get("/v1/tenants/{tenant}/audit", access: .authenticated) { request, context in
-            let principal = try context.requirePrincipal()
-            let tenant = RequestInput.path(context, "tenant")
-            try Scope.requireAccess(principal, to: tenant)
+            let (principal, tenant) = try Scope.tenant(context)
             return try JSONResponse.make(try await page(request, tenant: tenant, by: principal))
         }
     }

@@ -50,12 +50,7 @@ struct InstallationRoutes: RouteGroup {
         }
     }
 
-    private func scope(_ context: MarketRequestContext) throws -> (Principal, String) {
-        let principal = try context.requirePrincipal()
-        let tenant = RequestInput.path(context, "tenant")
-        try Scope.requireAccess(principal, to: tenant)
-        return (principal, tenant)
-    }
+    private func scope(_ context: MarketRequestContext) throws -> (Principal, String) { try Scope.tenant(context) }
 
     /// Masks by the plugin's current schema; a plugin no longer installed has no schema, and
     /// its stored config holds no secret fields anyway.

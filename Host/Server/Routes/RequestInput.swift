@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MarketCore
+import MarketStore
 
 /// Reading what a request sends: JSON bodies, path parameters and query parameters, each
 /// refused with a `BAD_REQUEST` problem that says what to send instead. Refused values are
@@ -10,17 +11,26 @@ enum RequestInput {
     static let bodyLimit = 256 * 1024
 
     /// The body as a JSON object whose members are all in `allowed` (any member when nil).
-    static func object(_ request: Request, context: MarketRequestContext, allowed: Set<String>?) async throws -> [String: JSONValue] {
+    /// Without `required`, no body at all reads as `{}`.
+    static func object(_ request: Request, context: MarketRequestContext, allowed: Set<String>?,
+                       required: Bool = true) async throws -> [String: JSONValue] {
         var request = request
         let buffer = try await request.collectBody(upTo: bodyLimit)
-        // No body at all reads as {}: POST /tokens needs nothing.
-        guard buffer.readableBytes > 0 else { return [:] }
+        guard buffer.readableBytes > 0 else {
+            guard required else { return [:] }
+            throw Problem(.badRequest, "this endpoint needs a JSON object as its body", fix: "send one with Content-Type: application/json (see docs/openapi.yaml)")
+        }
         let text = String(buffer: buffer)
         guard let value = try? JSONValue(parsing: text) else {
             throw Problem(.badRequest, "the request body is not valid JSON", fix: "send a JSON object with Content-Type: application/json")
         }
         guard case .object(let members) = value else {
             throw Problem(.badRequest, "the request body must be a JSON object", fix: "send a JSON object, e.g. {}")
+        }
+        // PostgreSQL cannot store U+0000 in text or jsonb: refuse it here rather than fail later.
+        guard !containsNUL(value) else {
+            throw Problem(.textUnstorable, "the request body holds the character U+0000, which cannot be stored",
+                          fix: "remove \\u0000 from the body's names and strings")
         }
         guard let allowed else { return members }
         let unknown = members.keys.filter { !allowed.contains($0) }.sorted()
@@ -31,12 +41,21 @@ enum RequestInput {
         return members
     }
 
-    /// A string member of a body, or nil when it is absent.
-    static func string(_ members: [String: JSONValue], _ name: String) throws -> String? {
+    /// A string member of a body of at most `maxLength` characters, or nil when it is absent.
+    static func string(_ members: [String: JSONValue], _ name: String, maxLength: Int = .max) throws -> String? {
         switch members[name] {
         case nil: return nil
-        case .string(let text)?: return text
+        case .string(let text)? where text.count <= maxLength: return text
+        case .string?: throw Problem(.badRequest, "'\(name)' is longer than \(maxLength) characters", fix: "shorten it")
         default: throw Problem(.badRequest, "'\(name)' must be a string", fix: "send \"\(name)\": \"…\"")
+        }
+    }
+
+    /// - Throws: `TENANT_ID_INVALID` unless `id` has the form of a tenant id.
+    static func checkTenantID(_ id: String) throws {
+        guard Tenant.isValidID(id) else {
+            throw Problem(.tenantIDInvalid, "'\(shown(id))' is not a tenant id: use 1–64 of a–z 0–9 _ -, starting with a letter or digit",
+                          fix: "list the tenants with GET /v1/tenants")
         }
     }
 
@@ -68,6 +87,15 @@ enum RequestInput {
     /// A string query parameter, or nil when absent.
     static func query(_ request: Request, _ name: String) -> String? {
         request.uri.queryParameters[name[...]].map(String.init)
+    }
+
+    private static func containsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.utf8.contains(0)
+        case .array(let items): items.contains(where: containsNUL)
+        case .object(let members): members.contains { $0.key.utf8.contains(0) || containsNUL($0.value) }
+        case .null, .bool, .number: false
+        }
     }
 
     /// A value echoed back in an error: cut short, anything unprintable replaced.

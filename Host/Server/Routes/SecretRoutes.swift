@@ -40,9 +40,7 @@ struct SecretRoutes: RouteGroup {
     }
 
     private func scope(_ context: MarketRequestContext) throws -> (Principal, String, String) {
-        let principal = try context.requirePrincipal()
-        let tenant = RequestInput.path(context, "tenant")
-        try Scope.requireAccess(principal, to: tenant)
+        let (principal, tenant) = try Scope.tenant(context)
         return (principal, tenant, try RequestInput.pluginID(context))
     }
 }

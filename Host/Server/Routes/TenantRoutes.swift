@@ -22,13 +22,11 @@ struct TenantRoutes: RouteGroup {
             guard let id = try RequestInput.string(body, "id") else {
                 throw Problem(.badRequest, "'id' is required", fix: "send {\"id\": \"acme\", \"name\": \"Acme Inc.\"}")
             }
-            let tenant = try await tenants.createTenant(id, name: try RequestInput.string(body, "name"), by: principal)
+            let tenant = try await tenants.createTenant(id, name: try RequestInput.string(body, "name", maxLength: 200), by: principal)
             return try JSONResponse.make(TenantResource(tenant), status: .created)
         }
         routes.get("/v1/tenants/{tenant}", access: .authenticated) { _, context in
-            let principal = try context.requirePrincipal()
-            let id = RequestInput.path(context, "tenant")
-            try Scope.requireAccess(principal, to: id)
+            let (principal, id) = try Scope.tenant(context)
             guard let tenant = try await tenants.tenant(id, by: principal) else {
                 throw Problem(.tenantNotFound, "there is no tenant \(RequestInput.shown(id))",
                               fix: "list the tenants with GET /v1/tenants, or create it with POST /v1/tenants")

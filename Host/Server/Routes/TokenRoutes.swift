@@ -15,9 +15,7 @@ struct TokenRoutes: RouteGroup {
 
     func register(on routes: RouteRegistrar) {
         register(on: routes, base: "/v1/tenants/{tenant}/tokens") { context in
-            let principal = try context.requirePrincipal()
-            let tenant = RequestInput.path(context, "tenant")
-            try Scope.requireAccess(principal, to: tenant)
+            let (principal, tenant) = try Scope.tenant(context)
             return (principal, tenant)
         }
         register(on: routes, base: "/v1/admin/tokens") { context in
@@ -38,8 +36,9 @@ struct TokenRoutes: RouteGroup {
         }
         routes.on(.post, base, access: .authenticated) { request, context in
             let (principal, tenant) = try scope(context)
-            let body = try await RequestInput.object(request, context: context, allowed: ["label"])
-            let issued = try await tenants.createToken(tenant: tenant, label: try RequestInput.string(body, "label") ?? "", by: principal)
+            let body = try await RequestInput.object(request, context: context, allowed: ["label"], required: false)
+            let label = try RequestInput.string(body, "label", maxLength: 200) ?? ""
+            let issued = try await tenants.createToken(tenant: tenant, label: label, by: principal)
             // The value is shown this once: no cache may keep it.
             var headers = HTTPFields()
             headers[.cacheControl] = "no-store"
