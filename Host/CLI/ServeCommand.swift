@@ -17,12 +17,14 @@ import Glibc
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the HTTP server: health, readiness, metrics and the plugin catalog.",
+        abstract: "Run the HTTP server: the tenant API, health, readiness, metrics and the plugin catalog.",
         discussion: """
             Uses the database DATABASE_URL names, or else the private cluster under the state directory, \
             which it starts if needed (and then stops on exit). Applies pending migrations, loads the installed \
-            plugins (<state-dir>/plugins/<id>/current) and those in --plugins, and serves until SIGTERM or \
-            SIGINT, then finishes the requests in flight and exits 0.
+            plugins (<state-dir>/plugins/<id>/current) and those in --plugins, makes the admin token if the \
+            database has none (printing it once, on standard error), and serves until SIGTERM or SIGINT, then \
+            finishes the requests in flight and exits 0. Secrets are sealed under MARKET_MASTER_KEY or \
+            <state-dir>/master.key.
             Example: market serve --port 8080 --plugins .build/market-plugins
             """
     )
@@ -95,9 +97,15 @@ struct ServeCommand: AsyncParsableCommand {
             installed: stateDirectory.appendingPathComponent("plugins"),
             development: plugins.map { URL(fileURLWithPath: $0) },
             runtime: runtime, logger: logger)
+        let developmentFolders = plugins.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? []
+        let tenants = TenantStore(pool: pool, masterKey: try MasterKey.load(stateDirectory: stateDirectory, logger: logger),
+                                  manifests: PluginFolders(stateDirectory: stateDirectory, developmentFolders: developmentFolders),
+                                  logger: logger)
+        // Only the start that makes the admin token prints it; the log gets its id alone.
+        if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
         let dependencies = ServerDependencies(
             pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: migrator), catalog: catalog,
-            metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry())
+            metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry(), tenants: tenants)
         let server = MarketServer(configuration: ServerConfiguration(host: host, port: port), dependencies: dependencies, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: server.makeService())],

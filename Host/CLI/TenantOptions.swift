@@ -36,13 +36,7 @@ struct TenantOptions: ParsableArguments {
             let folders = pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) }
             let store = TenantStore(pool: pool, masterKey: key,
                                     manifests: PluginFolders(stateDirectory: database.stateDirectory, developmentFolders: folders), logger: logger)
-            if let admin = try await store.ensureAdminToken() {
-                FileHandle.standardError.write(Data("""
-                    created the admin token \(admin.info.id); it is shown only now, keep it safe:
-                    \(admin.token)
-
-                    """.utf8))
-            }
+            if let admin = try await store.ensureAdminToken() { AdminTokenNotice.print(admin) }
             let value = try await body(store, principal)
             await pool.shutdown()
             return value

@@ -14,6 +14,8 @@ public struct MarketServer: Sendable {
     public let dependencies: ServerDependencies
     /// Every method and path the server serves (not the 405 answers for the others).
     public let routes: [Route]
+    /// The routes that answer only with a bearer token (the others are public).
+    public let authenticatedRoutes: [Route]
     private let router: RouterResponder<MarketRequestContext>
     private let logger: Logger
 
@@ -24,6 +26,7 @@ public struct MarketServer: Sendable {
         let registrar = RouteRegistrar()
         for group in ServerRoutes.groups(dependencies) { group.register(on: registrar) }
         routes = registrar.routes
+        authenticatedRoutes = registrar.authenticatedRoutes
         let router = Router(context: MarketRequestContext.self)
         // Outermost first. Router middleware also wraps the router's not-found answer.
         router.add(middleware: RequestIDMiddleware())
@@ -31,7 +34,7 @@ public struct MarketServer: Sendable {
         router.add(middleware: RequestMetricsMiddleware(factory: Self.metricsFactory(dependencies.metrics)))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(table: RouteTable(routes)))
-        registrar.install(on: router)
+        registrar.install(on: router, authentication: AuthenticationMiddleware(tenants: dependencies.tenants))
         self.router = router.buildResponder()
     }
 

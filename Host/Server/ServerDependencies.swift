@@ -1,8 +1,8 @@
 import MarketStore
 import Prometheus
 
-/// What the route groups work with. Groups added later (tenants, events) take their parts from
-/// here, so the server's construction stays in one place.
+/// What the route groups work with. Groups added later (events) take their parts from here, so
+/// the server's construction stays in one place.
 public struct ServerDependencies: Sendable {
     /// The database; connections open lazily, so a server whose routes never need it never connects.
     public var pool: DatabasePool
@@ -12,11 +12,15 @@ public struct ServerDependencies: Sendable {
     public var catalog: PluginCatalog
     /// The registry `/metrics` exposes; the server records its HTTP metrics into it.
     public var metrics: PrometheusCollectorRegistry
+    /// Tenants, tokens, installations, secrets and the audit log; also authenticates requests.
+    public var tenants: TenantStore
 
-    public init(pool: DatabasePool, readiness: DatabaseReadiness, catalog: PluginCatalog, metrics: PrometheusCollectorRegistry) {
+    public init(pool: DatabasePool, readiness: DatabaseReadiness, catalog: PluginCatalog, metrics: PrometheusCollectorRegistry,
+                tenants: TenantStore) {
         self.pool = pool
         self.readiness = readiness
         self.catalog = catalog
         self.metrics = metrics
+        self.tenants = tenants
     }
 }

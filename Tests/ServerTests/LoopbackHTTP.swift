@@ -31,11 +31,11 @@ struct HTTPTestFailure: Error, CustomStringConvertible {
 /// (`Connection: close`), run on a thread of its own so blocking reads never hold a
 /// cooperative thread.
 enum LoopbackHTTP {
-    static func request(_ method: String, _ path: String, port: Int, headers: [String: String] = [:],
+    static func request(_ method: String, _ path: String, port: Int, headers: [String: String] = [:], body: String? = nil,
                         timeout: Double = 30) async throws -> HTTPReply {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try requestBlocking(method, path, port: port, headers: headers, timeout: timeout) })
+                continuation.resume(with: Result { try requestBlocking(method, path, port: port, headers: headers, body: body, timeout: timeout) })
             }
         }
     }
@@ -44,7 +44,8 @@ enum LoopbackHTTP {
         try await request("GET", path, port: port, headers: headers)
     }
 
-    static func requestBlocking(_ method: String, _ path: String, port: Int, headers: [String: String], timeout: Double) throws -> HTTPReply {
+    static func requestBlocking(_ method: String, _ path: String, port: Int, headers: [String: String], body: String? = nil,
+                                timeout: Double) throws -> HTTPReply {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw HTTPTestFailure("socket() failed: errno \(errno)") }
         defer { close(socket) }
@@ -60,8 +61,12 @@ enum LoopbackHTTP {
         guard connected == 0 else { throw HTTPTestFailure("cannot connect to 127.0.0.1:\(port): errno \(errno)") }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if let body {
+            if headers.keys.allSatisfy({ $0.lowercased() != "content-type" }) { head += "Content-Type: application/json\r\n" }
+            head += "Content-Length: \(body.utf8.count)\r\n"
+        }
         head += "\r\n"
-        let bytes = Array(head.utf8)
+        let bytes = Array(head.utf8) + Array((body ?? "").utf8)
         var sent = 0
         while sent < bytes.count {
             let count = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

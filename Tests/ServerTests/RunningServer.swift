@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MarketServer
 import MarketStore
 import PluginRuntime
@@ -12,19 +13,27 @@ struct RunningServer: Sendable {
     let port: Int
     let server: MarketServer
     let metrics: PrometheusCollectorRegistry
+    /// The tenant store behind the API, on the same database.
+    let tenants: TenantStore
 
     /// Starts a server on `connectionString`'s database with `catalog`, runs `body`, stops it.
+    /// `manifests` back the tenant routes (the plugins built from source by default); `logger`
+    /// receives the server's log (none by default).
     static func with<Value: Sendable>(database connectionString: String, catalog: PluginCatalog = PluginCatalog(libraries: []),
-                                      migrator: Migrator? = nil,
+                                      migrator: Migrator? = nil, manifests: (any ManifestSource)? = nil,
+                                      masterKey: MasterKey = .generate(), logger: Logger = quietLogger,
                                       _ body: @Sendable (RunningServer) async throws -> Value) async throws -> Value {
-        let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 2, acquireTimeout: .seconds(5)), logger: quietLogger)
+        let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 2, acquireTimeout: .seconds(5)), logger: logger)
         let registry = PrometheusCollectorRegistry()
+        let tenants = TenantStore(pool: pool, masterKey: masterKey,
+                                  manifests: manifests ?? PluginFolders(stateDirectory: nil, developmentFolders: [Repository.builtPlugins]),
+                                  logger: logger)
         let dependencies = ServerDependencies(pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: try migrator ?? Migrator()),
-                                              catalog: catalog, metrics: registry)
-        let server = MarketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), dependencies: dependencies, logger: quietLogger)
+                                              catalog: catalog, metrics: registry, tenants: tenants)
+        let server = MarketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), dependencies: dependencies, logger: logger)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: server.makeService { port in announce.yield(port) })], logger: quietLogger))
+            services: [.init(service: server.makeService { port in announce.yield(port) })], logger: logger))
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
@@ -34,7 +43,7 @@ struct RunningServer: Sendable {
         }
         let outcome: Result<Value, any Error>
         do {
-            outcome = .success(try await body(RunningServer(port: port, server: server, metrics: registry)))
+            outcome = .success(try await body(RunningServer(port: port, server: server, metrics: registry, tenants: tenants)))
         } catch {
             outcome = .failure(error)
         }
@@ -48,8 +57,8 @@ struct RunningServer: Sendable {
         try await LoopbackHTTP.get(path, port: port, headers: headers)
     }
 
-    func request(_ method: String, _ path: String) async throws -> HTTPReply {
-        try await LoopbackHTTP.request(method, path, port: port)
+    func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> HTTPReply {
+        try await LoopbackHTTP.request(method, path, port: port, headers: headers, body: body)
     }
 }
 

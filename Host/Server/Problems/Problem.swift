@@ -18,6 +18,21 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public let fix: String
     /// Extra response headers, such as `Allow` on a 405.
     public var headers: HTTPFields
+    /// One entry per invalid field (`CONFIG_INVALID`), each with a JSON Pointer into the
+    /// request's document; empty for other problems.
+    public var errors: [FieldError] = []
+
+    /// An invalid field: where it is and what is wrong, quoting the schema, never the value.
+    public struct FieldError: Codable, Sendable, Equatable {
+        /// A JSON Pointer (RFC 6901): `/temperature`; empty for the document as a whole.
+        public let pointer: String
+        public let message: String
+
+        public init(pointer: String, message: String) {
+            self.pointer = pointer
+            self.message = message
+        }
+    }
 
     public init(_ code: MarketError.Code, _ detail: String, fix: String = "", status: HTTPResponse.Status? = nil,
                 headers: HTTPFields = [:]) {
@@ -31,6 +46,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// The problem a `MarketError` becomes: its code, message and fix, at the code's status.
     public init(_ error: MarketError) {
         self.init(error.code, error.message, fix: error.fix)
+        errors = error.violations.map { FieldError(pointer: $0.path, message: $0.message) }
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -41,7 +57,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// The response, with `instance` (the request's path) and the request id in the body.
     func response(instance: String, requestID: String?) -> Response {
         let body = Body(type: "about:blank", title: status.reasonPhrase, status: status.code, detail: detail,
-                        instance: instance, code: code.rawValue, fix: fix.isEmpty ? nil : fix, requestID: requestID)
+                        instance: instance, code: code.rawValue, fix: fix.isEmpty ? nil : fix, requestID: requestID,
+                        errors: errors.isEmpty ? nil : errors)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a struct of strings and an integer cannot fail.
@@ -51,7 +68,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// The fields of RFC 9457 plus Market's own (`code`, `fix`, `request_id`).
+    /// The fields of RFC 9457 plus Market's own (`code`, `fix`, `request_id`, `errors`).
     struct Body: Codable {
         let type: String
         let title: String
@@ -61,9 +78,10 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let code: String
         let fix: String?
         let requestID: String?
+        let errors: [FieldError]?
 
         enum CodingKeys: String, CodingKey {
-            case type, title, status, detail, instance, code, fix
+            case type, title, status, detail, instance, code, fix, errors
             case requestID = "request_id"
         }
     }

@@ -16,6 +16,17 @@ public enum ProblemStatus {
         .invalidArguments: .badRequest,
         .manifestInvalid: .badRequest,
         .versionInvalid: .badRequest,
+        .unauthenticated: .unauthorized,
+        .accessDenied: .forbidden,
+        .tenantNotFound: .notFound,
+        .tokenNotFound: .notFound,
+        .secretNotFound: .notFound,
+        .tenantExists: .conflict,
+        .tenantIDInvalid: .badRequest,
+        .configInvalid: .unprocessableContent,
+        .secretInvalid: .unprocessableContent,
+        .secretNotAllowed: .unprocessableContent,
+        .textUnstorable: .unprocessableContent,
         .migrationPending: .serviceUnavailable,
         .databaseUnavailable: .serviceUnavailable,
         .timeout: .gatewayTimeout,
@@ -32,6 +43,8 @@ public enum ProblemStatus {
     /// The code a bare HTTP status stands for, when the router or the framework raised it.
     static func code(for status: HTTPResponse.Status) -> MarketError.Code {
         switch status.code {
+        case 401: .unauthenticated
+        case 403: .accessDenied
         case 404: .routeNotFound
         case 405: .methodNotAllowed
         case 400..<500: .badRequest

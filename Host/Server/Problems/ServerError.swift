@@ -11,6 +11,10 @@ extension MarketError.Code {
     public static let badRequest = Self(rawValue: "BAD_REQUEST")
     /// The database lacks migrations this build knows: the server is not ready.
     public static let migrationPending = Self(rawValue: "MIGRATION_PENDING")
+    /// The request carries no API token, a malformed one, or one that is unknown or revoked.
+    public static let unauthenticated = Self(rawValue: "UNAUTHENTICATED")
+    /// A body's JSON is well-formed but holds text the database cannot store (U+0000).
+    public static let textUnstorable = Self(rawValue: "TEXT_UNSTORABLE")
     /// Something failed inside the server; the log has the cause under the request id.
     public static let internalError = Self(rawValue: "INTERNAL")
 }

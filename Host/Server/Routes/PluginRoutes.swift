@@ -3,7 +3,7 @@ import MarketCore
 import MarketStore
 
 /// `GET /v1/plugins` and `GET /v1/plugins/{id}`: the plugins this server has loaded. Public,
-/// read-only information (no authentication yet; see docs/decisions.md).
+/// read-only information, like the registry catalog it came from (see docs/decisions.md).
 struct PluginRoutes: RouteGroup {
     let catalog: PluginCatalog
 

@@ -5,6 +5,11 @@ enum ServerRoutes {
             HealthRoutes(readiness: dependencies.readiness),
             MetricsRoutes(registry: dependencies.metrics),
             PluginRoutes(catalog: dependencies.catalog),
+            TenantRoutes(tenants: dependencies.tenants),
+            TokenRoutes(tenants: dependencies.tenants),
+            InstallationRoutes(tenants: dependencies.tenants),
+            SecretRoutes(tenants: dependencies.tenants),
+            AuditRoutes(tenants: dependencies.tenants),
         ]
     }
 }
