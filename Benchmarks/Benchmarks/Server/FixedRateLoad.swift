@@ -5,11 +5,13 @@ import Synchronization
 import Glibc
 #endif
 
-/// An open-loop HTTP/1.1 load on keep-alive loopback connections: `count` GETs of `path`, one
+/// An open-loop HTTP/1.1 load on keep-alive loopback connections: `count` GETs of `path` (with
+/// `headers`), one
 /// due every 1/`rate` s, connection k sending requests k, k + n, k + 2n, … on a thread of its own.
 struct FixedRateLoad {
     let port: Int
     let path: String
+    var headers: [String: String] = [:]
     let rate: Int
     let count: Int
     let connections: Int
@@ -24,10 +26,11 @@ struct FixedRateLoad {
         for connection in 0..<connections {
             done.enter()
             let socket = try Self.connect(port)
-            Thread.detachNewThread { [path, count, connections, port] in
+            Thread.detachNewThread { [path, headers, count, connections, port] in
                 defer { close(socket); done.leave() }
                 var reader = ResponseReader(socket: socket)
-                let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n".utf8)
+                let fields = headers.map { "\($0.key): \($0.value)\r\n" }.joined()
+                let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(fields)\r\n".utf8)
                 var mine: [Int] = []
                 for index in stride(from: connection, to: count, by: connections) {
                     let due = start + UInt64(index) * interval
