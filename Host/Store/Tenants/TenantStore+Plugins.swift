@@ -54,7 +54,7 @@ extension TenantStore {
     public func installation(_ plugin: String, tenant: String, by principal: Principal) async throws -> Installation? {
         try principal.requireAccess(to: tenant)
         return try await pool.transaction { connection in
-            try Self.requireTenant(tenant, connection)
+            try Self.requireTenant(tenant, connection, lock: false)
             guard try Self.installationRow(connection, plugin: plugin, tenant: tenant, lock: false) != nil else { return nil }
             return try Self.installation(connection, plugin: plugin, tenant: tenant)
         }
@@ -64,7 +64,7 @@ extension TenantStore {
     public func installations(tenant: String, by principal: Principal) async throws -> [Installation] {
         try principal.requireAccess(to: tenant)
         return try await pool.transaction { connection in
-            try Self.requireTenant(tenant, connection)
+            try Self.requireTenant(tenant, connection, lock: false)
             return try connection.prepared("SELECT plugin_id FROM plugin_installations WHERE tenant_id = $1 ORDER BY plugin_id", [tenant])
                 .map { try Self.installation(connection, plugin: try $0.decode("plugin_id"), tenant: tenant) }
         }

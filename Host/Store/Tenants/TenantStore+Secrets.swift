@@ -65,7 +65,7 @@ extension TenantStore {
     public func secretNames(_ plugin: String, tenant: String, by principal: Principal) async throws -> [String] {
         try principal.requireAccess(to: tenant)
         return try await pool.transaction { connection in
-            try Self.requireTenant(tenant, connection)
+            try Self.requireTenant(tenant, connection, lock: false)
             return try Self.secretNames(connection, plugin: plugin, tenant: tenant)
         }
     }

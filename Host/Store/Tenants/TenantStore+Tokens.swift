@@ -36,7 +36,7 @@ extension TenantStore {
     public func tokens(tenant: String?, by principal: Principal) async throws -> [TokenInfo] {
         try Self.requireAccess(principal, tokensOf: tenant)
         return try await pool.transaction { connection in
-            if let tenant { try Self.requireTenant(tenant, connection) }
+            if let tenant { try Self.requireTenant(tenant, connection, lock: false) }
             return try connection.prepared("""
                 SELECT id, role, tenant_id, label, created_at, last_used_at, revoked_at FROM api_tokens
                 WHERE tenant_id IS NOT DISTINCT FROM $1::text ORDER BY created_at, id

@@ -73,10 +73,12 @@ public final class TenantStore: Sendable {
         }
     }
 
-    /// - Throws: `TENANT_NOT_FOUND` unless the tenant exists; locks its row against deletion
-    ///   until the transaction ends.
-    static func requireTenant(_ id: String, _ connection: PostgresConnection) throws {
-        guard try !connection.prepared("SELECT 1 FROM tenants WHERE id = $1 FOR SHARE", [id]).isEmpty else {
+    /// - Throws: `TENANT_NOT_FOUND` unless the tenant exists. Changes lock its row against
+    ///   deletion until the transaction ends; reads pass `lock: false`, since a row lock gives
+    ///   the transaction an id and so makes its commit wait for a WAL flush.
+    static func requireTenant(_ id: String, _ connection: PostgresConnection, lock: Bool = true) throws {
+        let sql = lock ? "SELECT 1 FROM tenants WHERE id = $1 FOR SHARE" : "SELECT 1 FROM tenants WHERE id = $1"
+        guard try !connection.prepared(sql, [id]).isEmpty else {
             throw MarketError(.tenantNotFound, "there is no tenant \(id)", fix: "list tenants with `market tenant list`, or create it with `market tenant create \(id)`")
         }
     }
