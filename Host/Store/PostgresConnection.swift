@@ -212,8 +212,8 @@ extension PostgresConnection {
         _ body: (Int32, [UInt32], [UnsafePointer<CChar>?], [Int32], [Int32]) throws -> Value
     ) throws -> Value {
         if let position = parameters.firstIndex(where: { $0.format == 0 && $0.bytes?.contains(0) == true }) {
-            throw MarketError(.queryFailed, "parameter $\(position + 1) holds a NUL character, which PostgreSQL text cannot hold",
-                              fix: "pass binary data as Data (bytea)")
+            throw MarketError(.textUnstorable, "parameter $\(position + 1) holds a NUL character, which PostgreSQL text cannot hold",
+                              fix: "remove the NUL character, or pass binary data as Data (bytea)")
         }
         let buffers: [UnsafeMutablePointer<CChar>?] = parameters.map { parameter in
             guard let bytes = parameter.bytes else { return nil }

@@ -38,6 +38,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
             return MarketError(.databaseUnavailable, "the database connection failed (SQLSTATE \(sqlState))",
                                fix: "check that the database server is running; the pool reconnects on the next call", underlying: self)
         }
+        // 22P05 (untranslatable character) and 22021 (character not in repertoire): U+0000 in
+        // text or jsonb, which PostgreSQL cannot hold.
+        if sqlState == "22P05" || sqlState == "22021" {
+            return MarketError(.textUnstorable, "the text holds the character U+0000, which cannot be stored (SQLSTATE \(sqlState))",
+                               fix: "remove the NUL character (\\u0000) from the value", underlying: self)
+        }
         let (meaning, fix) = Self.classes[category] ?? ("the statement failed", "see the server's log for SQLSTATE \(sqlState)")
         return MarketError(.queryFailed, "\(meaning) (SQLSTATE \(sqlState))", fix: fix, underlying: self)
     }

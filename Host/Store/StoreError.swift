@@ -10,6 +10,8 @@ extension MarketError.Code {
     public static let queryFailed = Self(rawValue: "QUERY_FAILED")
     /// The private PostgreSQL cluster could not be created, started or stopped.
     public static let clusterFailed = Self(rawValue: "CLUSTER_FAILED")
+    /// Text PostgreSQL cannot store (the character U+0000) was given for a text or JSON value.
+    public static let textUnstorable = Self(rawValue: "TEXT_UNSTORABLE")
     /// A column's value could not be read as the Swift type asked for.
     public static let columnInvalid = Self(rawValue: "COLUMN_INVALID")
 }

@@ -29,7 +29,15 @@ extension DatabaseTests {
             let error = try await withConnection { connection in
                 #expect(throws: MarketError.self) { try connection.query("SELECT $1::text", "before\u{0}after") }
             }
-            #expect(error?.code == .queryFailed)
+            #expect(error?.code == .textUnstorable)
+        }
+
+        @Test func aNULEscapedInJSONIsTextUnstorable() async throws {
+            let error = try await withConnection { connection in
+                #expect(throws: MarketError.self) { try connection.query("SELECT $1::text::jsonb", #"{"name":"a\u0000b"}"#) }
+            }
+            #expect(error?.code == .textUnstorable)
+            #expect(error?.sqlState == "22P05")
         }
 
         @Test func nullsRoundTripAndRefuseNonOptionalReads() async throws {

@@ -1,7 +1,7 @@
 import MarketCore
 
 /// The server's named errors, beside those of the libraries it calls (`PLUGIN_NOT_FOUND` is
-/// the tenant store's).
+/// the tenant store's, `TEXT_UNSTORABLE` the store's).
 extension MarketError.Code {
     /// No route matches the request's path.
     public static let routeNotFound = Self(rawValue: "ROUTE_NOT_FOUND")
@@ -13,8 +13,6 @@ extension MarketError.Code {
     public static let migrationPending = Self(rawValue: "MIGRATION_PENDING")
     /// The request carries no API token, a malformed one, or one that is unknown or revoked.
     public static let unauthenticated = Self(rawValue: "UNAUTHENTICATED")
-    /// A body's JSON is well-formed but holds text the database cannot store (U+0000).
-    public static let textUnstorable = Self(rawValue: "TEXT_UNSTORABLE")
     /// Something failed inside the server; the log has the cause under the request id.
     public static let internalError = Self(rawValue: "INTERNAL")
 }
