@@ -115,14 +115,15 @@ struct ServeCommand: AsyncParsableCommand {
                                   logger: logger)
         // Only the start that makes the admin token prints it; the log gets its id alone.
         if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
+        // The process's one owner of plugin instances: the delivery workers' targets, and what a
+        // conversation engine here takes as `instances:` (with `events: bus`).
+        let instances = PluginInstances(runtime: runtime, tenants: tenants, libraries: { catalog.library(id: $0) },
+                                        deliveryTimeout: .seconds(deliveryTimeout), logger: logger)
         let dependencies = ServerDependencies(
             pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: migrator), catalog: catalog,
             metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry(), tenants: tenants,
             events: bus)
         let server = MarketServer(configuration: ServerConfiguration(host: host, port: port), dependencies: dependencies, logger: logger)
-        // The bus: one owner of plugin instances, shared by the delivery workers (and the engine).
-        let instances = PluginInstances(runtime: runtime, tenants: tenants, libraries: { catalog.library(id: $0) },
-                                        deliveryTimeout: .seconds(deliveryTimeout), logger: logger)
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,
             configuration: .init(lease: .seconds(deliveryLease)), logger: Logger(label: "market.deliveries")))

@@ -76,7 +76,7 @@ struct EventRoutes: RouteGroup {
     /// - Throws: `EVENT_NOT_FOUND` when the tenant has no event with that id.
     private func stored(_ context: MarketRequestContext, tenant: String) async throws -> EventBus.StoredEvent {
         let id = RequestInput.path(context, "event")
-        guard let stored = try await events.event(id: id, tenantID: tenant) else {
+        guard Self.isPrintableID(id), let stored = try await events.event(id: id, tenantID: tenant) else {
             throw Problem(.eventNotFound, "tenant \(tenant) has no event \(RequestInput.shown(id))",
                           fix: "list the tenant's events with GET /v1/tenants/\(tenant)/events")
         }
@@ -104,13 +104,14 @@ struct EventRoutes: RouteGroup {
                           fix: "choose a type outside \(reservedNamespaces.map { "\($0).*" }.joined(separator: ", ")), e.g. lead.created")
         }
         let id = try RequestInput.string(body, "id", maxLength: 200) ?? EventEnvelope.newID()
-        guard !id.isEmpty, id.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 }) else {
+        guard isPrintableID(id) else {
             throw Problem(.eventInvalid, "'id' must be 1–200 printable ASCII characters without spaces",
                           fix: "send an id such as order-1234-created, or none and the server makes one")
         }
         let conversation = try RequestInput.string(body, "conversation_id", maxLength: 200)
-        if let conversation, conversation.isEmpty {
-            throw Problem(.eventInvalid, "'conversation_id' is empty", fix: "leave it out for events outside a conversation")
+        if let conversation, !isPrintableID(conversation) {
+            throw Problem(.eventInvalid, "'conversation_id' must be 1–200 printable ASCII characters without spaces",
+                          fix: "leave it out for events outside a conversation")
         }
         let data: JSONValue
         switch body["data"] {
@@ -119,6 +120,11 @@ struct EventRoutes: RouteGroup {
         default: throw Problem(.eventInvalid, "'data' must be a JSON object", fix: "send e.g. \"data\": {\"name\": \"Ada\"}")
         }
         return EventEnvelope(id: id, type: type, tenantID: tenant, conversationID: conversation, data: data.jsonText)
+    }
+
+    /// Event and conversation ids: 1–200 printable ASCII characters, no spaces.
+    static func isPrintableID(_ text: String) -> Bool {
+        (1...200).contains(text.utf8.count) && text.utf8.allSatisfy { $0 > 32 && $0 < 127 }
     }
 
     /// `?type=`: an exact type, a prefix (`lead.*`) or `*`.
@@ -134,8 +140,8 @@ struct EventRoutes: RouteGroup {
     /// `?conversation=`: a conversation id.
     private static func conversation(_ request: Request) throws -> String? {
         guard let text = RequestInput.query(request, "conversation") else { return nil }
-        guard (1...200).contains(text.utf8.count) else {
-            throw Problem(.badRequest, "the query parameter conversation must be a conversation id of 1–200 bytes",
+        guard Self.isPrintableID(text) else {
+            throw Problem(.badRequest, "the query parameter conversation must be a conversation id: 1–200 printable ASCII characters",
                           fix: "copy it from an event's conversation_id")
         }
         return text
