@@ -69,6 +69,9 @@ extension ServerTests {
                 #expect(missing.status == 404, "another tenant's event is not found")
                 #expect(try missing.json()["code"] as? String == "EVENT_NOT_FOUND")
                 #expect(try await world.call("GET", path + "?type=Bad", token: world.tokenA).status == 400)
+                let nobody = try await world.call("GET", "/v1/tenants/nobody/events", token: world.admin)
+                #expect(nobody.status == 404)
+                #expect(try nobody.json()["code"] as? String == "TENANT_NOT_FOUND")
             }
         }
 

@@ -7,6 +7,7 @@ import MarketStore
 /// event `seq`), and `…/deliveries/replay` puts every dead one back to pending.
 struct DeliveryRoutes: RouteGroup {
     let events: EventBus
+    let tenants: TenantStore
 
     struct Page: Encodable {
         let deliveries: [DeliveryResource]
@@ -21,7 +22,7 @@ struct DeliveryRoutes: RouteGroup {
 
     func register(on routes: RouteRegistrar) {
         routes.get("/v1/tenants/{tenant}/deliveries", access: .authenticated) { request, context in
-            let (_, tenant) = try Scope.tenant(context)
+            let tenant = try await EventRoutes.existingTenant(context, tenants)
             let limit = Int(try RequestInput.integer(request, "limit", in: 1...1000) ?? 100)
             let before = try RequestInput.integer(request, "before", in: 1...Int64.max)
             let filter = DeliveryFilter(tenantID: tenant, subscriber: try Self.subscriber(request), status: try Self.status(request))
@@ -43,7 +44,7 @@ struct DeliveryRoutes: RouteGroup {
             return try JSONResponse.make(Page(deliveries: found.map(DeliveryResource.init), nextBefore: next))
         }
         routes.on(.post, "/v1/tenants/{tenant}/deliveries/replay", access: .authenticated) { _, context in
-            let (_, tenant) = try Scope.tenant(context)
+            let tenant = try await EventRoutes.existingTenant(context, tenants)
             let count = try await events.replay(DeliveryFilter(tenantID: tenant, status: .dead))
             return try JSONResponse.make(EventRoutes.Replayed(replayed: count))
         }

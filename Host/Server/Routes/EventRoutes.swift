@@ -9,6 +9,7 @@ import MarketStore
 /// plugin that received it.
 struct EventRoutes: RouteGroup {
     let events: EventBus
+    let tenants: TenantStore
 
     /// Namespaces of the host's own events (the conversation engine's): a tenant cannot publish
     /// into them, so a subscriber can trust a `message.received` came from the host.
@@ -39,7 +40,7 @@ struct EventRoutes: RouteGroup {
 
     func register(on routes: RouteRegistrar) {
         routes.get("/v1/tenants/{tenant}/events", access: .authenticated) { request, context in
-            let (_, tenant) = try Scope.tenant(context)
+            let tenant = try await EventRoutes.existingTenant(context, tenants)
             let limit = Int(try RequestInput.integer(request, "limit", in: 1...1000) ?? 100)
             let after = try RequestInput.integer(request, "after", in: 0...Int64.max) ?? 0
             let found = try await events.events(after: after, tenantID: tenant, pattern: try Self.pattern(request),
@@ -47,7 +48,7 @@ struct EventRoutes: RouteGroup {
             return try JSONResponse.make(Page(events: found.map(EventResource.init), nextAfter: found.count == limit ? found.last?.seq : nil))
         }
         routes.on(.post, "/v1/tenants/{tenant}/events", access: .authenticated) { request, context in
-            let (_, tenant) = try Scope.tenant(context)
+            let tenant = try await EventRoutes.existingTenant(context, tenants)
             let body = try await RequestInput.object(request, context: context, allowed: ["id", "type", "conversation_id", "data"])
             let envelope = try Self.envelope(body, tenant: tenant)
             let result = try await events.publish(envelope)
@@ -61,15 +62,25 @@ struct EventRoutes: RouteGroup {
                                          status: created ? .created : .ok)
         }
         routes.get("/v1/tenants/{tenant}/events/{event}", access: .authenticated) { _, context in
-            let (_, tenant) = try Scope.tenant(context)
+            let tenant = try await EventRoutes.existingTenant(context, tenants)
             return try JSONResponse.make(EventResource(try await stored(context, tenant: tenant)))
         }
         routes.on(.post, "/v1/tenants/{tenant}/events/{event}/replay", access: .authenticated) { _, context in
-            let (_, tenant) = try Scope.tenant(context)
+            let tenant = try await EventRoutes.existingTenant(context, tenants)
             let stored = try await stored(context, tenant: tenant)
             let count = try await events.replay(DeliveryFilter(tenantID: tenant, eventID: stored.envelope.id))
             return try JSONResponse.make(Replayed(replayed: count))
         }
+    }
+
+    /// The `{tenant}` of an events or deliveries route, checked like the other tenant routes.
+    /// - Throws: `ACCESS_DENIED`, `TENANT_ID_INVALID`, then `TENANT_NOT_FOUND`.
+    static func existingTenant(_ context: MarketRequestContext, _ tenants: TenantStore) async throws -> String {
+        let (principal, tenant) = try Scope.tenant(context)
+        guard try await tenants.tenant(tenant, by: principal) != nil else {
+            throw Problem(.tenantNotFound, "there is no tenant \(tenant)", fix: "list the tenants with GET /v1/tenants")
+        }
+        return tenant
     }
 
     /// The `{event}` of the tenant.
