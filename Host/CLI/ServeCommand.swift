@@ -17,13 +17,14 @@ import Glibc
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the HTTP server: the tenant API, health, readiness, metrics and the plugin catalog.",
+        abstract: "Run the HTTP server (the tenant API, health, readiness, metrics, the plugin catalog) and deliver events to plugins.",
         discussion: """
             Uses the database DATABASE_URL names, or else the private cluster under the state directory, \
             which it starts if needed (and then stops on exit). Applies pending migrations, loads the installed \
             plugins (<state-dir>/plugins/<id>/current) and those in --plugins, makes the admin token if the \
-            database has none (printing it once, on standard error), and serves until SIGTERM or SIGINT, then \
-            finishes the requests in flight and exits 0. Secrets are sealed under MARKET_MASTER_KEY or \
+            database has none (printing it once, on standard error), delivers the event bus's deliveries to the \
+            tenants' plugins, and serves until SIGTERM or SIGINT, then finishes the requests and the deliveries in \
+            flight and exits 0. Secrets are sealed under MARKET_MASTER_KEY or \
             <state-dir>/master.key.
             Example: market serve --port 8080 --plugins .build/market-plugins
             """
