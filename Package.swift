@@ -113,6 +113,7 @@ let package = Package(
                 "MarketCore", "PluginRuntime", "CLibPQ",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Host/Store",

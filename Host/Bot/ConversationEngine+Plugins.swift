@@ -70,21 +70,9 @@ extension ConversationEngine {
         }
     }
 
-    /// The tenant's instance of `library`, made from its stored settings on first use.
-    func instance(of library: PluginLibrary, installation: Installation) async throws -> CachedInstance {
-        let tenant = installation.tenantID, plugin = installation.pluginID
-        return try await cache.instance(tenant: tenant, plugin: plugin, version: installation.updatedAt) { [runtime, tenants, logger] in
-            let settings = try await tenants.settingsForInstance(plugin, tenant: tenant)
-            let instance = try await runtime.instantiate(library, tenantID: tenant, config: settings.instanceConfig.jsonText, secrets: settings.secrets)
-            do {
-                let tools = instance.offersTools ? try await instance.listTools() : []
-                logger.debug("plugin instance created", metadata: ["tenant": .string(tenant), "plugin": .string(plugin)])
-                return CachedInstance(instance: instance, manifest: library.manifest, tools: tools)
-            } catch {
-                await instance.close()
-                throw error
-            }
-        }
+    /// The tenant's instance of `library`, from the process's one owner of plugin instances.
+    func instance(of library: PluginLibrary, installation: Installation) async throws -> OwnedInstance {
+        try await instances.instance(of: library, installation: installation)
     }
 
     /// The tools of the tenant's enabled tool plugins. A plugin that fails to start is left

@@ -26,8 +26,9 @@ public struct EngineLimits: Sendable {
 /// the tools of its enabled plugins, or through slash commands; keeps the history in
 /// PostgreSQL and publishes an event at each step.
 ///
-/// Plugin instances are one per tenant installation, made on first use and cached; call
-/// `shutdown()` to close them.
+/// Plugin instances are one per tenant installation, made on first use and kept by a
+/// `PluginInstances` (the one the host shares with its delivery workers, or the engine's own);
+/// `shutdown()` closes the engine's own.
 public final class ConversationEngine: Sendable {
     let runtime: PluginRuntime
     let tenants: TenantStore
@@ -37,11 +38,14 @@ public final class ConversationEngine: Sendable {
     let events: EngineEvents
     let limits: EngineLimits
     let logger: Logger
-    let cache = InstanceCache()
+    let instances: PluginInstances
+    /// Whether the engine made `instances` (and so closes them at shutdown).
+    let ownsInstances: Bool
     let snapshots = TenantSnapshots()
 
     public init(runtime: PluginRuntime, tenants: TenantStore, conversations: ConversationStore, experiments: ExperimentStore,
-                plugins: PluginDirectories, events: any EventPublisher, limits: EngineLimits = EngineLimits(), logger: Logger) {
+                plugins: PluginDirectories, events: any EventPublisher, instances: PluginInstances? = nil,
+                limits: EngineLimits = EngineLimits(), logger: Logger) {
         self.runtime = runtime
         self.tenants = tenants
         self.conversations = conversations
@@ -50,6 +54,15 @@ public final class ConversationEngine: Sendable {
         self.events = EngineEvents(publisher: events)
         self.limits = limits
         self.logger = logger
+        if let instances {
+            self.instances = instances
+            ownsInstances = false
+        } else {
+            self.instances = PluginInstances(runtime: runtime, tenants: tenants, libraries: { [runtime] id in
+                try plugins.folder(of: id).map { try runtime.load($0) }
+            }, logger: logger)
+            ownsInstances = true
+        }
     }
 
     /// Answers `text` from `address` for `tenant`, streaming the reply through `onChunk` as it
@@ -86,9 +99,9 @@ public final class ConversationEngine: Sendable {
         return try await answerWithModel(turn)
     }
 
-    /// Closes every plugin instance the engine made.
+    /// Closes every plugin instance the engine made; shared instances stay with their owner.
     public func shutdown() async {
-        await cache.closeAll()
+        if ownsInstances { await instances.closeAll() }
     }
 
     // MARK: Steps shared by commands and the model

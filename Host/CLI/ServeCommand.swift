@@ -17,13 +17,14 @@ import Glibc
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the HTTP server: the tenant API, health, readiness, metrics and the plugin catalog.",
+        abstract: "Run the HTTP server (the tenant API, health, readiness, metrics, the plugin catalog) and deliver events to plugins.",
         discussion: """
             Uses the database DATABASE_URL names, or else the private cluster under the state directory, \
             which it starts if needed (and then stops on exit). Applies pending migrations, loads the installed \
             plugins (<state-dir>/plugins/<id>/current) and those in --plugins, makes the admin token if the \
-            database has none (printing it once, on standard error), and serves until SIGTERM or SIGINT, then \
-            finishes the requests in flight and exits 0. Secrets are sealed under MARKET_MASTER_KEY or \
+            database has none (printing it once, on standard error), delivers the event bus's deliveries to the \
+            tenants' plugins, and serves until SIGTERM or SIGINT, then finishes the requests and the deliveries in \
+            flight and exits 0. Secrets are sealed under MARKET_MASTER_KEY or \
             <state-dir>/master.key.
             Example: market serve --port 8080 --plugins .build/market-plugins
             """
@@ -41,9 +42,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A folder of plugin folders to load as well, for development; they replace installed plugins with the same id.")
     var plugins: String?
 
+    @Option(help: "Seconds a claimed event delivery stays this server's; after a crash, another server retries it once this passes.")
+    var deliveryLease: Int = 120
+
+    @Option(help: "Seconds a plugin has to handle one event before the delivery is retried.")
+    var deliveryTimeout: Int = 30
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard !host.isEmpty else { throw ValidationError("--host must name an address, e.g. 127.0.0.1") }
+        guard deliveryTimeout >= 1, deliveryLease > deliveryTimeout else {
+            throw ValidationError("--delivery-lease (\(deliveryLease)) must be longer than --delivery-timeout (\(deliveryTimeout)), which must be at least 1")
+        }
         if let plugins {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: plugins, isDirectory: &isFolder), isFolder.boolValue else {
@@ -71,10 +81,13 @@ struct ServeCommand: AsyncParsableCommand {
                 startedCluster = cluster
             }
             let pool = DatabasePool(connectionString: location.connectionString, logger: logger)
-            let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin"), keyValue: PostgresKeyValueStore(pool: pool)))
+            // Plugins' market.events/1 publishes go to the durable bus.
+            let bus = EventBus(pool: pool, logger: Logger(label: "market.events"))
+            let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin"), keyValue: PostgresKeyValueStore(pool: pool),
+                                                               events: bus))
             let outcome: Result<Void, any Error>
             do {
-                try await serve(pool: pool, runtime: runtime, logger: logger)
+                try await serve(pool: pool, connectionString: location.connectionString, bus: bus, runtime: runtime, logger: logger)
                 outcome = .success(())
             } catch {
                 outcome = .failure(error)
@@ -89,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private func serve(pool: DatabasePool, runtime: PluginRuntime, logger: Logger) async throws {
+    private func serve(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime, logger: Logger) async throws {
         let migrator = try Migrator()
         let applied = try await migrator.apply(using: pool, logger: logger)
         logger.info("schema current", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
@@ -103,15 +116,31 @@ struct ServeCommand: AsyncParsableCommand {
                                   logger: logger)
         // Only the start that makes the admin token prints it; the log gets its id alone.
         if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
+        // The process's one owner of plugin instances: the delivery workers' targets, and what a
+        // conversation engine here takes as `instances:` (with `events: bus`).
+        let instances = PluginInstances(runtime: runtime, tenants: tenants, libraries: { catalog.library(id: $0) },
+                                        deliveryTimeout: .seconds(deliveryTimeout), logger: logger)
         let dependencies = ServerDependencies(
             pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: migrator), catalog: catalog,
-            metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry(), tenants: tenants)
+            metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry(), tenants: tenants,
+            events: bus)
         let server = MarketServer(configuration: ServerConfiguration(host: host, port: port), dependencies: dependencies, logger: logger)
+        let deliveries = DeliveryService(worker: DeliveryWorker(
+            pool: pool, connectionString: connectionString, targets: instances,
+            configuration: .init(lease: .seconds(deliveryLease)), logger: Logger(label: "market.deliveries")))
+        // Shut down last to first: HTTP stops taking requests, then deliveries in flight finish.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: server.makeService())],
+            services: [.init(service: deliveries),
+                       .init(service: server.makeService())],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await instances.closeAll()
+            throw error
+        }
+        await instances.closeAll()
         logger.info("stopped serving")
     }
 }

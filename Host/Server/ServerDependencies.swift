@@ -14,13 +14,17 @@ public struct ServerDependencies: Sendable {
     public var metrics: PrometheusCollectorRegistry
     /// Tenants, tokens, installations, secrets and the audit log; also authenticates requests.
     public var tenants: TenantStore
+    /// The event bus behind `/v1/tenants/{tenant}/events` and `/deliveries`.
+    public var events: EventBus
 
     public init(pool: DatabasePool, readiness: DatabaseReadiness, catalog: PluginCatalog, metrics: PrometheusCollectorRegistry,
-                tenants: TenantStore) {
+                tenants: TenantStore,
+                events: EventBus) {
         self.pool = pool
         self.readiness = readiness
         self.catalog = catalog
         self.metrics = metrics
         self.tenants = tenants
+        self.events = events
     }
 }

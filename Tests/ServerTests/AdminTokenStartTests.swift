@@ -19,6 +19,9 @@ extension ServerTests {
 
             let first = try ServeProcess(arguments, removing: ["MARKET_LOG_LEVEL", "MARKET_MASTER_KEY"], environment: ["DATABASE_URL": database])
             let port = try await Self.port(of: first)
+            // Standard error is read by a thread of its own: it may trail the log line a little.
+            let shown = ContinuousClock.now + .seconds(10)
+            while !first.standardError.contains("shown only now"), ContinuousClock.now < shown { try await Task.sleep(for: .milliseconds(50)) }
             let printed = first.standardError
             let token = try #require(printed.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("mka_") }.map(String.init),
                                      "no admin token on standard error: \(printed)")

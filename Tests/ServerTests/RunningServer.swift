@@ -29,7 +29,8 @@ struct RunningServer: Sendable {
                                   manifests: manifests ?? PluginFolders(stateDirectory: nil, developmentFolders: [Repository.builtPlugins]),
                                   logger: logger)
         let dependencies = ServerDependencies(pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: try migrator ?? Migrator()),
-                                              catalog: catalog, metrics: registry, tenants: tenants)
+                                              catalog: catalog, metrics: registry, tenants: tenants,
+                                              events: EventBus(pool: pool, logger: logger))
         let server = MarketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), dependencies: dependencies, logger: logger)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

@@ -13,6 +13,8 @@ import Testing
 struct TenantAPIWorld: Sendable {
     static let a = "tenant-a"
     static let b = "tenant-b"
+    /// The id of an event tenant B published through the API.
+    static let eventB = "evt-tenant-b-1"
     /// What tenant B's `openai` api_key is set to; searched for everywhere it must not be.
     let secret: String
     let server: RunningServer
@@ -46,6 +48,7 @@ struct TenantAPIWorld: Sendable {
             _ = try await call("PATCH", "/v1/tenants/tenant-b/plugins/openai/config", #"{"model":"gpt-4o-mini"}"#)
             _ = try await call("PUT", "/v1/tenants/tenant-b/plugins/openai/secrets/api_key", #"{"value":"\#(secret)"}"#)
             _ = try await call("POST", "/v1/tenants/tenant-b/plugins/openai/enable")
+            _ = try await call("POST", "/v1/tenants/tenant-b/events", #"{"id":"\#(eventB)","type":"lead.created","data":{"name":"Ada"}}"#)
             let world = TenantAPIWorld(secret: secret, server: server, database: database, admin: admin, adminTokenID: issued.info.id,
                                        tokenA: try #require(a["token"] as? String), tokenB: try #require(b["token"] as? String),
                                        tokenBID: try #require(b["id"] as? String))

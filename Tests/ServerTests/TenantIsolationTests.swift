@@ -17,7 +17,7 @@ extension ServerTests {
                 for operation in operations where !operation.isPublic {
                     let admin = operation.path.hasPrefix("/v1/admin/")
                     let path = try operation.path(with: [
-                        "tenant": TenantAPIWorld.b, "plugin": "openai", "name": "api_key",
+                        "tenant": TenantAPIWorld.b, "plugin": "openai", "name": "api_key", "event": TenantAPIWorld.eventB,
                         "token": admin ? world.adminTokenID : world.tokenBID,
                     ]) + (operation.path == "/v1/audit" ? "?tenant=\(TenantAPIWorld.b)" : "")
                     let reply = try await world.call(operation.method, path, token: world.tokenA, body: operation.exampleBody)
@@ -32,7 +32,7 @@ extension ServerTests {
                     #expect(!reply.text.contains(world.secret) && !reply.text.contains(world.tokenBID) || reply.status == 403,
                             "\(operation) leaks tenant B's data: \(reply.text)")
                 }
-                #expect(tried >= 17, "the spec lists only \(tried) authenticated operations")
+                #expect(tried >= 23, "the spec lists only \(tried) authenticated operations")
                 #expect(try await world.snapshot() == before, "a refused request changed the database")
             }
         }
@@ -43,7 +43,7 @@ extension ServerTests {
             let operations = try SpecOperation.all()
             try await TenantAPIWorld.with { world in
                 for operation in operations where operation.path.contains("{tenant}") {
-                    let path = try operation.path(with: ["tenant": TenantAPIWorld.a, "plugin": "notes", "name": "api_key",
+                    let path = try operation.path(with: ["tenant": TenantAPIWorld.a, "plugin": "notes", "name": "api_key", "event": TenantAPIWorld.eventB,
                                                          "token": "tok_0000000000000000"])
                     let reply = try await world.call(operation.method, path, token: world.tokenA, body: operation.exampleBody)
                     #expect(reply.status != 403 && reply.status != 401 && reply.status < 500, "\(operation) on its own tenant: \(reply.status) \(reply.text)")

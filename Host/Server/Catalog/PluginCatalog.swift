@@ -9,17 +9,22 @@ public struct PluginCatalog: Sendable {
     /// The entries, sorted by id.
     public let entries: [CatalogEntry]
     private let byID: [String: CatalogEntry]
+    private let libraries: [String: PluginLibrary]
 
     /// A catalog of `libraries`, which have already passed the loader's checks.
     public init(libraries: [PluginLibrary]) {
         var byID: [String: CatalogEntry] = [:]
         for library in libraries { byID[library.id] = CatalogEntry(manifest: library.manifest) }
         self.byID = byID
+        self.libraries = Dictionary(libraries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         entries = byID.values.sorted { $0.id < $1.id }
     }
 
     /// The entry of the plugin with `id`, if it is loaded.
     public func entry(id: String) -> CatalogEntry? { byID[id] }
+
+    /// The loaded library of the plugin with `id`, for making its tenants' instances.
+    public func library(id: String) -> PluginLibrary? { libraries[id] }
 
     /// Loads, with `runtime`, the installed plugins (`<installed>/<id>/current`) and the plugin
     /// folders in `development`, and catalogs those that load.

@@ -33,6 +33,9 @@ public enum ProblemStatus {
         .cancelled: .serviceUnavailable,
         .instanceClosed: .serviceUnavailable,
         .internalError: .internalServerError,
+        .eventInvalid: .unprocessableContent,
+        .eventNotFound: .notFound,
+        .eventIDTaken: .conflict,
     ]
 
     /// The status for `code`; 500 for codes without one.

@@ -10,6 +10,8 @@ enum ServerRoutes {
             InstallationRoutes(tenants: dependencies.tenants),
             SecretRoutes(tenants: dependencies.tenants),
             AuditRoutes(tenants: dependencies.tenants),
+            EventRoutes(events: dependencies.events, tenants: dependencies.tenants),
+            DeliveryRoutes(events: dependencies.events, tenants: dependencies.tenants),
         ]
     }
 }

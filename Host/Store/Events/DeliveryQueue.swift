@@ -7,8 +7,8 @@ public struct DeliveryQueue: Sendable {
 
     public init(pool: DatabasePool) { self.pool = pool }
 
-    /// Claims up to `limit` due delivery rows for `lease`: pending rows whose next attempt is
-    /// due, skipping rows other workers hold, and, in a conversation, every row but the
+    /// Claims up to `limit` due delivery rows for `lease`: pending rows of enabled installations
+    /// whose next attempt is due (a disabled plugin's rows wait for it), skipping rows other workers hold, and, in a conversation, every row but the
     /// subscriber's earliest pending one. Claiming counts an attempt and moves the row's next
     /// attempt to the lease's end, so the row comes back by itself if the worker dies.
     public func claim(limit: Int, lease: Duration) async throws -> [ClaimedDelivery] {
@@ -62,6 +62,8 @@ public struct DeliveryQueue: Sendable {
         WITH due AS (
             SELECT d.event_id, d.subscriber FROM deliveries d
             WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+              AND EXISTS (SELECT 1 FROM plugin_installations p
+                          WHERE p.tenant_id = d.tenant_id AND p.plugin_id = d.subscriber AND p.enabled)
               AND (d.conversation_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM deliveries earlier
                   WHERE earlier.status = 'pending' AND earlier.subscriber = d.subscriber AND earlier.conversation_id = d.conversation_id

@@ -13,6 +13,8 @@ public enum DeliveryStatus: String, Sendable, CaseIterable {
 /// One event's delivery to one subscriber, as `market deliveries list` shows it.
 public struct DeliveryRecord: Sendable, Equatable {
     public let eventID: String
+    /// The event's position in the events table: deliveries are listed by it, newest first.
+    public let eventSeq: Int64
     public let eventType: String
     public let subscriber: Subscriber
     public let conversationID: String?

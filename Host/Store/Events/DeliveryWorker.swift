@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import MarketCore
 import PluginRuntime
@@ -38,15 +39,21 @@ public final class DeliveryWorker: Sendable {
     private let queue: DeliveryQueue
     private let connectionString: String
     private let targets: any DeliveryTargets
+    private let metrics: DeliveryMetrics
+    private let pool: DatabasePool
     private let logger: Logger
 
     /// - Parameters:
     ///   - pool: the connections claims and outcomes use.
     ///   - connectionString: the database to listen on for notifications (the pool's).
     ///   - targets: where subscribers' events go on this replica.
+    ///   - metrics: where the bus's metrics go (`DeliveryMetrics` names them); the process's
+    ///     factory by default.
     public init(pool: DatabasePool, connectionString: String, targets: any DeliveryTargets,
-                configuration: Configuration = Configuration(), logger: Logger) {
+                configuration: Configuration = Configuration(), metrics: any MetricsFactory = MetricsSystem.factory, logger: Logger) {
         queue = DeliveryQueue(pool: pool)
+        self.pool = pool
+        self.metrics = DeliveryMetrics(factory: metrics)
         self.connectionString = connectionString
         self.targets = targets
         self.configuration = configuration
@@ -63,10 +70,11 @@ public final class DeliveryWorker: Sendable {
             group.addTask {
                 for await _ in listener.notifications { wake.signal() }
             }
+            group.addTask { await self.gaugePending() }
             for _ in 0..<configuration.loops {
                 group.addTask { await self.loop(wake) }
             }
-            for _ in 0..<configuration.loops { await group.next() }
+            for _ in 0...configuration.loops { await group.next() }
             listener.stop()
             await group.waitForAll()
         }
@@ -86,6 +94,18 @@ public final class DeliveryWorker: Sendable {
         }
     }
 
+    /// Samples the outbox's pending depth for `market_deliveries_pending` each poll interval
+    /// (at least every second) until cancelled.
+    private func gaugePending() async {
+        while !Task.isCancelled {
+            if let row = try? await pool.query("SELECT count(*) AS pending FROM deliveries WHERE status = 'pending'").first,
+               let pending = try? row.decode("pending", as: Int.self) {
+                metrics.recordPending(pending)
+            }
+            try? await Task.sleep(for: max(configuration.pollInterval, .seconds(1)))
+        }
+    }
+
     /// Claims one batch, delivers it and records the outcomes.
     /// - Returns: how many deliveries were attempted.
     @discardableResult
@@ -94,7 +114,12 @@ public final class DeliveryWorker: Sendable {
         guard !claimed.isEmpty else { return 0 }
         let outcomes = await withTaskGroup(of: (ClaimedDelivery, DeliveryResult).self) { group in
             for delivery in claimed {
-                group.addTask { (delivery, await self.attempt(delivery)) }
+                group.addTask {
+                    let started = ContinuousClock.now
+                    let result = await self.attempt(delivery)
+                    self.metrics.record(result, after: .now - started)
+                    return (delivery, result)
+                }
             }
             var outcomes: [(ClaimedDelivery, DeliveryResult)] = []
             for await outcome in group { outcomes.append(outcome) }

@@ -3,18 +3,19 @@ import Logging
 import MarketCore
 
 extension EventBus {
-    /// Delivery rows matching `filter`, newest events first.
-    public func deliveries(_ filter: DeliveryFilter = DeliveryFilter(), limit: Int = 100) async throws -> [DeliveryRecord] {
+    /// Delivery rows matching `filter`, newest events first; with `beforeSeq`, only those of
+    /// events written before that `seq` (the next page after a page's last `eventSeq`).
+    public func deliveries(_ filter: DeliveryFilter = DeliveryFilter(), beforeSeq: Int64? = nil, limit: Int = 100) async throws -> [DeliveryRecord] {
         let rows = try await pool.query("""
-            SELECT d.event_id, e.type, d.tenant_id, d.subscriber, d.conversation_id, d.status, d.attempts, d.next_attempt_at,
+            SELECT d.event_id, d.event_seq, e.type, d.tenant_id, d.subscriber, d.conversation_id, d.status, d.attempts, d.next_attempt_at,
                    d.last_error, d.created_at, d.delivered_at
             FROM deliveries d JOIN events e ON e.id = d.event_id
-            WHERE \(DeliveryFilter.conditions)
+            WHERE \(DeliveryFilter.conditions) AND ($6::int8 IS NULL OR d.event_seq < $6)
             ORDER BY d.event_seq DESC, d.subscriber LIMIT $5
-            """, filter.parameters + [max(1, limit)])
+            """, filter.parameters + [max(1, limit), beforeSeq])
         return try rows.map { row in
             let status: String = try row.decode("status")
-            return DeliveryRecord(eventID: try row.decode("event_id"), eventType: try row.decode("type"),
+            return DeliveryRecord(eventID: try row.decode("event_id"), eventSeq: try row.decode("event_seq"), eventType: try row.decode("type"),
                                   subscriber: Subscriber(tenantID: try row.decode("tenant_id"), pluginID: try row.decode("subscriber")),
                                   conversationID: try row.decode("conversation_id"), status: DeliveryStatus(rawValue: status) ?? .pending,
                                   attempts: try row.decode("attempts"), nextAttemptAt: try row.decode("next_attempt_at"),

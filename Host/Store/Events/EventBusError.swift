@@ -8,4 +8,6 @@ extension MarketError.Code {
     public static let subscriptionInvalid = Self(rawValue: "SUBSCRIPTION_INVALID")
     /// No event has the id asked for.
     public static let eventNotFound = Self(rawValue: "EVENT_NOT_FOUND")
+    /// A published event's id is already another event's (of another tenant, or with other content).
+    public static let eventIDTaken = Self(rawValue: "EVENT_ID_TAKEN")
 }

@@ -5,12 +5,16 @@ import MarketCore
 extension TenantStore {
     /// Enables a plugin for a tenant. The stored config (with its defaults) and stored secrets
     /// must satisfy the plugin's schema, so an enabled plugin can always be instantiated.
+    /// In the same transaction the installation's event subscriptions become the patterns its
+    /// manifest declares (`permissions.events.subscribe`), also when it was enabled already, so
+    /// enabling again after an update picks up a changed list.
     /// - Throws: `ACCESS_DENIED`, `PLUGIN_NOT_FOUND`, `TENANT_NOT_FOUND`, `CONFIG_INVALID`
     ///   (listing the settings still missing).
     @discardableResult
     public func enable(_ plugin: String, tenant: String, by principal: Principal) async throws -> Installation {
         try principal.requireAccess(to: tenant)
-        let schema = try configSchema(of: try manifest(plugin))
+        let manifest = try manifest(plugin)
+        let schema = try configSchema(of: manifest)
         let installation: Installation = try await pool.transaction { connection in
             try Self.requireTenant(tenant, connection)
             let current = try Self.installationRow(connection, plugin: plugin, tenant: tenant, lock: true)
@@ -18,11 +22,15 @@ extension TenantStore {
             let config = try schema.validated(current?.config ?? .object([:]), assumingPresent: secrets,
                                               subject: "the config of \(plugin) for tenant \(tenant)",
                                               fix: "set the missing settings first: market config \(plugin) --tenant \(tenant) name=value…")
-            guard current?.enabled != true else { return try Self.installation(connection, plugin: plugin, tenant: tenant) }
+            guard current?.enabled != true else {
+                try Self.subscribeAsDeclared(connection, manifest: manifest, tenant: tenant)
+                return try Self.installation(connection, plugin: plugin, tenant: tenant)
+            }
             _ = try connection.prepared("""
                 INSERT INTO plugin_installations (tenant_id, plugin_id, enabled, config) VALUES ($1, $2, true, $3)
                 ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET enabled = true, updated_at = now()
                 """, [tenant, plugin, config])
+            try Self.subscribeAsDeclared(connection, manifest: manifest, tenant: tenant)
             try AuditWriter.record(connection, tenant: tenant, by: principal, action: "plugin.enable", target: "plugin:\(plugin)")
             return try Self.installation(connection, plugin: plugin, tenant: tenant)
         }
@@ -71,6 +79,24 @@ extension TenantStore {
     }
 
     // MARK: Shared
+
+    /// Makes the manifest's `permissions.events.subscribe` the installation's whole event
+    /// subscription. Publishing fans out only to enabled installations, and workers claim only
+    /// their deliveries, so a disabled plugin's rows stay inert until it is enabled again.
+    static func subscribeAsDeclared(_ connection: PostgresConnection, manifest: PluginManifest, tenant: String) throws {
+        let patterns = Array(Set(manifest.permissions.events.subscribe)).sorted()
+        for pattern in patterns where EventTypePattern(pattern) == nil {
+            throw MarketError(.manifestInvalid, "plugin \(manifest.id) subscribes to '\(pattern)', which is not an event type pattern",
+                              fix: "list exact types (lead.created), prefixes (lead.*) or * in permissions.events.subscribe")
+        }
+        _ = try connection.prepared("DELETE FROM event_subscriptions WHERE tenant_id = $1 AND plugin_id = $2", [tenant, manifest.id])
+        if !patterns.isEmpty {
+            _ = try connection.prepared("""
+                INSERT INTO event_subscriptions (tenant_id, plugin_id, pattern)
+                SELECT $1, $2, pattern FROM jsonb_array_elements_text($3::jsonb) AS pattern
+                """, [tenant, manifest.id, JSONValue.array(patterns.map(JSONValue.string)).jsonText])
+        }
+    }
 
     /// The manifest of an installed plugin.
     /// - Throws: `PLUGIN_NOT_FOUND`, or `MANIFEST_INVALID` for a broken one.

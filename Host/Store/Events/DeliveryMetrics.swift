@@ -1,0 +1,38 @@
+import CoreMetrics
+
+/// The bus's metrics, recorded through the process's metrics factory (the executable chooses
+/// the backend; `market serve` exposes them on `/metrics`):
+/// - `market_deliveries_total{outcome}`: attempts by outcome (`delivered`, `retry`, `dead`);
+/// - `market_delivery_duration_seconds`: how long one attempt took, target included;
+/// - `market_deliveries_pending`: pending delivery rows in the outbox, all replicas together.
+struct DeliveryMetrics: Sendable {
+    private let delivered: Counter
+    private let retried: Counter
+    private let dead: Counter
+    private let duration: Timer
+    private let pending: Gauge
+
+    init(factory: any MetricsFactory) {
+        func outcome(_ name: String) -> Counter {
+            Counter(label: "market_deliveries_total", dimensions: [("outcome", name)], factory: factory)
+        }
+        delivered = outcome("delivered")
+        retried = outcome("retry")
+        dead = outcome("dead")
+        duration = Timer(label: "market_delivery_duration_seconds", dimensions: [], preferredDisplayUnit: .seconds, factory: factory)
+        pending = Gauge(label: "market_deliveries_pending", dimensions: [], factory: factory)
+    }
+
+    func record(_ result: DeliveryResult, after elapsed: Duration) {
+        switch result {
+        case .delivered: delivered.increment()
+        case .retry: retried.increment()
+        case .dead: dead.increment()
+        }
+        duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    func recordPending(_ count: Int) {
+        pending.record(count)
+    }
+}
