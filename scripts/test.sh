@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds everything, builds the first-party
 # plugins from source, and runs every test.
+#
+# Test targets run one after another (the tests inside a target run in parallel): several
+# targets start PostgreSQL clusters and time leases and deadlines, and on two cores all of them
+# at once starve each other. `scripts/test.sh StoreTests ServerTests` runs only those targets.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -10,4 +14,22 @@ scripts/setup.sh
 swift build --build-tests
 swift build --product PluginKitProbe
 scripts/build-plugins.sh
-swift test --skip-build
+
+if [ $# -gt 0 ]; then
+    targets=("$@")
+else
+    read -r -a targets <<<"$(swift package dump-package | python3 -c \
+        "import json, sys; print(' '.join(t['name'] for t in json.load(sys.stdin)['targets'] if t['type'] == 'test'))")"
+fi
+
+failed=()
+for target in "${targets[@]}"; do
+    printf '\n== %s\n' "$target"
+    swift test --skip-build --filter "^$target\\." || failed+=("$target")
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "failed: ${failed[*]}" >&2
+    exit 1
+fi
+echo "every test target passed: ${targets[*]}"
