@@ -147,6 +147,8 @@ let package = Package(
             name: "MarketServer",
             dependencies: [
                 "MarketCore", "PluginRuntime", "MarketStore",
+                // The chat API and the Telegram webhook join the engine to its channels.
+                "MarketBot", "TelegramChannel",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -291,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport",
+                "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "MarketBot", "TelegramChannel",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -7,6 +7,7 @@ import MarketStore
 import PluginRuntime
 import Prometheus
 import ServiceLifecycle
+import TelegramChannel
 import UnixSignals
 
 #if canImport(Glibc)
@@ -41,7 +42,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A folder of plugin folders to load as well, for development; they replace installed plugins with the same id.")
     var plugins: String?
 
+    @Option(help: "How long a Telegram update's claim lasts, in seconds: after a crash, the updates in flight are taken again once it lapses.")
+    var telegramLease: Int = 120
+
     func validate() throws {
+        guard (1...3600).contains(telegramLease) else { throw ValidationError("--telegram-lease must be 1 to 3600 seconds") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard !host.isEmpty else { throw ValidationError("--host must name an address, e.g. 127.0.0.1") }
         if let plugins {
@@ -74,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin"), keyValue: PostgresKeyValueStore(pool: pool)))
             let outcome: Result<Void, any Error>
             do {
-                try await serve(pool: pool, runtime: runtime, logger: logger)
+                try await serve(pool: pool, connectionString: location.connectionString, runtime: runtime, logger: logger)
                 outcome = .success(())
             } catch {
                 outcome = .failure(error)
@@ -89,7 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private func serve(pool: DatabasePool, runtime: PluginRuntime, logger: Logger) async throws {
+    private func serve(pool: DatabasePool, connectionString: String, runtime: PluginRuntime, logger: Logger) async throws {
         let migrator = try Migrator()
         let applied = try await migrator.apply(using: pool, logger: logger)
         logger.info("schema current", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
@@ -103,12 +108,18 @@ struct ServeCommand: AsyncParsableCommand {
                                   logger: logger)
         // Only the start that makes the admin token prints it; the log gets its id alone.
         if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
-        let dependencies = ServerDependencies(
+        var dependencies = ServerDependencies(
             pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: migrator), catalog: catalog,
             metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry(), tenants: tenants)
+        // The bot: the engine, and the Telegram channel behind POST /telegram/{bot}.
+        let bot = try ServeBot(pool: pool, connectionString: connectionString, runtime: runtime, tenants: tenants,
+                               stateDirectory: stateDirectory, pluginFolders: developmentFolders,
+                               processing: InboxProcessor.Configuration(lease: .seconds(telegramLease)), logger: logger)
+        dependencies.telegram = bot.telegram.webhook
+        dependencies.chat = bot.chat
         let server = MarketServer(configuration: ServerConfiguration(host: host, port: port), dependencies: dependencies, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: server.makeService())],
+            services: [.init(service: server.makeService()), .init(service: bot)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -150,6 +150,13 @@ public final class InboxProcessor: Sendable {
         case .none: break
         case .text(let markdown, let buttons): try await sender.send(markdown: markdown, to: message.chat, replyTo: replyTo, buttons: buttons)
         case .stream(let pieces): try await sender.stream(pieces, to: message.chat, replyTo: replyTo)
+        case .streamThenButtons(let pieces, let buttons) where message.chat.isPrivate:
+            try await sender.stream(pieces, to: message.chat, replyTo: replyTo, buttons: buttons)
+        case .streamThenButtons(let pieces, let buttons):
+            // Edited messages cannot gain a keyboard in one call: groups get the reply whole.
+            var text = ""
+            for try await piece in pieces { text += piece }
+            try await sender.send(markdown: text, to: message.chat, replyTo: replyTo, buttons: buttons())
         }
     }
 

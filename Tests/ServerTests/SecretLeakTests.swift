@@ -34,7 +34,8 @@ extension ServerTests {
                                        #"{"value": "\#(canary)"}"#).status == 403)
                 // Every readable endpoint, as the admin and as tenant B.
                 for operation in operations where operation.method == "GET" {
-                    let path = try operation.path(with: ["tenant": TenantAPIWorld.b, "plugin": "vault", "id": "notes"])
+                    let path = try operation.path(with: ["tenant": TenantAPIWorld.b, "plugin": "vault", "id": "notes",
+                                                         "conversation": "cnv_0000000000000000", "experiment": "models-1"])
                     for token in [world.admin, world.tokenB] {
                         _ = try await send("GET", path, token)
                         if path.contains("/vault/") { _ = try await send("GET", path.replacingOccurrences(of: "/vault/", with: "/openai/"), token) }

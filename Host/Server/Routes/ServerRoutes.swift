@@ -10,6 +10,8 @@ enum ServerRoutes {
             InstallationRoutes(tenants: dependencies.tenants),
             SecretRoutes(tenants: dependencies.tenants),
             AuditRoutes(tenants: dependencies.tenants),
+            TelegramRoutes(webhook: dependencies.telegram),
+            ChatRoutes(chat: dependencies.chat),
         ]
     }
 }
