@@ -22,12 +22,13 @@ final class BotServer: Sendable {
         model = try FakeModel()
     }
 
-    /// Makes the tenant with `textkit` and the `openai` plugin on the fake model, and starts serving.
-    static func start() async throws -> BotServer {
+    /// Makes the tenant with `textkit` and the `openai` plugin on the fake model, runs the
+    /// `market` commands of `setup`, and starts serving.
+    static func start(setup: [[String]] = []) async throws -> BotServer {
         let server = try BotServer(state: try temporaryDirectory("bot-serve"), databaseURL: try await freshDatabase())
         for arguments in [["tenant", "create", "acme"], ["enable", "textkit", "--tenant", "acme"],
                           ["config", "openai", "--tenant", "acme", "base_url=\(server.model.root)/v1", "model=text", "max_retries=0"],
-                          ["enable", "openai", "--tenant", "acme"]] {
+                          ["enable", "openai", "--tenant", "acme"]] + setup {
             let output = try await server.market(arguments)
             #expect(output.status == 0, "market \(arguments.joined(separator: " ")): \(output.stderr)")
         }
@@ -67,6 +68,13 @@ final class BotServer: Sendable {
         #expect(output.status == 0, "\(output.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any], "\(output.stdout)")
         return try #require(summary["id"] as? String)
+    }
+
+    /// A new API token of `acme`.
+    func tenantToken() async throws -> String {
+        let output = try await market(["tenant", "token", "acme"], plugins: false)
+        #expect(output.status == 0, "\(output.stderr)")
+        return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func close() {
