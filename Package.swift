@@ -17,7 +17,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
         // For the benchmarks package: the server, the store and its event bus.
-        .library(name: "MarketServer", targets: ["MarketServer"]),
+        .library(name: "MarketServer", targets: ["MarketServer", "MarketBot", "TelegramChannel"]),
         .library(name: "MarketStore", targets: ["MarketStore"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
