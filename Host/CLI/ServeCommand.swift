@@ -25,7 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
             plugins (<state-dir>/plugins/<id>/current) and those in --plugins, makes the admin token if the \
             database has none (printing it once, on standard error), and serves until SIGTERM or SIGINT, then \
             finishes the requests in flight and exits 0. Secrets are sealed under MARKET_MASTER_KEY or \
-            <state-dir>/master.key.
+            <state-dir>/master.key. The bot runs beside the API: the chat API, the Telegram webhook \
+            (POST /telegram/<bot id>), the inbox processor and a long poller for each bot in polling mode.
             Example: market serve --port 8080 --plugins .build/market-plugins
             """
     )
