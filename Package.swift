@@ -17,7 +17,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
         // For the benchmarks package: the server, the store and its event bus.
-        .library(name: "MarketServer", targets: ["MarketServer"]),
+        .library(name: "MarketServer", targets: ["MarketServer", "MarketBot", "TelegramChannel"]),
         .library(name: "MarketStore", targets: ["MarketStore"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
@@ -148,6 +148,8 @@ let package = Package(
             name: "MarketServer",
             dependencies: [
                 "MarketCore", "PluginRuntime", "MarketStore",
+                // The chat API and the Telegram webhook join the engine to its channels.
+                "MarketBot", "TelegramChannel",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -292,7 +294,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport",
+                "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "MarketBot", "TelegramChannel",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

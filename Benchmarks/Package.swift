@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // The Bot API fake of the Telegram benchmark.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -51,6 +53,19 @@ let package = Package(
                 .product(name: "MarketStore", package: host),
             ],
             path: "Benchmarks/EventBus",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Telegram webhook updates end to end; needs PostgreSQL (a private cluster) and the built plugins.
+        .executableTarget(
+            name: "TelegramWebhook",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketServer", package: host),
+                .product(name: "MarketStore", package: host),
+                .product(name: "MarketRuntime", package: host),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Benchmarks/TelegramWebhook",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // Runs the built `market` executable; build it first with

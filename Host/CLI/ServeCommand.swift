@@ -7,6 +7,7 @@ import MarketStore
 import PluginRuntime
 import Prometheus
 import ServiceLifecycle
+import TelegramChannel
 import UnixSignals
 
 #if canImport(Glibc)
@@ -25,7 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
             database has none (printing it once, on standard error), delivers the event bus's deliveries to the \
             tenants' plugins, and serves until SIGTERM or SIGINT, then finishes the requests and the deliveries in \
             flight and exits 0. Secrets are sealed under MARKET_MASTER_KEY or \
-            <state-dir>/master.key.
+            <state-dir>/master.key. The bot runs beside the API: the chat API, the Telegram webhook \
+            (POST /telegram/<bot id>), the inbox processor and a long poller for each bot in polling mode.
             Example: market serve --port 8080 --plugins .build/market-plugins
             """
     )
@@ -48,7 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a plugin has to handle one event before the delivery is retried.")
     var deliveryTimeout: Int = 30
 
+    @Option(help: "How long a Telegram update's claim lasts, in seconds: after a crash, the updates in flight are taken again once it lapses.")
+    var telegramLease: Int = 120
+
     func validate() throws {
+        guard (1...3600).contains(telegramLease) else { throw ValidationError("--telegram-lease must be 1 to 3600 seconds") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard !host.isEmpty else { throw ValidationError("--host must name an address, e.g. 127.0.0.1") }
         guard deliveryTimeout >= 1, deliveryLease > deliveryTimeout else {
@@ -116,14 +122,21 @@ struct ServeCommand: AsyncParsableCommand {
                                   logger: logger)
         // Only the start that makes the admin token prints it; the log gets its id alone.
         if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
-        // The process's one owner of plugin instances: the delivery workers' targets, and what a
-        // conversation engine here takes as `instances:` (with `events: bus`).
+        // The process's one owner of plugin instances: the delivery workers' targets and the
+        // conversation engine's.
         let instances = PluginInstances(runtime: runtime, tenants: tenants, libraries: { catalog.library(id: $0) },
                                         deliveryTimeout: .seconds(deliveryTimeout), logger: logger)
-        let dependencies = ServerDependencies(
+        var dependencies = ServerDependencies(
             pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: migrator), catalog: catalog,
             metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry(), tenants: tenants,
             events: bus)
+        // The bot: the engine, and the Telegram channel behind POST /telegram/{bot}.
+        let bot = try ServeBot(pool: pool, connectionString: connectionString, runtime: runtime, tenants: tenants,
+                               instances: instances, events: bus,
+                               stateDirectory: stateDirectory, pluginFolders: developmentFolders,
+                               processing: InboxProcessor.Configuration(lease: .seconds(telegramLease)), logger: logger)
+        dependencies.telegram = bot.telegram.webhook
+        dependencies.chat = bot.chat
         let server = MarketServer(configuration: ServerConfiguration(host: host, port: port), dependencies: dependencies, logger: logger)
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,
@@ -131,7 +144,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Shut down last to first: HTTP stops taking requests, then deliveries in flight finish.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: deliveries),
-                       .init(service: server.makeService())],
+                       .init(service: server.makeService()),
+                       .init(service: bot)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -1,5 +1,6 @@
 import MarketStore
 import Prometheus
+import TelegramChannel
 
 /// What the route groups work with. Groups added later (events) take their parts from here, so
 /// the server's construction stays in one place.
@@ -16,6 +17,10 @@ public struct ServerDependencies: Sendable {
     public var tenants: TenantStore
     /// The event bus behind `/v1/tenants/{tenant}/events` and `/deliveries`.
     public var events: EventBus
+    /// Where `POST /telegram/{bot}` hands Telegram's deliveries; nil refuses them with 503.
+    public var telegram: WebhookHandler?
+    /// The engine and stores behind the chat API; nil answers its routes with 503.
+    public var chat: ChatServices?
 
     public init(pool: DatabasePool, readiness: DatabaseReadiness, catalog: PluginCatalog, metrics: PrometheusCollectorRegistry,
                 tenants: TenantStore,

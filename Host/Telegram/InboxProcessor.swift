@@ -27,6 +27,8 @@ public final class InboxProcessor: Sendable {
         public var perChatInterval: Duration
         /// The wait before the first retry of a failed update; each further retry waits twice as long.
         public var retryBackoff: Duration
+        /// The least time between two calls of one bot (Telegram allows about 30 messages a second).
+        public var perBotInterval: Duration = .milliseconds(34)
 
         public init(batchSize: Int = 32, lease: Duration = .seconds(120), pollInterval: Duration = .milliseconds(250),
                     maxAttempts: Int = 5, typingInterval: Duration = .seconds(4), streamInterval: Duration = .seconds(1),
@@ -150,6 +152,13 @@ public final class InboxProcessor: Sendable {
         case .none: break
         case .text(let markdown, let buttons): try await sender.send(markdown: markdown, to: message.chat, replyTo: replyTo, buttons: buttons)
         case .stream(let pieces): try await sender.stream(pieces, to: message.chat, replyTo: replyTo)
+        case .streamThenButtons(let pieces, let buttons) where message.chat.isPrivate:
+            try await sender.stream(pieces, to: message.chat, replyTo: replyTo, buttons: buttons)
+        case .streamThenButtons(let pieces, let buttons):
+            // Edited messages cannot gain a keyboard in one call: groups get the reply whole.
+            var text = ""
+            for try await piece in pieces { text += piece }
+            try await sender.send(markdown: text, to: message.chat, replyTo: replyTo, buttons: buttons())
         }
     }
 
@@ -169,7 +178,7 @@ public final class InboxProcessor: Sendable {
     private func sender(for botID: String) async throws -> ReplySender {
         if let known = senders.withLock({ $0[botID] }) { return known }
         guard let credentials = try await bots.credentials(botID) else { throw TelegramBots.notFound(botID) }
-        let made = ReplySender(client: credentials.client(), scheduler: SendScheduler(perChat: configuration.perChatInterval),
+        let made = ReplySender(client: credentials.client(), scheduler: SendScheduler(perChat: configuration.perChatInterval, global: configuration.perBotInterval),
                                streamInterval: configuration.streamInterval, logger: logger)
         return senders.withLock { senders in
             if let raced = senders[botID] { return raced }

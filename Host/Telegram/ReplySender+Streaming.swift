@@ -4,9 +4,12 @@ extension ReplySender {
     /// Streams a reply: in a private chat as drafts (`sendMessageDraft`) replaced at most every
     /// `streamInterval`, then sent as messages; elsewhere as messages edited in place at most
     /// every `streamInterval`, a new message starting whenever the text outgrows one.
+    /// - Parameter buttons: in a private chat, called once the pieces end for the inline
+    ///   buttons under the reply's last message.
     /// - Returns: the ids of the messages that hold the reply.
     @discardableResult
-    public func stream(_ pieces: AsyncThrowingStream<String, any Error>, to chat: Chat, replyTo: Int64? = nil) async throws -> [Int64] {
+    public func stream(_ pieces: AsyncThrowingStream<String, any Error>, to chat: Chat, replyTo: Int64? = nil,
+                       buttons: @Sendable () -> [[InlineButton]] = { [] }) async throws -> [Int64] {
         let clock = ContinuousClock()
         var text = ""
         var lastFlush = clock.now - streamInterval
@@ -18,7 +21,7 @@ extension ReplySender {
                 lastFlush = clock.now
             }
         }
-        if chat.isPrivate { return try await send(markdown: text, to: chat, replyTo: replyTo) }
+        if chat.isPrivate { return try await send(markdown: text, to: chat, replyTo: replyTo, buttons: buttons()) }
         // The last edit keeps to the interval too.
         if !state.messages.isEmpty { try await clock.sleep(until: lastFlush + streamInterval) }
         try await flush(text, chat: chat, replyTo: replyTo, state: &state)

@@ -37,6 +37,10 @@ public enum TelegramReply: Sendable {
     case text(String, buttons: [[InlineButton]] = [])
     /// Pieces appended to one another as they are produced.
     case stream(AsyncThrowingStream<String, any Error>)
+    /// Pieces streamed as with `stream`, then inline buttons under the finished reply: `buttons`
+    /// is called once the pieces end, so it may depend on how the reply was made (a model's
+    /// answer gets 👍 / 👎, a command's does not). Outside private chats the reply is sent whole.
+    case streamThenButtons(AsyncThrowingStream<String, any Error>, buttons: @Sendable () -> [[InlineButton]])
 }
 
 /// Where the channel hands inbound messages: the conversation engine, once joined, or a test's

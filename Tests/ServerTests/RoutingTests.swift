@@ -61,8 +61,12 @@ import Testing
         let plugins = try await runProcess(market, ["serve", "--plugins", "/nonexistent/plugins"])
         #expect(plugins.status != 0)
         #expect(plugins.stderr.contains("is not a folder"))
+        let lease = try await runProcess(market, ["serve", "--telegram-lease", "0"])
+        #expect(lease.status != 0)
+        #expect(lease.stderr.contains("--telegram-lease must be 1 to 3600 seconds"))
         let help = try await runProcess(market, ["serve", "--help"])
         #expect(help.status == 0)
+        #expect(help.stdout.contains("--telegram-lease") && help.stdout.contains("/telegram/"))
         #expect(help.stdout.contains("--state-dir") && help.stdout.contains("SIGTERM"))
     }
 }

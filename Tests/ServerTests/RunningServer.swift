@@ -1,11 +1,14 @@
 import Foundation
 import Logging
+import MarketBot
+import MarketCore
 import MarketServer
 import MarketStore
 import PluginRuntime
 import Prometheus
 import ServiceLifecycle
 import Synchronization
+import TelegramChannel
 
 /// A `MarketServer` listening on an ephemeral loopback port for the length of a test, run in a
 /// `ServiceGroup` as `market serve` runs it, and shut down gracefully afterwards.
@@ -28,9 +31,19 @@ struct RunningServer: Sendable {
         let tenants = TenantStore(pool: pool, masterKey: masterKey,
                                   manifests: manifests ?? PluginFolders(stateDirectory: nil, developmentFolders: [Repository.builtPlugins]),
                                   logger: logger)
-        let dependencies = ServerDependencies(pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: try migrator ?? Migrator()),
+        var dependencies = ServerDependencies(pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: try migrator ?? Migrator()),
                                               catalog: catalog, metrics: registry, tenants: tenants,
                                               events: EventBus(pool: pool, logger: logger))
+        // The bot's routes on the same database: the engine with the built plugins, the webhook inbox.
+        let engine = ConversationEngine(runtime: PluginRuntime(services: HostServices(logger: logger)), tenants: tenants,
+                                        conversations: ConversationStore(pool: pool, logger: logger),
+                                        experiments: ExperimentStore(pool: pool, logger: logger),
+                                        plugins: PluginDirectories(stateDirectory: nil, folders: [Repository.builtPlugins]),
+                                        events: DiscardedEvents(), logger: logger)
+        dependencies.chat = ChatServices(engine: engine, conversations: ConversationStore(pool: pool, logger: logger),
+                                         experiments: ExperimentStore(pool: pool, logger: logger))
+        let box = try TokenBox(keyBytes: (0..<32).map { _ in UInt8.random(in: 0...255) })
+        dependencies.telegram = WebhookHandler(bots: TelegramBots(pool: pool, box: box, logger: logger), inbox: TelegramInbox(pool: pool), logger: logger)
         let server = MarketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), dependencies: dependencies, logger: logger)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -50,6 +63,7 @@ struct RunningServer: Sendable {
         }
         await group.triggerGracefulShutdown()
         try await running.value
+        await engine.shutdown()
         await pool.shutdown()
         return try outcome.get()
     }
@@ -70,4 +84,9 @@ enum BuiltCatalog {
     static func load() async throws -> PluginCatalog {
         try await PluginCatalog.load(installed: nil, development: Repository.builtPlugins, runtime: runtime, logger: quietLogger)
     }
+}
+
+/// Events of the engine behind `RunningServer`, which no test reads.
+struct DiscardedEvents: EventPublisher {
+    func publish(_ event: EventEnvelope) throws {}
 }

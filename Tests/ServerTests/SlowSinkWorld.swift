@@ -94,13 +94,3 @@ struct SlowSinkWorld: Sendable {
         try await withStores { _, bus in try await bus.deliveries(DeliveryFilter(tenantID: Self.tenant), limit: 1000) }
     }
 }
-
-/// Polls `condition` every 100 ms until it holds, failing after `seconds`.
-func eventually(within seconds: Double, _ what: String, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    throw HTTPTestFailure("timed out after \(seconds) s waiting until \(what)")
-}

@@ -18,6 +18,7 @@ extension ServerTests {
                     let admin = operation.path.hasPrefix("/v1/admin/")
                     let path = try operation.path(with: [
                         "tenant": TenantAPIWorld.b, "plugin": "openai", "name": "api_key", "event": TenantAPIWorld.eventB,
+                        "chat": "web-1", "conversation": "cnv_0000000000000000", "experiment": "models-1",
                         "token": admin ? world.adminTokenID : world.tokenBID,
                     ]) + (operation.path == "/v1/audit" ? "?tenant=\(TenantAPIWorld.b)" : "")
                     let reply = try await world.call(operation.method, path, token: world.tokenA, body: operation.exampleBody)
@@ -44,6 +45,7 @@ extension ServerTests {
             try await TenantAPIWorld.with { world in
                 for operation in operations where operation.path.contains("{tenant}") {
                     let path = try operation.path(with: ["tenant": TenantAPIWorld.a, "plugin": "notes", "name": "api_key", "event": TenantAPIWorld.eventB,
+                                                         "chat": "web-1", "conversation": "cnv_0000000000000000", "experiment": "models-1",
                                                          "token": "tok_0000000000000000"])
                     let reply = try await world.call(operation.method, path, token: world.tokenA, body: operation.exampleBody)
                     #expect(reply.status != 403 && reply.status != 401 && reply.status < 500, "\(operation) on its own tenant: \(reply.status) \(reply.text)")

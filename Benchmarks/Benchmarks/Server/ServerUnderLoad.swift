@@ -32,7 +32,8 @@ final class ServerUnderLoad: Sendable {
         let tenants = TenantStore(pool: pool, masterKey: .generate(),
                                   manifests: PluginFolders(stateDirectory: nil, developmentFolders: [plugins]), logger: logger)
         let dependencies = ServerDependencies(pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: try Migrator()),
-                                              catalog: catalog, metrics: PrometheusCollectorRegistry(), tenants: tenants)
+                                              catalog: catalog, metrics: PrometheusCollectorRegistry(), tenants: tenants,
+                                              events: EventBus(pool: pool, logger: logger))
         let server = MarketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), dependencies: dependencies, logger: logger)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

@@ -12,6 +12,8 @@ enum ServerRoutes {
             AuditRoutes(tenants: dependencies.tenants),
             EventRoutes(events: dependencies.events, tenants: dependencies.tenants),
             DeliveryRoutes(events: dependencies.events, tenants: dependencies.tenants),
+            TelegramRoutes(webhook: dependencies.telegram),
+            ChatRoutes(chat: dependencies.chat),
         ]
     }
 }

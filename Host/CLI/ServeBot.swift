@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import MarketBot
+import MarketServer
+import MarketStore
+import PluginRuntime
+import ServiceLifecycle
+import TelegramChannel
+
+/// The bot as `market serve` runs it: the conversation engine, and the Telegram channel
+/// (inbox processor and pollers) handing it messages. A `Service`: on graceful shutdown the
+/// channel finishes the updates in hand, then the engine closes its plugin instances.
+struct ServeBot: Service {
+    let engine: ConversationEngine
+    let telegram: TelegramRuntime
+    /// What the chat API serves.
+    let chat: ChatServices
+
+    /// - Parameters:
+    ///   - instances: the process's owner of plugin instances, shared with the delivery workers.
+    ///   - events: where the engine's events go (the event bus).
+    init(pool: DatabasePool, connectionString: String, runtime: PluginRuntime, tenants: TenantStore,
+         instances: PluginInstances, events: any EventPublisher,
+         stateDirectory: URL, pluginFolders: [URL], processing: InboxProcessor.Configuration, logger: Logger) throws {
+        let botLogger = Logger(label: "market.bot")
+        let conversations = ConversationStore(pool: pool, logger: botLogger)
+        let experiments = ExperimentStore(pool: pool, logger: botLogger)
+        engine = ConversationEngine(runtime: runtime, tenants: tenants, conversations: conversations, experiments: experiments,
+                                    plugins: PluginDirectories(stateDirectory: stateDirectory, folders: pluginFolders),
+                                    events: events, instances: instances, logger: botLogger)
+        chat = ChatServices(engine: engine, conversations: conversations, experiments: experiments)
+        let box = try TokenBox.load(stateDirectory: stateDirectory, logger: logger)
+        telegram = TelegramRuntime(pool: pool, connectionString: connectionString, box: box,
+                                   handler: EngineTelegramHandler(engine: engine, logger: Logger(label: "market.telegram")), processing: processing,
+                                   logger: Logger(label: "market.telegram"))
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await telegram.run() }
+        await engine.shutdown()
+    }
+}
