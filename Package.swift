@@ -231,12 +231,20 @@ let package = Package(
         // Helpers shared by the test targets: child processes, temporary folders.
         .target(
             name: "MarketTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
             path: "Tests/Support",
+            swiftSettings: strictSettings
+        ),
+        // For the test targets that need PostgreSQL: a private cluster per suite, fresh databases.
+        .target(
+            name: "StoreTestSupport",
+            dependencies: ["MarketStore", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/StoreSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["MarketCore"],
+            dependencies: ["MarketCore", "MarketTestSupport"],
             path: "Tests/CoreTests",
             swiftSettings: strictSettings
         ),
@@ -260,14 +268,14 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/StoreTests",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "BotTests",
             dependencies: [
-                "MarketBot", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport",
+                "MarketBot", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/BotTests",
@@ -276,7 +284,7 @@ let package = Package(
         .testTarget(
             name: "TelegramTests",
             dependencies: [
-                "TelegramChannel", "MarketStore", "MarketCore", "MarketTestSupport",
+                "TelegramChannel", "MarketStore", "MarketCore", "MarketTestSupport", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -294,7 +302,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "MarketBot", "TelegramChannel",
+                "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", "MarketBot", "TelegramChannel",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -5,6 +5,7 @@ import MarketCore
 import MarketStore
 import MarketTestSupport
 import PluginRuntime
+import StoreTestSupport
 import Synchronization
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import MarketStore
 import MarketTestSupport
+import StoreTestSupport
 import Testing
 
 extension BotDatabaseTests {

@@ -2,6 +2,7 @@ import Foundation
 import MarketBot
 import MarketCore
 import MarketStore
+import MarketTestSupport
 import PluginRuntime
 import Synchronization
 import Testing

@@ -1,5 +1,6 @@
 import MarketBot
 import MarketCore
+import MarketTestSupport
 import Testing
 
 @Suite struct ToolNameTests {

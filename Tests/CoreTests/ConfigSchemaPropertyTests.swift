@@ -1,5 +1,6 @@
 import Foundation
 import MarketCore
+import MarketTestSupport
 import Testing
 
 /// Properties of the config schema validator over seeded random schemas and values: values

@@ -1,4 +1,5 @@
 import MarketCore
+import MarketTestSupport
 import Testing
 
 /// Properties of `SemanticVersion` and `^` ranges over a few thousand seeded random versions.

@@ -1,5 +1,6 @@
 import Foundation
 import MarketTestSupport
+import StoreTestSupport
 import Testing
 
 #if canImport(Glibc)

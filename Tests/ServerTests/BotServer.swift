@@ -1,5 +1,6 @@
 import Foundation
 import MarketTestSupport
+import StoreTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -25,7 +26,7 @@ final class BotServer: Sendable {
     /// Makes the tenant with `textkit` and the `openai` plugin on the fake model, runs the
     /// `market` commands of `setup`, and starts serving.
     static func start(setup: [[String]] = []) async throws -> BotServer {
-        let server = try BotServer(state: try temporaryDirectory("bot-serve"), databaseURL: try await freshDatabase())
+        let server = try BotServer(state: try temporaryDirectory("bot-serve"), databaseURL: try await freshDatabase(migrated: true))
         for arguments in [["tenant", "create", "acme"], ["enable", "textkit", "--tenant", "acme"],
                           ["config", "openai", "--tenant", "acme", "base_url=\(server.model.root)/v1", "model=text", "max_retries=0"],
                           ["enable", "openai", "--tenant", "acme"]] + setup {

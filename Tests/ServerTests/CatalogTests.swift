@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import MarketServer
 import MarketTestSupport
+import StoreTestSupport
 import Testing
 
 extension ServerTests {

@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import MarketStore
+import StoreTestSupport
 import Testing
 
 extension ServerTests {

@@ -1,5 +1,6 @@
 import Foundation
 import MarketStore
+import StoreTestSupport
 import Testing
 
 extension ServerTests {

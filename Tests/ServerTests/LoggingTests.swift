@@ -2,6 +2,7 @@ import Foundation
 import MarketServer
 import MarketStore
 import MarketTestSupport
+import StoreTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -7,6 +7,7 @@ import MarketStore
 import PluginRuntime
 import Prometheus
 import ServiceLifecycle
+import StoreTestSupport
 import Synchronization
 import TelegramChannel
 

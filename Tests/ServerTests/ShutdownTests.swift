@@ -1,6 +1,7 @@
 import Foundation
 import MarketStore
 import MarketTestSupport
+import StoreTestSupport
 import Testing
 
 #if canImport(Glibc)

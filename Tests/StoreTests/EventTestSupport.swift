@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import MarketStore
 import PluginRuntime
+import StoreTestSupport
 import Synchronization
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import MarketStore
 import PluginRuntime
+import StoreTestSupport
 import Testing
 
 extension DatabaseTests {

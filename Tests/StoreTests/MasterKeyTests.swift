@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import MarketStore
 import MarketTestSupport
+import StoreTestSupport
 import Testing
 
 /// The master key: from MARKET_MASTER_KEY, or a key file made once with mode 0600 and refused

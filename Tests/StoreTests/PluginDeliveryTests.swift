@@ -3,6 +3,7 @@ import Logging
 import MarketCore
 import MarketStore
 import PluginRuntime
+import StoreTestSupport
 import Testing
 
 extension DatabaseTests {

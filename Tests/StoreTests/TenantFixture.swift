@@ -3,6 +3,7 @@ import Logging
 import MarketCore
 import MarketStore
 import MarketTestSupport
+import StoreTestSupport
 import Testing
 
 /// A fresh database with the schema, a temporary folder of plugin manifests (a test CRM with a

@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import MarketStore
+import MarketTestSupport
 import Testing
 
 extension DatabaseTests {

@@ -1,5 +1,6 @@
 import Foundation
 import MarketStore
+import MarketTestSupport
 import TelegramChannel
 import Testing
 

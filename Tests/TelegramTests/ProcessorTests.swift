@@ -1,6 +1,8 @@
 import Foundation
 import MarketCore
 import MarketStore
+import MarketTestSupport
+import StoreTestSupport
 import Synchronization
 import TelegramChannel
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import MarketTestSupport
 import TelegramChannel
 import Testing
 

@@ -1,11 +1,11 @@
 /// A small, seeded random number generator (SplitMix64), so randomised tests are reproducible:
 /// the same seed gives the same sequence on every run and platform.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -14,12 +14,12 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// An element of `items`, chosen uniformly.
-    mutating func pick<Element>(_ items: [Element]) -> Element {
+    public mutating func pick<Element>(_ items: [Element]) -> Element {
         items[Int.random(in: items.indices, using: &self)]
     }
 
     /// True with probability `probability`.
-    mutating func chance(_ probability: Double) -> Bool {
+    public mutating func chance(_ probability: Double) -> Bool {
         Double.random(in: 0..<1, using: &self) < probability
     }
 }
