@@ -5,7 +5,8 @@ import MarketStore
 import PluginRuntime
 import Synchronization
 
-/// A private cluster, a bus, a worker and a sink, made once per benchmark process.
+/// A private cluster, a bus, a worker and a sink plugin (textkit, the C example plugin built by
+/// scripts/build-plugins.sh, loaded with dlopen), made once per benchmark process.
 final class BusBench: Sendable {
     private static let current = Mutex<Task<BusBench, any Error>?>(nil)
 
@@ -56,10 +57,14 @@ final class BusBench: Sendable {
         let pool = DatabasePool(connectionString: cluster.connectionString, configuration: .init(size: 12), logger: logger)
         try await Migrator().apply(using: pool, logger: logger)
         _ = try await pool.query("INSERT INTO tenants (id, name) VALUES ('bench', 'Bench')")
-        _ = try await pool.query("INSERT INTO plugin_installations (tenant_id, plugin_id, enabled) VALUES ('bench', 'sink', true)")
+        _ = try await pool.query("INSERT INTO plugin_installations (tenant_id, plugin_id, enabled) VALUES ('bench', 'textkit', true)")
         let bus = EventBus(pool: pool, logger: logger)
-        try await bus.subscribe(Subscriber(tenantID: "bench", pluginID: "sink"), to: ["*"])
-        let sink = Sink()
+        try await bus.subscribe(Subscriber(tenantID: "bench", pluginID: "textkit"), to: ["*"])
+        // Benchmarks run in Benchmarks/; the plugins are built into the repository's .build.
+        let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).deletingLastPathComponent()
+        let runtime = PluginRuntime(services: HostServices(logger: logger))
+        let library = try runtime.load(root.appendingPathComponent(".build/market-plugins/textkit"))
+        let sink = Sink(plugin: try await runtime.instantiate(library, tenantID: "bench"))
         let worker = DeliveryWorker(pool: pool, connectionString: cluster.connectionString, targets: sink,
                                     configuration: .init(batchSize: 500, loops: 2), logger: logger)
         let running = Task { try await worker.run() }
@@ -107,7 +112,7 @@ final class BusBench: Sendable {
     }
 }
 
-/// Acknowledges every event at once and notes when each arrived.
+/// Hands every event to the plugin and notes when the plugin acknowledged it.
 final class Sink: DeliveryTargets, DeliveryTarget {
     private struct State {
         var waiting: Set<String> = []
@@ -117,10 +122,17 @@ final class Sink: DeliveryTargets, DeliveryTarget {
     }
 
     private let state = Mutex(State())
+    let plugin: PluginInstance
+
+    init(plugin: PluginInstance) {
+        self.plugin = plugin
+    }
 
     func target(for subscriber: Subscriber) async -> (any DeliveryTarget)? { self }
 
     func deliver(_ event: EventEnvelope) async throws -> EventDeliveryOutcome {
+        let outcome = try await plugin.deliver(event)
+        guard outcome == .acknowledged else { return outcome }
         let now = ContinuousClock.now
         let finished: CheckedContinuation<Void, Never>? = state.withLock { state in
             if state.arrivedAt[event.id] == nil { state.arrivedAt[event.id] = now }

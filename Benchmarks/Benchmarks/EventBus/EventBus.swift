@@ -4,7 +4,7 @@ import MarketCore
 
 /// The event bus end to end on a private PostgreSQL (fsync on, as in production): events
 /// published through `EventBus`, claimed by a `DeliveryWorker` and acknowledged by an
-/// in-process sink.
+/// in-process sink plugin (textkit, through `market.events/1`).
 let benchmarks: @Sendable () -> Void = {
     let throughput = BenchmarkMetric.custom("events/s", useScalingFactor: false)
     let p50 = BenchmarkMetric.custom("latency p50 (µs)", useScalingFactor: false)
