@@ -36,47 +36,19 @@ private func runProcessBlocking(_ executable: String, _ arguments: [String], in 
     // env(1) finds the program on PATH and changes directory for it, then execs it.
     let command = ["/usr/bin/env"] + (directory.map { ["-C", $0.path] } ?? []) + [executable] + arguments
     let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    var out: [Int32] = [0, 0]
-    var err: [Int32] = [0, 0]
-    guard pipe(&out) == 0, pipe(&err) == 0 else { throw POSIXError(.EMFILE) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-    for fd in out + err { posix_spawn_file_actions_addclose(&actions, fd) }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var defaults = sigset_t()
-    sigfillset(&defaults)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    var noneBlocked = sigset_t()
-    sigemptyset(&noneBlocked)
-    posix_spawnattr_setsigmask(&attributes, &noneBlocked)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-    let argv = command.map { strdup($0) } + [nil]
-    let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { (argv + envp).forEach { free($0) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
-    close(out[1])
-    close(err[1])
+    let child = try SpawnedChild.spawn(command, environment: merged)
     defer {
-        close(out[0])
-        close(err[0])
+        close(child.stdout)
+        close(child.stderr)
     }
-    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT) }
     // Read both pipes at once, so a chatty child cannot block on a full pipe.
     let errors = Drained()
-    let errorEnd = err[0]
-    Thread.detachNewThread { errors.read(errorEnd) }
+    Thread.detachNewThread { errors.read(child.stderr) }
     let output = Drained()
-    output.read(out[0])
+    output.read(child.stdout)
     errors.wait()
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    while waitpid(child.pid, &status, 0) < 0, errno == EINTR {}
     let signal = status & 0x7F
     return ProcessOutput(status: signal == 0 ? (status >> 8) & 0xFF : signal, signaled: signal != 0,
                          stdout: output.text, stderr: errors.text)
