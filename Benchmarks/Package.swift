@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
+        // The loopback HTTP load client the Server and TelegramWebhook benchmarks share.
+        .target(name: "LoopbackLoad", path: "Benchmarks/LoopbackLoad"),
         .executableTarget(
             name: "PluginCalls",
             dependencies: [
@@ -38,6 +40,7 @@ let package = Package(
         .executableTarget(
             name: "Server",
             dependencies: [
+                "LoopbackLoad",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MarketServer", package: host),
                 .product(name: "MarketStore", package: host),
@@ -59,6 +62,7 @@ let package = Package(
         .executableTarget(
             name: "TelegramWebhook",
             dependencies: [
+                "LoopbackLoad",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MarketServer", package: host),
                 .product(name: "MarketStore", package: host),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import LoopbackLoad
 import NIOCore
 import Synchronization
 
@@ -70,10 +71,4 @@ private final class Arrivals: Sendable {
     func times() -> [Int64: UInt64] { state.withLock { $0.times } }
     func count() -> Int { state.withLock { $0.count } }
     func reset() { state.withLock { $0 = ([:], 0) } }
-}
-
-func monotonicNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }

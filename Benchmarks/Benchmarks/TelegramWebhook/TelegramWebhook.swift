@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import Logging
+import LoopbackLoad
 import Synchronization
 
 /// Telegram webhook updates end to end in one process: POST /telegram/{bot} (ack once stored in
@@ -80,7 +81,7 @@ private func waitForReplies(_ world: WebhookWorld, chats: some Collection<Int64>
         let times = world.fake.arrivalTimes()
         if chats.allSatisfy({ times[$0] != nil }) { return times }
         guard monotonicNanoseconds() < deadline else {
-            throw WebhookLoad.LoadFailure(description: "\(chats.filter { times[$0] == nil }.count) replies did not arrive within \(seconds) s")
+            throw LoadFailure(description: "\(chats.filter { times[$0] == nil }.count) replies did not arrive within \(seconds) s")
         }
         usleep(20_000)
     }
