@@ -18,8 +18,9 @@ extension ServerTests {
             let state = try temporaryDirectory("serve-terminal")
             defer { try? FileManager.default.removeItem(at: state) }
             let market = buildProductsDirectory.appendingPathComponent("market").path
-            // script(1) gives the server a pseudo-terminal as standard output.
-            let serve = try ServeProcess(executable: "/usr/bin/script", ["-qefc", "\(market) serve --port 0 --state-dir \(state.path)", "/dev/null"],
+            // script(1) gives the server a pseudo-terminal as standard output. It runs the command
+            // through $SHELL or /bin/sh; `exec` makes the server script's own child whichever shell that is.
+            let serve = try ServeProcess(executable: "/usr/bin/script", ["-qefc", "exec \(market) serve --port 0 --state-dir \(state.path)", "/dev/null"],
                                          removing: ["MARKET_LOG_LEVEL"], environment: ["DATABASE_URL": database])
             let listening = try await serve.line(within: 60) { $0.contains("listening") && $0.contains("port=") }
             #expect(!listening.hasPrefix("{"), "a terminal gets text: \(listening)")
@@ -28,6 +29,8 @@ extension ServerTests {
             let port = try #require(Int(digits), "\(listening)")
             #expect(try await LoopbackHTTP.get("/healthz", port: port).status == 200)
             let server = try #require(serve.firstChild)
+            let command = try String(contentsOfFile: "/proc/\(server)/comm", encoding: .utf8)
+            #expect(command.hasPrefix("market"), "the signal must reach the server, not a shell: \(command)")
             kill(server, SIGTERM)
             let exit = try await serve.exitStatus(within: 30)
             #expect(exit.signaled == false && exit.status == 0)
