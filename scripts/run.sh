@@ -14,6 +14,8 @@ cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 scripts/setup.sh
+# Python packages the system would not take live here (see setup.sh).
+[ -x .build-python/bin/python3 ] && export PATH="$root/.build-python/bin:$PATH"
 swift build --product market
 scripts/build-plugins.sh
 market="$(swift build --show-bin-path)/market"

@@ -26,16 +26,30 @@ if [ ${#filtered[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${filtered[@]}" >/dev/null
 fi
 
-# The MCP bridge's tests run a real MCP server from the official Python SDK.
-if ! python3 -c "import mcp.server.mcpserver" >/dev/null 2>&1; then
-    echo "Installing the Python MCP SDK (mcp 2.x)"
-    python3 -m pip install --quiet --disable-pip-version-check "mcp>=2,<3"
-fi
-
-# The server's tests run schemathesis against the live server and docs/openapi.yaml.
-if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
-    echo "Installing schemathesis (4.x)"
-    python3 -m pip install --quiet --disable-pip-version-check "schemathesis>=4,<5"
+# The tests run a real MCP server from the official Python SDK (mcp 2.x) and schemathesis (4.x)
+# against the live server. When this python3 lacks them and will not take them (Debian marks
+# its Python externally managed), they go into a virtual environment in .build-python, which
+# scripts/test.sh and scripts/run.sh put first on PATH.
+python_modules=("mcp.server.mcpserver:mcp>=2,<3" "schemathesis:schemathesis>=4,<5")
+venv="$(cd "$(dirname "$0")/.." && pwd)/.build-python"
+python="python3"
+[ -x "$venv/bin/python3" ] && python="$venv/bin/python3"
+wanted=()
+for entry in "${python_modules[@]}"; do
+    "$python" -c "import ${entry%%:*}" >/dev/null 2>&1 || wanted+=("${entry#*:}")
+done
+if [ ${#wanted[@]} -gt 0 ]; then
+    echo "Installing Python packages: ${wanted[*]}"
+    if ! "$python" -m pip install --quiet --disable-pip-version-check "${wanted[@]}" 2>/dev/null; then
+        if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+            SUDO=""
+            [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+            $SUDO apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+            python3 -m venv "$venv"
+        fi
+        "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check "${wanted[@]}"
+    fi
 fi
 
 command -v swift >/dev/null 2>&1 || [ -x /opt/swift/usr/bin/swift ] || {

@@ -11,6 +11,8 @@ cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 scripts/setup.sh
+# Python packages the system would not take live here (see setup.sh).
+[ -x .build-python/bin/python3 ] && export PATH="$root/.build-python/bin:$PATH"
 swift build --build-tests
 swift build --product PluginKitProbe
 scripts/build-plugins.sh
