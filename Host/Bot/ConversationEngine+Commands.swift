@@ -15,7 +15,7 @@ extension ConversationEngine {
         case .feedback(let up):
             try await conversations.recordFeedback(up: up, conversation: turn.conversation, tenant: turn.tenant,
                                                    userID: turn.address.userID, assignment: turn.assignment)
-            try await publish(BotEventType.feedbackReceived, turn, ["value": .string(up ? "up" : "down"), "user_id": .string(turn.address.userID)])
+            publish(BotEventType.feedbackReceived, turn, ["value": .string(up ? "up" : "down"), "user_id": .string(turn.address.userID)])
             return try await finish(turn, text: up ? "Thanks for the 👍." : "Thanks; noted 👎.", steps: 0)
         case .tool(let name, let arguments):
             let tools = await toolset(tenant: turn.tenant, libraries: turn.setup.plugins)
@@ -59,7 +59,7 @@ extension ConversationEngine {
             logger.info("tool call failed", metadata: ["tenant": .string(turn.tenant), "tool": .string(entry.name.description),
                                                        "error": .string("\(error)")])
         }
-        try? await publish(BotEventType.toolCalled, turn, data)
+        publish(BotEventType.toolCalled, turn, data)
         return outcome
     }
 

@@ -15,7 +15,7 @@ extension ConversationEngine {
         } catch let error as MarketError where error.code == .modelAmbiguous || error.code == .modelNotEnabled {
             return try await finish(turn, text: "\(error.message). \(error.fix)", steps: 0)
         } catch {
-            try? await publish(BotEventType.llmFailed, turn, ["plugin": .string(settings.modelPlugin ?? ""), "error_code": .string(BotTexts.errorCode(error)),
+            publish(BotEventType.llmFailed, turn, ["plugin": .string(settings.modelPlugin ?? ""), "error_code": .string(BotTexts.errorCode(error)),
                                                               "step": .number(1)])
             logger.error("the model provider did not start", metadata: ["tenant": .string(turn.tenant), "error": .string("\(error)")])
             return try await finish(turn, text: BotTexts.modelFailed(settings.modelPlugin ?? "model", error), steps: 0)
@@ -25,6 +25,7 @@ extension ConversationEngine {
         let budget = ContextBudget(characters: settings.contextCharacters)
 
         for step in 1...settings.maxSteps {
+            try await commit(turn)
             let history = try await conversations.history(conversation: turn.conversation, tenant: turn.tenant, limit: limits.historyRows)
             let request = Self.request(system: settings.systemPrompt, history: budget.trim(history, system: settings.systemPrompt),
                                        tools: tools.requestTools, model: model)
@@ -44,7 +45,7 @@ extension ConversationEngine {
                 completion = try ModelAnswer(resultJSON: result.resultJSON)
             } catch {
                 let latency = Self.milliseconds(ContinuousClock.now - started)
-                try await publish(BotEventType.llmFailed, turn, ["plugin": .string(model.plugin), "error_code": .string(BotTexts.errorCode(error)),
+                publish(BotEventType.llmFailed, turn, ["plugin": .string(model.plugin), "error_code": .string(BotTexts.errorCode(error)),
                                                                  "step": .number(Double(step)), "latency_ms": .number(Double(latency))])
                 logger.warning("model call failed", metadata: ["tenant": .string(turn.tenant), "plugin": .string(model.plugin), "error": .string("\(error)")])
                 let text = BotTexts.modelFailed(model.plugin, error)
@@ -55,7 +56,7 @@ extension ConversationEngine {
             let latency = Self.milliseconds(ContinuousClock.now - started)
             let usage = ConversationStore.Usage(promptTokens: completion.promptTokens, completionTokens: completion.completionTokens,
                                                 latencyMilliseconds: latency)
-            try await publish(BotEventType.llmCompleted, turn, [
+            publish(BotEventType.llmCompleted, turn, [
                 "plugin": .string(model.plugin), "model": completion.model.map(JSONValue.string) ?? .null, "step": .number(Double(step)),
                 "latency_ms": .number(Double(latency)), "finish_reason": .string(completion.finishReason),
                 "prompt_tokens": completion.promptTokens.map { .number(Double($0)) } ?? .null,
@@ -68,11 +69,9 @@ extension ConversationEngine {
                 return try await finish(turn, text: completion.content, steps: step, streamed: true, usage: usage)
             }
             if !completion.content.isEmpty && streamed.text.isEmpty { turn.onChunk(.text(completion.content)) }
-            try await conversations.append(ChatMessage(role: .assistant, content: completion.content, toolCalls: completion.toolCalls),
-                                           conversation: turn.conversation, tenant: turn.tenant, assignment: turn.assignment, usage: usage)
+            turn.journal.append(ChatMessage(role: .assistant, content: completion.content, toolCalls: completion.toolCalls), usage: usage)
             for call in completion.toolCalls {
-                try await conversations.append(await toolResult(call, tools: tools, turn), conversation: turn.conversation,
-                                               tenant: turn.tenant, assignment: turn.assignment)
+                turn.journal.append(await toolResult(call, tools: tools, turn))
             }
         }
         let text = BotTexts.stepLimit(settings.maxSteps)

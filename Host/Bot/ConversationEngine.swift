@@ -35,7 +35,7 @@ public final class ConversationEngine: Sendable {
     let conversations: ConversationStore
     let experiments: ExperimentStore
     let directories: PluginDirectories
-    let events: EngineEvents
+    let writer: TurnWriter
     let limits: EngineLimits
     let logger: Logger
     let instances: PluginInstances
@@ -51,7 +51,7 @@ public final class ConversationEngine: Sendable {
         self.conversations = conversations
         self.experiments = experiments
         directories = plugins
-        self.events = EngineEvents(publisher: events)
+        writer = TurnWriter(pool: conversations.pool, publisher: events)
         self.limits = limits
         self.logger = logger
         if let instances {
@@ -78,21 +78,22 @@ public final class ConversationEngine: Sendable {
         let assignment = setup.experiment.map { Assignment(experiment: $0.id, variant: $0.variant(for: address.userID).name) }
         let (conversation, created) = try await conversations.conversation(tenant: tenant, address: address, assignment: assignment)
         let turn = Turn(tenant: tenant, conversation: conversation, address: address, assignment: assignment, setup: setup,
-                        deadline: started + limits.replyDeadline, onChunk: onChunk)
+                        deadline: started + limits.replyDeadline, onChunk: onChunk,
+                        journal: TurnJournal(tenant: tenant, conversation: conversation, assignment: assignment))
         if created {
-            try await publish(BotEventType.conversationStarted, turn, [
+            publish(BotEventType.conversationStarted, turn, [
                 "channel": .string(address.channel), "chat_id": .string(address.chatID), "user_id": .string(address.userID),
             ])
         }
-        try await conversations.append(ChatMessage(role: .user, content: text), conversation: conversation, tenant: tenant, assignment: assignment)
+        turn.journal.append(ChatMessage(role: .user, content: text))
         let command: SlashCommand?
         do {
             command = try SlashCommand.parse(text)
         } catch let error as MarketError {
-            try await publish(BotEventType.messageReceived, turn, received(text, address, command: true))
+            publish(BotEventType.messageReceived, turn, received(text, address, command: true))
             return try await finish(turn, text: "\(error.message). \(error.fix)", steps: 0)
         }
-        try await publish(BotEventType.messageReceived, turn, received(text, address, command: command != nil))
+        publish(BotEventType.messageReceived, turn, received(text, address, command: command != nil))
         if let command {
             return try await run(command, turn)
         }
@@ -116,6 +117,8 @@ public final class ConversationEngine: Sendable {
         let setup: TenantSnapshot
         let deadline: ContinuousClock.Instant
         let onChunk: @Sendable (ReplyChunk) -> Void
+        /// The reply's messages and events until they are committed.
+        let journal: TurnJournal
         let notices = NoticeList()
 
         func notice(_ text: String) {
@@ -130,20 +133,27 @@ public final class ConversationEngine: Sendable {
         }
     }
 
-    func publish(_ type: String, _ turn: Turn, _ data: [String: JSONValue]) async throws {
-        try await events.publish(type, tenant: turn.tenant, conversation: turn.conversation, assignment: turn.assignment, data: data)
+    /// Adds an event to the reply's journal; it is published when the journal is committed.
+    func publish(_ type: String, _ turn: Turn, _ data: [String: JSONValue]) {
+        turn.journal.publish(type, data: data)
+    }
+
+    /// Commits the reply's journal: before each model call (which reads the history) and at the end.
+    func commit(_ turn: Turn) async throws {
+        try await writer.commit(turn.journal)
     }
 
     private func received(_ text: String, _ address: ChatAddress, command: Bool) -> [String: JSONValue] {
         ["text": .string(text), "user_id": .string(address.userID), "channel": .string(address.channel), "command": .bool(command)]
     }
 
-    /// Stores the assistant's final text, publishes `message.sent` and makes the reply.
+    /// Stores the assistant's final text, publishes `message.sent`, commits both with the rest of
+    /// the reply's journal and makes the reply.
     func finish(_ turn: Turn, text: String, steps: Int, streamed: Bool = false, usage: ConversationStore.Usage? = nil) async throws -> Reply {
         if !streamed { turn.onChunk(.text(text)) }
-        try await conversations.append(ChatMessage(role: .assistant, content: text), conversation: turn.conversation, tenant: turn.tenant,
-                                       assignment: turn.assignment, usage: usage ?? .init())
-        try await publish(BotEventType.messageSent, turn, ["text": .string(text), "steps": .number(Double(steps))])
+        turn.journal.append(ChatMessage(role: .assistant, content: text), usage: usage ?? .init())
+        publish(BotEventType.messageSent, turn, ["text": .string(text), "steps": .number(Double(steps))])
+        try await commit(turn)
         return Reply(conversationID: turn.conversation, text: text, notices: turn.notices.all, steps: steps, assignment: turn.assignment)
     }
 }

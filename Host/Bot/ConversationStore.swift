@@ -2,17 +2,23 @@ import Foundation
 import Logging
 import MarketCore
 import MarketStore
+import Synchronization
 
 /// The bot's tables (migration 2): settings, conversations, messages and feedback. Every
 /// statement names the tenant; work runs on the pool's threads.
 public final class ConversationStore: Sendable {
     let pool: DatabasePool
     let logger: Logger
+    /// Conversations looked up or made in one statement with those of concurrent replies.
+    let resolving: GroupCommit<ConversationRequest, (id: String, created: Bool)>
+    /// Conversation ids already known, by tenant and address (conversations are never deleted).
+    let known = Mutex<[ConversationKey: String]>([:])
 
     /// - Parameter pool: a pool on a database the migrations have been applied to.
     public init(pool: DatabasePool, logger: Logger) {
         self.pool = pool
         self.logger = logger
+        resolving = GroupCommit(pool: pool) { requests, connection in try Self.resolve(requests, on: connection) }
     }
 
     // MARK: Settings
@@ -52,25 +58,25 @@ public final class ConversationStore: Sendable {
     // MARK: Conversations
 
     /// The conversation of `address`, made when there is none yet (then `created` is true and
-    /// it is stamped with `assignment`).
+    /// it is stamped with `assignment`). Known conversations are answered from memory; the
+    /// others are looked up or made in one statement with those of concurrent replies.
     public func conversation(tenant: String, address: ChatAddress, assignment: Assignment?) async throws -> (id: String, created: Bool) {
-        let candidate = "cnv_" + EventEnvelope.newID().dropFirst(4)
+        let key = ConversationKey(tenant: tenant, address: address)
+        if let known = known.withLock({ $0[key] }) { return (known, false) }
         do {
-            // One statement, no transaction: a message is handled with as few round trips as
-            // possible. `xmax = 0` holds for a row this statement inserted.
-            return try await pool.withConnection { connection in
-                let row = try connection.prepared("""
-                    INSERT INTO conversations (id, tenant_id, channel, external_chat_id, external_user_id, experiment_id, variant)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7)
-                    ON CONFLICT (tenant_id, channel, external_chat_id) DO UPDATE SET updated_at = now()
-                    RETURNING id, (xmax = 0) AS created
-                    """, [candidate, tenant, address.channel, address.chatID, address.userID, assignment?.experiment, assignment?.variant])[0]
-                return (try row.decode("id"), try row.decode("created"))
+            let found = try await resolving.submit(ConversationRequest(key: key, assignment: assignment))
+            known.withLock { known in
+                // Far more conversations than a host serves at once: start again rather than grow.
+                if known.count >= Self.knownLimit { known.removeAll(keepingCapacity: true) }
+                known[key] = found.id
             }
+            return found
         } catch let error as MarketError where (error.underlying as? PostgresError)?.sqlState == "23503" {
             throw MarketError(.tenantNotFound, "there is no tenant \(tenant)", fix: "list tenants with `market tenant list`, or create it with `market tenant create \(tenant)`")
         }
     }
+
+    static let knownLimit = 100_000
 
     /// Usage figures stored with an assistant message a model wrote.
     public struct Usage: Sendable, Equatable {
@@ -86,19 +92,10 @@ public final class ConversationStore: Sendable {
     }
 
     /// Appends a message to a conversation of the tenant.
+    /// - Throws: `CONVERSATION_NOT_FOUND` when the tenant has no such conversation.
     public func append(_ message: ChatMessage, conversation: String, tenant: String, assignment: Assignment?, usage: Usage = Usage()) async throws {
-        let calls: JSONValue? = message.toolCalls.isEmpty ? nil : .array(message.toolCalls.map(\.json))
-        try await pool.withConnection { connection in
-            let inserted = try connection.prepared("""
-                INSERT INTO messages (tenant_id, conversation_id, role, content, tool_calls, tool_call_id, tool_error,
-                                      prompt_tokens, completion_tokens, latency_ms, experiment_id, variant)
-                SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM conversations WHERE tenant_id = $1 AND id = $2
-                """, [tenant, conversation, message.role.rawValue, message.content, calls, message.toolCallID, message.toolError,
-                      usage.promptTokens, usage.completionTokens, usage.latencyMilliseconds, assignment?.experiment, assignment?.variant])
-            guard inserted.affectedRows == 1 else {
-                throw MarketError(.conversationNotFound, "tenant \(tenant) has no conversation \(conversation)", fix: "start a conversation first")
-            }
-        }
+        let row = MessageRow(tenant: tenant, conversation: conversation, assignment: assignment, message: message, usage: usage)
+        try await pool.transaction { connection in try Self.insert([row], on: connection) }
     }
 
     /// The newest `limit` messages of a conversation, oldest first.

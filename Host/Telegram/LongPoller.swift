@@ -118,8 +118,8 @@ public final class LongPoller: Sendable {
         let chats = try updates.map { try TelegramInbox.chat(of: $0) }
         let fresh: Int = try await Blocking.run { [botID] in
             try connection.transaction { connection in
-                var fresh = 0
-                for (update, chat) in zip(updates, chats) where try TelegramInbox.store(update, chat: chat, bot: botID, on: connection) { fresh += 1 }
+                let arrivals = zip(updates, chats).map { TelegramInbox.Arrival(bot: botID, update: $0, chat: $1) }
+                let fresh = try TelegramInbox.store(arrivals, on: connection).filter { $0 }.count
                 _ = try connection.query("""
                     INSERT INTO telegram_poll_offsets (bot_id, next_offset) VALUES ($1, $2)
                     ON CONFLICT (bot_id) DO UPDATE SET next_offset = greatest(telegram_poll_offsets.next_offset, excluded.next_offset), updated_at = now()

@@ -17,18 +17,39 @@ public struct TelegramInbox: Sendable {
     }
 
     let pool: DatabasePool
+    /// New updates from concurrent webhook deliveries, stored in one transaction.
+    private let storing: GroupCommit<Arrival, Bool>
+    /// Processed updates, marked done together.
+    private let completing: GroupCommit<Key, Void>
+
+    /// An update to store, with its chat.
+    struct Arrival: Sendable {
+        let bot: String
+        let update: RawUpdate
+        let chat: Int64
+    }
+
+    /// Which update of which bot.
+    struct Key: Sendable, Hashable {
+        let bot: String
+        let updateID: Int64
+    }
 
     public init(pool: DatabasePool) {
         self.pool = pool
+        storing = GroupCommit(pool: pool) { arrivals, connection in try Self.store(arrivals, on: connection) }
+        completing = GroupCommit(pool: pool) { keys, connection in
+            _ = try connection.prepared(Self.completeStatement, [Self.json(keys.map { ["bot_id": .string($0.bot), "update_id": .number(Double($0.updateID))] })])
+            return keys.map { _ in () }
+        }
     }
 
     /// Stores an update; false when the bot had it already (Telegram delivers again when an
-    /// answer is lost).
+    /// answer is lost). Returns once the update is committed, with others arriving meanwhile.
     /// - Throws: `TELEGRAM_UPDATE_INVALID` when the JSON is not an update.
     @discardableResult
     public func store(_ update: RawUpdate, bot: String) async throws -> Bool {
-        let chat = try Self.chat(of: update)
-        return try await pool.withConnection { connection in try Self.store(update, chat: chat, bot: bot, on: connection) }
+        try await storing.submit(Arrival(bot: bot, update: update, chat: try Self.chat(of: update)))
     }
 
     static func chat(of update: RawUpdate) throws -> Int64 {
@@ -40,11 +61,27 @@ public struct TelegramInbox: Sendable {
         }
     }
 
-    static func store(_ update: RawUpdate, chat: Int64, bot: String, on connection: PostgresConnection) throws -> Bool {
-        try connection.prepared("""
-            INSERT INTO telegram_inbox (bot_id, update_id, chat_id, payload) VALUES ($1, $2, $3, $4::jsonb)
+    /// Stores updates in one statement; true for each that was new. Of two arrivals of the
+    /// same update in one batch, the first is the new one.
+    static func store(_ arrivals: [Arrival], on connection: PostgresConnection) throws -> [Bool] {
+        // The payload goes in as JSON within the array: RawUpdate has checked that it parses.
+        let rows = arrivals.map { arrival in
+            #"{"bot_id":\#(JSONValue.string(arrival.bot).jsonText),"update_id":\#(arrival.update.updateID),"chat_id":\#(arrival.chat),"payload":\#(arrival.update.json)}"#
+        }
+        let inserted = try connection.prepared("""
+            INSERT INTO telegram_inbox (bot_id, update_id, chat_id, payload)
+            SELECT u.bot_id, u.update_id, u.chat_id, u.payload
+            FROM jsonb_to_recordset($1::jsonb) AS u(bot_id text, update_id bigint, chat_id bigint, payload jsonb)
             ON CONFLICT (bot_id, update_id) DO NOTHING
-            """, [bot, update.updateID, chat, update.json]).affectedRows == 1
+            RETURNING bot_id, update_id
+            """, ["[" + rows.joined(separator: ",") + "]"])
+        var new = Set<Key>()
+        for row in inserted { new.insert(Key(bot: try row.decode("bot_id"), updateID: try row.decode("update_id"))) }
+        return arrivals.map { new.remove(Key(bot: $0.bot, updateID: $0.update.updateID)) != nil }
+    }
+
+    static func json(_ rows: [[String: JSONValue]]) -> String {
+        JSONValue.array(rows.map(JSONValue.object)).jsonText
     }
 
     /// Claims up to `limit` updates for `lease`: the oldest pending update of each chat whose
@@ -85,13 +122,16 @@ public struct TelegramInbox: Sendable {
             """, [item.botID, item.updateID, item.attempts, seconds]).affectedRows == 1
     }
 
-    /// Marks a claimed update processed.
+    /// Marks a claimed update processed (in one transaction with others finishing meanwhile).
     public func complete(_ item: Item) async throws {
-        _ = try await pool.query("""
-            UPDATE telegram_inbox SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL
-            WHERE bot_id = $1 AND update_id = $2 AND status = 'pending'
-            """, [item.botID, item.updateID])
+        try await completing.submit(Key(bot: item.botID, updateID: item.updateID))
     }
+
+    static let completeStatement = """
+        UPDATE telegram_inbox i SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL
+        FROM jsonb_to_recordset($1::jsonb) AS c(bot_id text, update_id bigint)
+        WHERE i.bot_id = c.bot_id AND i.update_id = c.update_id AND i.status = 'pending'
+        """
 
     /// Releases a claimed update for another attempt after `retryIn`, or marks it failed
     /// (so its chat moves on) when it has had `maxAttempts`.

@@ -44,7 +44,9 @@ extension DatabaseTests {
             #expect(used[0].lastUsedAt != nil && used[0].revokedAt == nil)
 
             // Unknown, malformed and near-miss tokens are refused without an error.
-            for wrong in ["", "mkt_", "Bearer " + issued.token, String(issued.token.dropLast()) + "A", issued.token + "x", "mka_" + issued.token.dropFirst(4)] {
+            // The near miss changes the last character to another (appending "A" to the rest would be the token itself when it ends in A).
+            let nearMiss = String(issued.token.dropLast()) + (issued.token.hasSuffix("A") ? "B" : "A")
+            for wrong in ["", "mkt_", "Bearer " + issued.token, nearMiss, issued.token + "x", "mka_" + issued.token.dropFirst(4)] {
                 #expect(try await fixture.store.authenticate(wrong) == nil, "\(wrong.prefix(10))")
             }
 

@@ -37,23 +37,25 @@ struct PublishBatch: Sendable {
 
     /// Writes events and deliveries in one transaction, then notifies the workers and tails.
     func write(on connection: PostgresConnection) throws -> EventBus.PublishResult {
-        let events = "[" + envelopes.map(\.jsonText).joined(separator: ",") + "]"
+        // One statement is a transaction of its own: one round trip.
+        let written = try conversationKeys.isEmpty ? insert(on: connection) : connection.transaction { try writeInTransaction(on: $0) }
+        try Self.notify(after: written, on: connection)
+        return written
+    }
+
+    /// Writes events and deliveries inside the caller's transaction; the caller notifies
+    /// (`notify(after:on:)`) once it has committed.
+    func writeInTransaction(on connection: PostgresConnection) throws -> EventBus.PublishResult {
         let keys = conversationKeys
+        if !keys.isEmpty { _ = try connection.prepared(Self.lockConversations, [JSONValue.array(keys.map(JSONValue.string)).jsonText]) }
+        return try insert(on: connection)
+    }
+
+    private func insert(on connection: PostgresConnection) throws -> EventBus.PublishResult {
+        let events = "[" + envelopes.map(\.jsonText).joined(separator: ",") + "]"
         do {
-            let result: QueryResult
-            if keys.isEmpty {
-                // One statement is a transaction of its own: one round trip.
-                result = try connection.prepared(Self.insert, [events])
-            } else {
-                result = try connection.transaction { connection in
-                    _ = try connection.prepared(Self.lockConversations, [JSONValue.array(keys.map(JSONValue.string)).jsonText])
-                    return try connection.prepared(Self.insert, [events])
-                }
-            }
-            guard let row = result.first else { return EventBus.PublishResult(events: 0, deliveries: 0) }
-            let written = EventBus.PublishResult(events: try row.decode("events", as: Int.self), deliveries: try row.decode("deliveries", as: Int.self))
-            try Self.notify(after: written, on: connection)
-            return written
+            guard let row = try connection.prepared(Self.insert, [events]).first else { return EventBus.PublishResult(events: 0, deliveries: 0) }
+            return EventBus.PublishResult(events: try row.decode("events", as: Int.self), deliveries: try row.decode("deliveries", as: Int.self))
         } catch let error as MarketError where error.sqlState == "23503" {
             let tenants = Set(envelopes.map(\.tenantID)).sorted().joined(separator: ", ")
             throw MarketError(.eventInvalid, "no such tenant (\(tenants)): events belong to an existing tenant",
