@@ -94,7 +94,11 @@ extension ConversationStore {
                    m.value->>'tool_call_id', (m.value->>'tool_error')::boolean, (m.value->>'prompt_tokens')::integer,
                    (m.value->>'completion_tokens')::integer, (m.value->>'latency_ms')::integer, m.value->>'experiment_id', m.value->>'variant'
             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS m(value, position)
-            JOIN conversations c ON c.tenant_id = m.value->>'tenant_id' AND c.id = m.value->>'conversation_id'
+            -- A lookup per message (LATERAL, kept apart by OFFSET 0), never a scan of conversations per message.
+            CROSS JOIN LATERAL (
+                SELECT c.tenant_id, c.id FROM conversations c
+                WHERE c.id = m.value->>'conversation_id' AND c.tenant_id = m.value->>'tenant_id' OFFSET 0
+            ) c
             ORDER BY m.position
             """, [JSONValue.array(json).jsonText])
         guard inserted.affectedRows == rows.count else {

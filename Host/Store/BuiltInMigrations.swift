@@ -8,6 +8,7 @@ public enum BuiltInMigrations {
         Migration(version: 2, name: "conversations", sql: conversations),
         Migration(version: 3, name: "event_subscriptions", sql: eventSubscriptions),
         Migration(version: 4, name: "telegram", sql: telegram),
+        Migration(version: 5, name: "telegram_inbox_due", sql: telegramInboxDue),
     ]
 
     private static let initial = #"""
@@ -273,6 +274,13 @@ CREATE TABLE telegram_poll_offsets (
     next_offset      bigint NOT NULL,
     updated_at       timestamptz NOT NULL DEFAULT now()
 );
+
+"""#
+
+    private static let telegramInboxDue = #"""
+-- Sweeping the inbox: pending updates oldest first, so a sweep reads as many rows as it
+-- claims (plus those claimed already) however long the backlog is.
+CREATE INDEX telegram_inbox_due ON telegram_inbox (received_at) WHERE status = 'pending';
 
 """#
 }

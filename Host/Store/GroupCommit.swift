@@ -10,7 +10,8 @@ import Synchronization
 /// written again one by one, so one bad item fails only its own caller (unless the database is
 /// unavailable: then every caller gets that).
 public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
-    /// Writes `items` inside the transaction it is given; returns one output per item, in order.
+    /// Writes `items` inside the transaction it is given (which prefers index lookups to hash
+    /// joins: see `PostgresConnection.preferIndexLookups()`); returns one output per item, in order.
     public typealias Write = @Sendable (_ items: [Item], _ connection: PostgresConnection) throws -> [Output]
     /// Runs on the same connection once a batch has committed (to notify listeners, say); its
     /// failure does not fail the callers, whose writes are in.
@@ -96,7 +97,10 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
 
     private func commit(_ items: [Item]) async throws -> [Output] {
         try await pool.withConnection { [write, afterCommit] connection in
-            let outputs = try connection.transaction { connection in try write(items, connection) }
+            let outputs = try connection.transaction { connection in
+                try connection.preferIndexLookups()
+                return try write(items, connection)
+            }
             try? afterCommit?(outputs, connection)
             return outputs
         }

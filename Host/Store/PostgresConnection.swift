@@ -117,6 +117,17 @@ public final class PostgresConnection: Sendable {
         }
     }
 
+    /// For the rest of the transaction, plans each statement for its parameters and joins by
+    /// nested loops over index lookups. Statements that join a JSON array of a batch's rows to
+    /// a table want both: the planner guesses 100 rows for the array and, on a table of some
+    /// thousands, picks a hash join over a scan of the whole table, which costs milliseconds
+    /// where a few lookups cost microseconds; and a plan kept from when the table was nearly
+    /// empty (a new install, before autovacuum has analysed it) scans it for every row of the
+    /// batch as it grows, where a plan made now sees its size.
+    public func preferIndexLookups() throws {
+        try run("SET LOCAL plan_cache_mode TO force_custom_plan; SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off")
+    }
+
     /// Whether the connection is open and outside any transaction, ready for another borrower.
     /// Reads what the server has sent, so a server-side disconnect is noticed.
     public var isReusable: Bool {

@@ -6,6 +6,11 @@ import Synchronization
 /// handler, sends the reply (with a typing indicator while it is produced), and marks the
 /// update done. Chats are processed concurrently, each chat's updates one at a time in order.
 ///
+/// Updates this replica stored are offered to it by key and claimed by key (index lookups);
+/// finishing an update claims its chat's next one in the same transaction. A sweep of the
+/// whole inbox, at the poll interval or when woken, finds the rest: updates other replicas
+/// stored, retries that fell due, claims that lapsed.
+///
 /// Every replica may run one; claims are leases in PostgreSQL, so a processor that stops
 /// abruptly leaves its updates to be claimed again once their lease lapses.
 public final class InboxProcessor: Sendable {
@@ -50,6 +55,12 @@ public final class InboxProcessor: Sendable {
     let configuration: Configuration
     let logger: Logger
     private let wakeup = Wakeup()
+    /// Set once the loop has stopped: claimed next updates are handed back, not started.
+    private let stopping = Atomic<Bool>(false)
+    /// Updates stored here and not claimed yet, oldest first, and whether a sweep is wanted.
+    private let offered = Mutex<(keys: [TelegramInbox.Key], sweep: Bool)>(([], false))
+    /// Offered updates kept at most; beyond, the sweep finds them.
+    static let offeredLimit = 20_000
     /// Updates being processed, by bot and update id.
     private let inFlight = Mutex<[String: Task<Void, Never>]>([:])
     /// One sender, hence one scheduler, per bot.
@@ -64,8 +75,19 @@ public final class InboxProcessor: Sendable {
         self.logger = logger
     }
 
-    /// Looks at the inbox now (call after storing an update).
-    public func wake() { wakeup.signal() }
+    /// Sweeps the inbox now (call after storing updates this processor was not offered).
+    public func wake() {
+        offered.withLock { $0.sweep = true }
+        wakeup.signal()
+    }
+
+    /// Claims this update soon (call after storing it).
+    public func offer(_ key: TelegramInbox.Key) {
+        offered.withLock { offered in
+            if offered.keys.count < Self.offeredLimit { offered.keys.append(key) } else { offered.sweep = true }
+        }
+        wakeup.signal()
+    }
 
     /// Processes updates until the task is cancelled; updates in hand are finished first.
     ///
@@ -73,35 +95,60 @@ public final class InboxProcessor: Sendable {
     /// one chat never holds up the others; a finished update wakes the loop to claim its
     /// chat's next one.
     public func run() async {
+        var nextSweep = ContinuousClock.now
         while !Task.isCancelled {
             let free = configuration.batchSize - inFlight.withLock { $0.count }
             guard free > 0 else {
                 await wakeup.wait(upTo: configuration.pollInterval)
                 continue
             }
+            // A sweep when one is due or wanted (it takes offered updates too, being their chats'
+            // oldest), otherwise the offered updates by key.
+            let sweep = offered.withLock { offered in
+                defer { offered.sweep = false }
+                return offered.sweep
+            } || ContinuousClock.now >= nextSweep
+            let keys: [TelegramInbox.Key] = sweep ? [] : offered.withLock { offered in
+                let keys = Array(offered.keys.prefix(free))
+                offered.keys.removeFirst(keys.count)
+                return keys
+            }
             let items: [TelegramInbox.Item]
             do {
-                items = try await inbox.claim(limit: free, lease: configuration.lease)
+                if sweep {
+                    nextSweep = ContinuousClock.now + configuration.pollInterval
+                    items = try await inbox.claim(limit: free, lease: configuration.lease)
+                } else {
+                    items = try await inbox.claim(keys, lease: configuration.lease)
+                }
             } catch {
                 logger.error("cannot claim Telegram updates", metadata: ["error": "\(error)"])
                 await wakeup.wait(upTo: .seconds(1))
                 continue
             }
-            if items.isEmpty {
-                await wakeup.wait(upTo: configuration.pollInterval)
-                continue
-            }
             for item in items { start(item) }
+            if items.isEmpty && offered.withLock({ $0.keys.isEmpty }) {
+                await wakeup.wait(upTo: max(.zero, nextSweep - ContinuousClock.now))
+            }
         }
         // Not children of this task: stopping the loop must not cancel replies half sent.
-        for task in inFlight.withLock({ Array($0.values) }) { await task.value }
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        while let task = inFlight.withLock({ $0.values.first }) { await task.value }
     }
 
     private func start(_ item: TelegramInbox.Item) {
         let key = "\(item.botID)/\(item.updateID)"
         inFlight.withLock { tasks in
             tasks[key] = Task {
-                await self.process(item)
+                // Finishing an update may have claimed its chat's next one: go on with it, or
+                // when stopping, hand it back for the next processor.
+                if let next = await self.process(item) {
+                    if self.stopping.load(ordering: .sequentiallyConsistent) {
+                        try? await self.inbox.release(next)
+                    } else {
+                        self.start(next)
+                    }
+                }
                 _ = self.inFlight.withLock { $0.removeValue(forKey: key) }
                 self.wakeup.signal()
             }
@@ -110,8 +157,9 @@ public final class InboxProcessor: Sendable {
 
     /// One update: handled and answered, then marked done; on failure released for a retry.
     /// The claim is renewed while the reply is produced, so a slow reply is not taken twice;
-    /// a processor that dies stops renewing, and its claim lapses.
-    func process(_ item: TelegramInbox.Item) async {
+    /// a processor that dies stops renewing, and its claim lapses. Returns the chat's next
+    /// update when marking this one done claimed it.
+    func process(_ item: TelegramInbox.Item) async -> TelegramInbox.Item? {
         let lease = configuration.lease
         let renewal = Task { [inbox] in
             while !Task.isCancelled {
@@ -123,7 +171,7 @@ public final class InboxProcessor: Sendable {
         defer { renewal.cancel() }
         do {
             try await answer(item)
-            try await inbox.complete(item)
+            return try await inbox.complete(item, claimingNextFor: lease)
         } catch {
             // Telegram's 4xx refusals (a blocked bot, a chat that is gone) stay refusals on retry.
             let permanent = (error as? BotAPIError).map { (400..<500).contains($0.errorCode) && $0.errorCode != 429 } ?? false
@@ -132,6 +180,8 @@ public final class InboxProcessor: Sendable {
             ])
             let backoff = configuration.retryBackoff * (1 << min(item.attempts - 1, 8))
             try? await inbox.fail(item, reason: "\(error)", retryIn: backoff, maxAttempts: permanent ? 0 : configuration.maxAttempts)
+            // The chat's next update waits for a sweep: this one may still be pending ahead of it.
+            return nil
         }
     }
 

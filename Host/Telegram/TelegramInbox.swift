@@ -19,8 +19,8 @@ public struct TelegramInbox: Sendable {
     let pool: DatabasePool
     /// New updates from concurrent webhook deliveries, stored in one transaction.
     private let storing: GroupCommit<Arrival, Bool>
-    /// Processed updates, marked done together.
-    private let completing: GroupCommit<Key, Void>
+    /// Processed updates, marked done together, each chat's next update claimed with them.
+    private let completing: GroupCommit<Completion, Item?>
 
     /// An update to store, with its chat.
     struct Arrival: Sendable {
@@ -30,18 +30,26 @@ public struct TelegramInbox: Sendable {
     }
 
     /// Which update of which bot.
-    struct Key: Sendable, Hashable {
-        let bot: String
-        let updateID: Int64
+    public struct Key: Sendable, Hashable {
+        public let bot: String
+        public let updateID: Int64
+
+        public init(bot: String, updateID: Int64) {
+            self.bot = bot
+            self.updateID = updateID
+        }
+    }
+
+    /// A processed update, and the lease to claim its chat's next update for.
+    struct Completion: Sendable {
+        let item: Item
+        let leaseSeconds: Double
     }
 
     public init(pool: DatabasePool) {
         self.pool = pool
         storing = GroupCommit(pool: pool) { arrivals, connection in try Self.store(arrivals, on: connection) }
-        completing = GroupCommit(pool: pool) { keys, connection in
-            _ = try connection.prepared(Self.completeStatement, [Self.json(keys.map { ["bot_id": .string($0.bot), "update_id": .number(Double($0.updateID))] })])
-            return keys.map { _ in () }
-        }
+        completing = GroupCommit(pool: pool) { completions, connection in try Self.complete(completions, on: connection) }
     }
 
     /// Stores an update; false when the bot had it already (Telegram delivers again when an
@@ -84,30 +92,30 @@ public struct TelegramInbox: Sendable {
         JSONValue.array(rows.map(JSONValue.object)).jsonText
     }
 
-    /// Claims up to `limit` updates for `lease`: the oldest pending update of each chat whose
-    /// chat has no update claimed already and whose retry is due. A claim that lapses is
-    /// taken again by the next caller, so a processor that dies loses nothing.
+    /// Claims up to `limit` updates for `lease`, oldest first: pending updates whose retry is
+    /// due, not claimed already, with no earlier pending update in their chat. A claim that
+    /// lapses is taken again by the next caller, so a processor that dies loses nothing.
+    ///
+    /// The scan follows the pending updates by arrival (`telegram_inbox_due`) and stops at
+    /// `limit`, so it costs what it claims, plus the updates claimed already or waiting behind
+    /// an earlier one of their chat, however long the backlog.
     public func claim(limit: Int, lease: Duration) async throws -> [Item] {
-        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
-        return try await pool.withConnection { connection in
-            try connection.prepared("""
+        let seconds = Self.seconds(lease)
+        return try await pool.transaction { connection in
+            try connection.preferIndexLookups()
+            return try connection.prepared("""
                 UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
                 FROM (
-                    SELECT h.bot_id, h.update_id FROM (
-                        SELECT DISTINCT ON (bot_id, chat_id) bot_id, update_id, locked_until, next_attempt_at
-                        FROM telegram_inbox WHERE status = 'pending' ORDER BY bot_id, chat_id, update_id
-                    ) h
-                    WHERE (h.locked_until IS NULL OR h.locked_until < now()) AND h.next_attempt_at <= now()
-                    ORDER BY h.update_id LIMIT $1
+                    SELECT c.bot_id, c.update_id FROM telegram_inbox c
+                    WHERE c.status = 'pending' AND (c.locked_until IS NULL OR c.locked_until < now()) AND c.next_attempt_at <= now()
+                      AND NOT EXISTS (SELECT 1 FROM telegram_inbox p WHERE p.bot_id = c.bot_id AND p.chat_id = c.chat_id
+                                      AND p.status = 'pending' AND p.update_id < c.update_id)
+                    ORDER BY c.received_at LIMIT $1
+                    FOR UPDATE SKIP LOCKED
                 ) c
-                WHERE i.bot_id = c.bot_id AND i.update_id = c.update_id AND i.status = 'pending'
-                  AND (i.locked_until IS NULL OR i.locked_until < now())
-                RETURNING i.bot_id, i.update_id, i.chat_id, i.payload::text AS payload, i.attempts,
-                          (SELECT tenant_id FROM telegram_bots b WHERE b.id = i.bot_id) AS tenant_id
-                """, [limit, seconds]).map { row in
-                Item(botID: try row.decode("bot_id"), tenantID: try row.decode("tenant_id"), updateID: try row.decode("update_id"),
-                     chatID: try row.decode("chat_id"), payload: try row.decode("payload"), attempts: try row.decode("attempts"))
-            }
+                WHERE i.bot_id = c.bot_id AND i.update_id = c.update_id
+                \(Self.returning)
+                """, [limit, seconds]).map(Self.item)
         }
     }
 
@@ -115,28 +123,93 @@ public struct TelegramInbox: Sendable {
     /// taken, or the update is no longer pending.
     @discardableResult
     public func renew(_ item: Item, lease: Duration) async throws -> Bool {
-        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        let seconds = Self.seconds(lease)
         return try await pool.query("""
             UPDATE telegram_inbox SET locked_until = now() + make_interval(secs => $4)
             WHERE bot_id = $1 AND update_id = $2 AND status = 'pending' AND attempts = $3
             """, [item.botID, item.updateID, item.attempts, seconds]).affectedRows == 1
     }
 
-    /// Marks a claimed update processed (in one transaction with others finishing meanwhile).
-    public func complete(_ item: Item) async throws {
-        try await completing.submit(Key(bot: item.botID, updateID: item.updateID))
+    /// Marks a claimed update processed and claims its chat's next pending update, if one is
+    /// due, for `lease`: the caller goes on with that chat at once. Committed in one
+    /// transaction with others finishing meanwhile.
+    @discardableResult
+    public func complete(_ item: Item, claimingNextFor lease: Duration) async throws -> Item? {
+        try await completing.submit(Completion(item: item, leaseSeconds: Self.seconds(lease)))
     }
 
-    static let completeStatement = """
-        UPDATE telegram_inbox i SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL
-        FROM jsonb_to_recordset($1::jsonb) AS c(bot_id text, update_id bigint)
-        WHERE i.bot_id = c.bot_id AND i.update_id = c.update_id AND i.status = 'pending'
+    static func complete(_ completions: [Completion], on connection: PostgresConnection) throws -> [Item?] {
+        let keys = completions.map { ["bot_id": JSONValue.string($0.item.botID), "update_id": .number(Double($0.item.updateID))] }
+        _ = try connection.prepared("""
+            UPDATE telegram_inbox i SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL
+            FROM jsonb_to_recordset($1::jsonb) AS c(bot_id text, update_id bigint)
+            WHERE i.bot_id = c.bot_id AND i.update_id = c.update_id AND i.status = 'pending'
+            """, [json(keys)])
+        // One lease for the batch: the longest asked for.
+        let lease = completions.map(\.leaseSeconds).max() ?? 0
+        let chats = completions.map { ["bot_id": JSONValue.string($0.item.botID), "chat_id": .number(Double($0.item.chatID))] }
+        let next = try connection.prepared("""
+            UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
+            FROM jsonb_to_recordset($1::jsonb) AS c(bot_id text, chat_id bigint)
+            CROSS JOIN LATERAL (
+                SELECT n.update_id FROM telegram_inbox n
+                WHERE n.bot_id = c.bot_id AND n.chat_id = c.chat_id AND n.status = 'pending' ORDER BY n.update_id LIMIT 1
+            ) n
+            WHERE i.bot_id = c.bot_id AND i.update_id = n.update_id
+              AND (i.locked_until IS NULL OR i.locked_until < now()) AND i.next_attempt_at <= now()
+            \(returning)
+            """, [json(chats), lease]).map(item)
+        var byChat: [String: Item] = [:]
+        for item in next { byChat["\(item.botID)/\(item.chatID)"] = item }
+        return completions.map { byChat["\($0.item.botID)/\($0.item.chatID)"] }
+    }
+
+    /// Claims the given updates for `lease`, those that are their chat's oldest pending update
+    /// and not claimed already (the others wait for their chat's turn, or for another claimer).
+    public func claim(_ keys: [Key], lease: Duration) async throws -> [Item] {
+        guard !keys.isEmpty else { return [] }
+        let rows = keys.map { ["bot_id": JSONValue.string($0.bot), "update_id": .number(Double($0.updateID))] }
+        return try await pool.transaction { connection in
+            try connection.preferIndexLookups()
+            return try connection.prepared("""
+                UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
+                FROM jsonb_to_recordset($1::jsonb) AS k(bot_id text, update_id bigint)
+                WHERE i.bot_id = k.bot_id AND i.update_id = k.update_id AND i.status = 'pending'
+                  AND (i.locked_until IS NULL OR i.locked_until < now()) AND i.next_attempt_at <= now()
+                  AND NOT EXISTS (SELECT 1 FROM telegram_inbox p WHERE p.bot_id = i.bot_id AND p.chat_id = i.chat_id
+                                  AND p.status = 'pending' AND p.update_id < i.update_id)
+                \(Self.returning)
+                """, [Self.json(rows), Self.seconds(lease)]).map(Self.item)
+        }
+    }
+
+    /// What a claim returns of each update it took.
+    static let returning = """
+        RETURNING i.bot_id, i.update_id, i.chat_id, i.payload::text AS payload, i.attempts,
+                  (SELECT tenant_id FROM telegram_bots b WHERE b.id = i.bot_id) AS tenant_id
         """
+
+    static func item(_ row: Row) throws -> Item {
+        Item(botID: try row.decode("bot_id"), tenantID: try row.decode("tenant_id"), updateID: try row.decode("update_id"),
+             chatID: try row.decode("chat_id"), payload: try row.decode("payload"), attempts: try row.decode("attempts"))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Hands a claimed update back untouched: unclaimed, and its claim not counted as an attempt.
+    public func release(_ item: Item) async throws {
+        _ = try await pool.query("""
+            UPDATE telegram_inbox SET locked_until = NULL, attempts = attempts - 1
+            WHERE bot_id = $1 AND update_id = $2 AND status = 'pending' AND attempts = $3
+            """, [item.botID, item.updateID, item.attempts])
+    }
 
     /// Releases a claimed update for another attempt after `retryIn`, or marks it failed
     /// (so its chat moves on) when it has had `maxAttempts`.
     public func fail(_ item: Item, reason: String, retryIn: Duration, maxAttempts: Int) async throws {
-        let seconds = Double(retryIn.components.seconds) + Double(retryIn.components.attoseconds) / 1e18
+        let seconds = Self.seconds(retryIn)
         _ = try await pool.query("""
             UPDATE telegram_inbox SET locked_until = NULL, last_error = $3,
                 status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'pending' END,

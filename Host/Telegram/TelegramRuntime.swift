@@ -30,7 +30,7 @@ public final class TelegramRuntime: Sendable {
         self.bots = bots
         self.inbox = inbox
         self.processor = processor
-        webhook = WebhookHandler(bots: bots, inbox: inbox, stored: { processor.wake() }, logger: logger)
+        webhook = WebhookHandler(bots: bots, inbox: inbox, stored: { processor.offer($0) }, logger: logger)
         self.connectionString = connectionString
         self.polling = polling
         self.refreshInterval = refreshInterval

@@ -17,15 +17,15 @@ public final class WebhookHandler: Sendable {
 
     let bots: TelegramBots
     let inbox: TelegramInbox
-    let stored: @Sendable () -> Void
+    let stored: @Sendable (TelegramInbox.Key) -> Void
     let logger: Logger
     /// Bot id → SHA-256 of its secret and when it was read, so most deliveries cost one insert.
     private let secrets = Mutex<[String: (digest: [UInt8], readAt: ContinuousClock.Instant)]>([:])
     private let cacheLifetime: Duration
 
-    /// - Parameter stored: called after each new update is stored (to wake a processor).
+    /// - Parameter stored: called after each new update is stored (to offer it to a processor).
     public init(bots: TelegramBots, inbox: TelegramInbox, cacheLifetime: Duration = .seconds(30),
-                stored: @escaping @Sendable () -> Void = {}, logger: Logger) {
+                stored: @escaping @Sendable (TelegramInbox.Key) -> Void = { _ in }, logger: Logger) {
         self.bots = bots
         self.inbox = inbox
         self.cacheLifetime = cacheLifetime
@@ -58,7 +58,7 @@ public final class WebhookHandler: Sendable {
             return 400
         }
         do {
-            if try await inbox.store(update, bot: botID) { stored() }
+            if try await inbox.store(update, bot: botID) { stored(TelegramInbox.Key(bot: botID, updateID: update.updateID)) }
             return 200
         } catch let error as MarketError where error.code == .telegramUpdateInvalid {
             return 400

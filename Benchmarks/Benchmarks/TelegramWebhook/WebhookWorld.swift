@@ -11,7 +11,8 @@ import TelegramChannel
 
 /// The Telegram channel as `market serve` runs it, in this process: a private PostgreSQL
 /// cluster, the server with its webhook route, the inbox processor and the engine with the
-/// built `textkit` plugin, one bot whose Bot API is `FakeBotAPI`.
+/// built `textkit` plugin, its events written to the event bus's outbox, one bot whose Bot
+/// API is `FakeBotAPI`.
 final class WebhookWorld: Sendable {
     let port: Int
     let botID: String
@@ -58,10 +59,10 @@ final class WebhookWorld: Sendable {
         let engine = ConversationEngine(runtime: runtime, tenants: tenants, conversations: ConversationStore(pool: pool, logger: logger),
                                         experiments: ExperimentStore(pool: pool, logger: logger),
                                         plugins: PluginDirectories(stateDirectory: nil, folders: [plugins]),
-                                        events: DiscardedEvents(), logger: logger)
+                                        events: EventBus(pool: pool, logger: logger), logger: logger)
         // Each update is its own chat, so per-chat pacing never waits; the per-bot pace (Telegram's
         // 30 messages a second) is lifted: the figures are the host's, not Telegram's limits.
-        var processing = InboxProcessor.Configuration(batchSize: 256, pollInterval: .milliseconds(50), typingInterval: .seconds(30))
+        var processing = InboxProcessor.Configuration(batchSize: 128, typingInterval: .seconds(30))
         processing.perBotInterval = .zero
         let telegram = TelegramRuntime(pool: pool, connectionString: cluster.connectionString, box: box,
                                        handler: EngineTelegramHandler(engine: engine, logger: logger), processing: processing, logger: logger)
@@ -107,10 +108,6 @@ final class WebhookWorld: Sendable {
 private struct ChannelService: Service {
     let runtime: TelegramRuntime
     func run() async throws { await cancelWhenGracefulShutdown { await runtime.run() } }
-}
-
-private struct DiscardedEvents: EventPublisher {
-    func publish(_ event: EventEnvelope) throws {}
 }
 
 /// The resident set of this process, in bytes (from /proc/self/statm).
