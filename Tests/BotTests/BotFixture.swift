@@ -35,7 +35,10 @@ struct BotFixture {
     let engine: ConversationEngine
     let tenant = "acme"
 
-    static func make(plugins: [String] = ["textkit"], limits: EngineLimits = EngineLimits(), logger: Logger = quietLogger) async throws -> BotFixture {
+    /// - Parameter bus: whether the engine publishes to the event bus in PostgreSQL (as `market
+    ///   serve` does) rather than to `events`.
+    static func make(plugins: [String] = ["textkit"], limits: EngineLimits = EngineLimits(), bus: Bool = false,
+                     logger: Logger = quietLogger) async throws -> BotFixture {
         try BotPaths.requirePlugins()
         let connectionString = try await freshDatabase()
         let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 3), logger: quietLogger)
@@ -50,7 +53,7 @@ struct BotFixture {
         let experiments = ExperimentStore(pool: pool, logger: quietLogger)
         let engine = ConversationEngine(runtime: runtime, tenants: tenants, conversations: conversations, experiments: experiments,
                                         plugins: PluginDirectories(stateDirectory: nil, folders: [BotPaths.builtPlugins]),
-                                        events: events, limits: limits, logger: logger)
+                                        events: bus ? EventBus(pool: pool, logger: quietLogger) : events, limits: limits, logger: logger)
         return BotFixture(connectionString: connectionString, pool: pool, tenants: tenants, conversations: conversations,
                           experiments: experiments, events: events, runtime: runtime, engine: engine)
     }
