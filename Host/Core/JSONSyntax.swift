@@ -17,6 +17,12 @@ public enum JSONSyntax {
         return text.withUTF8 { isValid(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Whether `text` is one well-formed JSON object, checked without building it.
+    public static func isObject(_ text: String) -> Bool {
+        guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }), first == UInt8(ascii: "{") else { return false }
+        return isValid(text)
+    }
+
     private struct Scanner {
         let bytes: UnsafeRawBufferPointer
         var index = 0

@@ -26,6 +26,9 @@ public final class InboxProcessor: Sendable {
         public var maxAttempts: Int
         /// How often "typing…" is renewed (Telegram shows it for about 5 s).
         public var typingInterval: Duration
+        /// How long a reply may take before "typing…" is shown: a reply ready sooner (a slash
+        /// command, say) goes without, which spares a Bot API call against the bot's limits.
+        public var typingDelay: Duration = .milliseconds(400)
         /// The least time between updates of a streamed reply.
         public var streamInterval: Duration
         /// The least time between two messages to one chat (Telegram allows about one a second).
@@ -191,6 +194,7 @@ public final class InboxProcessor: Sendable {
         let sender = try await sender(for: item.botID)
         if case .callback(let queryID, _, _) = message.content { try? await sender.answerCallback(queryID) }
         let typing = Task {
+            try? await Task.sleep(for: configuration.typingDelay)
             while !Task.isCancelled {
                 try? await sender.typing(message.chat)
                 try? await Task.sleep(for: configuration.typingInterval)

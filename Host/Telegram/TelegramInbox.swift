@@ -14,6 +14,8 @@ public struct TelegramInbox: Sendable {
         public let payload: String
         /// Claims so far, this one included.
         public let attempts: Int
+
+        public var key: Key { Key(bot: botID, updateID: updateID, chat: chatID) }
     }
 
     let pool: DatabasePool
@@ -27,16 +29,21 @@ public struct TelegramInbox: Sendable {
         let bot: String
         let update: RawUpdate
         let chat: Int64
+
+        var key: Key { Key(bot: bot, updateID: update.updateID, chat: chat) }
     }
 
-    /// Which update of which bot.
+    /// Which update of which bot, and its chat (which every lookup names, so that it finds
+    /// the update in the index of pending updates rather than scanning the bot's).
     public struct Key: Sendable, Hashable {
         public let bot: String
         public let updateID: Int64
+        public let chat: Int64
 
-        public init(bot: String, updateID: Int64) {
+        public init(bot: String, updateID: Int64, chat: Int64) {
             self.bot = bot
             self.updateID = updateID
+            self.chat = chat
         }
     }
 
@@ -57,7 +64,14 @@ public struct TelegramInbox: Sendable {
     /// - Throws: `TELEGRAM_UPDATE_INVALID` when the JSON is not an update.
     @discardableResult
     public func store(_ update: RawUpdate, bot: String) async throws -> Bool {
-        try await storing.submit(Arrival(bot: bot, update: update, chat: try Self.chat(of: update)))
+        try await storeNew(update, bot: bot) != nil
+    }
+
+    /// Stores an update; its key when it is new, nil when the bot had it already.
+    /// - Throws: `TELEGRAM_UPDATE_INVALID` when the JSON is not an update.
+    public func storeNew(_ update: RawUpdate, bot: String) async throws -> Key? {
+        let arrival = Arrival(bot: bot, update: update, chat: try Self.chat(of: update))
+        return try await storing.submit(arrival) ? arrival.key : nil
     }
 
     static func chat(of update: RawUpdate) throws -> Int64 {
@@ -81,15 +95,19 @@ public struct TelegramInbox: Sendable {
             SELECT u.bot_id, u.update_id, u.chat_id, u.payload
             FROM jsonb_to_recordset($1::jsonb) AS u(bot_id text, update_id bigint, chat_id bigint, payload jsonb)
             ON CONFLICT (bot_id, update_id) DO NOTHING
-            RETURNING bot_id, update_id
+            RETURNING bot_id, update_id, chat_id
             """, ["[" + rows.joined(separator: ",") + "]"])
         var new = Set<Key>()
-        for row in inserted { new.insert(Key(bot: try row.decode("bot_id"), updateID: try row.decode("update_id"))) }
-        return arrivals.map { new.remove(Key(bot: $0.bot, updateID: $0.update.updateID)) != nil }
+        for row in inserted { new.insert(Key(bot: try row.decode("bot_id"), updateID: try row.decode("update_id"), chat: try row.decode("chat_id"))) }
+        return arrivals.map { new.remove($0.key) != nil }
     }
 
     static func json(_ rows: [[String: JSONValue]]) -> String {
         JSONValue.array(rows.map(JSONValue.object)).jsonText
+    }
+
+    static func json(_ key: Key) -> [String: JSONValue] {
+        ["bot_id": .string(key.bot), "update_id": .number(Double(key.updateID)), "chat_id": .number(Double(key.chat))]
     }
 
     /// Claims up to `limit` updates for `lease`, oldest first: pending updates whose retry is
@@ -106,14 +124,14 @@ public struct TelegramInbox: Sendable {
             return try connection.prepared("""
                 UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
                 FROM (
-                    SELECT c.bot_id, c.update_id FROM telegram_inbox c
+                    SELECT c.ctid AS row FROM telegram_inbox c
                     WHERE c.status = 'pending' AND (c.locked_until IS NULL OR c.locked_until < now()) AND c.next_attempt_at <= now()
                       AND NOT EXISTS (SELECT 1 FROM telegram_inbox p WHERE p.bot_id = c.bot_id AND p.chat_id = c.chat_id
                                       AND p.status = 'pending' AND p.update_id < c.update_id)
                     ORDER BY c.received_at LIMIT $1
                     FOR UPDATE SKIP LOCKED
                 ) c
-                WHERE i.bot_id = c.bot_id AND i.update_id = c.update_id
+                WHERE i.ctid = c.row
                 \(Self.returning)
                 """, [limit, seconds]).map(Self.item)
         }
@@ -126,8 +144,8 @@ public struct TelegramInbox: Sendable {
         let seconds = Self.seconds(lease)
         return try await pool.query("""
             UPDATE telegram_inbox SET locked_until = now() + make_interval(secs => $4)
-            WHERE bot_id = $1 AND update_id = $2 AND status = 'pending' AND attempts = $3
-            """, [item.botID, item.updateID, item.attempts, seconds]).affectedRows == 1
+            WHERE bot_id = $1 AND chat_id = $5 AND update_id = $2 AND status = 'pending' AND attempts = $3
+            """, [item.botID, item.updateID, item.attempts, seconds, item.chatID]).affectedRows == 1
     }
 
     /// Marks a claimed update processed and claims its chat's next pending update, if one is
@@ -139,24 +157,30 @@ public struct TelegramInbox: Sendable {
     }
 
     static func complete(_ completions: [Completion], on connection: PostgresConnection) throws -> [Item?] {
-        let keys = completions.map { ["bot_id": JSONValue.string($0.item.botID), "update_id": .number(Double($0.item.updateID))] }
+        let keys = completions.map(\.item.key).map(json)
         _ = try connection.prepared("""
             UPDATE telegram_inbox i SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL
-            FROM jsonb_to_recordset($1::jsonb) AS c(bot_id text, update_id bigint)
-            WHERE i.bot_id = c.bot_id AND i.update_id = c.update_id AND i.status = 'pending'
+            FROM (\(lookup("FOR UPDATE"))) k
+            WHERE i.ctid = k.row
             """, [json(keys)])
         // One lease for the batch: the longest asked for.
         let lease = completions.map(\.leaseSeconds).max() ?? 0
         let chats = completions.map { ["bot_id": JSONValue.string($0.item.botID), "chat_id": .number(Double($0.item.chatID))] }
         let next = try connection.prepared("""
             UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
-            FROM jsonb_to_recordset($1::jsonb) AS c(bot_id text, chat_id bigint)
-            CROSS JOIN LATERAL (
-                SELECT n.update_id FROM telegram_inbox n
-                WHERE n.bot_id = c.bot_id AND n.chat_id = c.chat_id AND n.status = 'pending' ORDER BY n.update_id LIMIT 1
-            ) n
-            WHERE i.bot_id = c.bot_id AND i.update_id = n.update_id
-              AND (i.locked_until IS NULL OR i.locked_until < now()) AND i.next_attempt_at <= now()
+            FROM (
+                -- Each chat's oldest pending update, if it is free and due.
+                SELECT n.row FROM jsonb_to_recordset($1::jsonb) AS c(bot_id text, chat_id bigint)
+                CROSS JOIN LATERAL (
+                    SELECT f.ctid AS row FROM (
+                        SELECT n.ctid, n.locked_until, n.next_attempt_at FROM telegram_inbox n
+                        WHERE n.bot_id = c.bot_id AND n.chat_id = c.chat_id AND n.status = 'pending' ORDER BY n.update_id LIMIT 1
+                    ) f
+                    WHERE (f.locked_until IS NULL OR f.locked_until < now()) AND f.next_attempt_at <= now()
+                ) n
+                OFFSET 0
+            ) k
+            WHERE i.ctid = k.row AND i.status = 'pending' AND (i.locked_until IS NULL OR i.locked_until < now())
             \(returning)
             """, [json(chats), lease]).map(item)
         var byChat: [String: Item] = [:]
@@ -168,19 +192,39 @@ public struct TelegramInbox: Sendable {
     /// and not claimed already (the others wait for their chat's turn, or for another claimer).
     public func claim(_ keys: [Key], lease: Duration) async throws -> [Item] {
         guard !keys.isEmpty else { return [] }
-        let rows = keys.map { ["bot_id": JSONValue.string($0.bot), "update_id": .number(Double($0.updateID))] }
+        let rows = keys.map(Self.json)
         return try await pool.transaction { connection in
             try connection.preferIndexLookups()
             return try connection.prepared("""
                 UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
-                FROM jsonb_to_recordset($1::jsonb) AS k(bot_id text, update_id bigint)
-                WHERE i.bot_id = k.bot_id AND i.update_id = k.update_id AND i.status = 'pending'
-                  AND (i.locked_until IS NULL OR i.locked_until < now()) AND i.next_attempt_at <= now()
-                  AND NOT EXISTS (SELECT 1 FROM telegram_inbox p WHERE p.bot_id = i.bot_id AND p.chat_id = i.chat_id
-                                  AND p.status = 'pending' AND p.update_id < i.update_id)
+                FROM (\(Self.lookup("""
+                    AND (t.locked_until IS NULL OR t.locked_until < now()) AND t.next_attempt_at <= now()
+                    AND NOT EXISTS (SELECT 1 FROM telegram_inbox p WHERE p.bot_id = t.bot_id AND p.chat_id = t.chat_id
+                                    AND p.status = 'pending' AND p.update_id < t.update_id)
+                    FOR UPDATE SKIP LOCKED
+                    """))) k
+                WHERE i.ctid = k.row
                 \(Self.returning)
                 """, [Self.json(rows), Self.seconds(lease)]).map(Self.item)
         }
+    }
+
+    /// The rows of the pending updates whose keys are in $1 (a JSON array of `Key`s) and that
+    /// pass `conditions` (on `t`), one index lookup per key. The statements that change them
+    /// then take each row by its address: planned as joins, the planner, misled by statistics
+    /// that lag far behind a table whose pending rows come and go by the thousand, scans all
+    /// pending updates for every key.
+    static func lookup(_ conditions: String) -> String {
+        """
+        SELECT t.row FROM jsonb_to_recordset($1::jsonb) AS k(bot_id text, update_id bigint, chat_id bigint)
+        CROSS JOIN LATERAL (
+            SELECT t.ctid AS row FROM telegram_inbox t
+            WHERE t.bot_id = k.bot_id AND t.chat_id = k.chat_id AND t.update_id = k.update_id AND t.status = 'pending'
+            \(conditions)
+            OFFSET 0
+        ) t
+        OFFSET 0
+        """
     }
 
     /// What a claim returns of each update it took.
@@ -202,8 +246,8 @@ public struct TelegramInbox: Sendable {
     public func release(_ item: Item) async throws {
         _ = try await pool.query("""
             UPDATE telegram_inbox SET locked_until = NULL, attempts = attempts - 1
-            WHERE bot_id = $1 AND update_id = $2 AND status = 'pending' AND attempts = $3
-            """, [item.botID, item.updateID, item.attempts])
+            WHERE bot_id = $1 AND chat_id = $4 AND update_id = $2 AND status = 'pending' AND attempts = $3
+            """, [item.botID, item.updateID, item.attempts, item.chatID])
     }
 
     /// Releases a claimed update for another attempt after `retryIn`, or marks it failed
@@ -214,7 +258,7 @@ public struct TelegramInbox: Sendable {
             UPDATE telegram_inbox SET locked_until = NULL, last_error = $3,
                 status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'pending' END,
                 next_attempt_at = now() + make_interval(secs => $5)
-            WHERE bot_id = $1 AND update_id = $2 AND status = 'pending'
-            """, [item.botID, item.updateID, String(reason.prefix(500)), maxAttempts, seconds])
+            WHERE bot_id = $1 AND chat_id = $6 AND update_id = $2 AND status = 'pending'
+            """, [item.botID, item.updateID, String(reason.prefix(500)), maxAttempts, seconds, item.chatID])
     }
 }

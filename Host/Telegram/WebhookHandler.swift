@@ -58,7 +58,7 @@ public final class WebhookHandler: Sendable {
             return 400
         }
         do {
-            if try await inbox.store(update, bot: botID) { stored(TelegramInbox.Key(bot: botID, updateID: update.updateID)) }
+            if let key = try await inbox.storeNew(update, bot: botID) { stored(key) }
             return 200
         } catch let error as MarketError where error.code == .telegramUpdateInvalid {
             return 400

@@ -12,7 +12,7 @@ extension TelegramDatabaseTests {
 
         func store(_ fixture: TelegramFixture, _ updates: [(id: Int64, chat: Int64)]) async throws -> [TelegramInbox.Key] {
             for entry in updates { #expect(try await fixture.inbox.store(try update(entry.id, chat: entry.chat), bot: fixture.bot.id)) }
-            return updates.map { TelegramInbox.Key(bot: fixture.bot.id, updateID: $0.id) }
+            return updates.map { TelegramInbox.Key(bot: fixture.bot.id, updateID: $0.id, chat: $0.chat) }
         }
 
         @Test func concurrentDeliveriesOfOneUpdateStoreItOnce() async throws {

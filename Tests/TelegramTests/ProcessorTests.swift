@@ -44,9 +44,10 @@ extension TelegramDatabaseTests {
             let fixture = try await TelegramFixture.make()
             defer { Task { await fixture.close() } }
             try await store(fixture, [FakeTelegram.textUpdate(1, chat: 5, text: "think")])
+            var configuration = InboxProcessor.Configuration(pollInterval: .milliseconds(20), typingInterval: .milliseconds(300))
+            configuration.typingDelay = .milliseconds(100)
             let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: UppercasingHandler(delay: .milliseconds(700)),
-                                           configuration: .init(pollInterval: .milliseconds(20), typingInterval: .milliseconds(300)),
-                                           logger: fixture.logs.logger)
+                                           configuration: configuration, logger: fixture.logs.logger)
             let running = Task { await processor.run() }
             #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["done"] })
             running.cancel()
@@ -55,6 +56,20 @@ extension TelegramDatabaseTests {
             let reply = try #require(try await fixture.fake.requests("sendMessage").first)
             #expect(typing.filter { $0.time < reply.time }.count >= 2, "shown before the reply, and renewed while it took longer than the interval")
             #expect(typing.allSatisfy { $0.string("action") == "typing" && $0.int("chat_id") == 5 })
+        }
+
+        @Test func aQuickReplyGoesWithoutTyping() async throws {
+            let fixture = try await TelegramFixture.make()
+            defer { Task { await fixture.close() } }
+            try await store(fixture, [FakeTelegram.textUpdate(1, chat: 5, text: "quick")])
+            let processor = InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: UppercasingHandler(),
+                                           configuration: .init(pollInterval: .milliseconds(20)), logger: fixture.logs.logger)
+            let running = Task { await processor.run() }
+            #expect(try await fixture.eventually { try await fixture.inboxRows().map(\.status) == ["done"] })
+            running.cancel()
+            await running.value
+            #expect(try await fixture.fake.requests("sendMessage").count == 1)
+            #expect(try await fixture.fake.requests("sendChatAction").isEmpty, "a reply within the typing delay shows no typing")
         }
 
         /// A handler that never answers its first message, like a replica that died holding it.

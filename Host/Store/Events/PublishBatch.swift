@@ -22,7 +22,7 @@ struct PublishBatch: Sendable {
             guard event.conversationID.map({ !$0.isEmpty && $0.utf8.count <= 200 }) ?? true else {
                 throw invalid("\(event.id) has an empty or over-long conversation id", "pass nil for events outside a conversation")
             }
-            guard case .object? = try? JSONValue(parsing: event.data) else {
+            guard JSONSyntax.isObject(event.data) else {
                 throw invalid("\(event.id) has data that is not a JSON object", "pass the event's data as a JSON object, such as {\"name\":\"Ada\"}")
             }
         }
