@@ -2,6 +2,7 @@ import Foundation
 import MarketStore
 import MarketTestSupport
 import StoreTestSupport
+import TelegramChannel
 import Testing
 
 #if canImport(Glibc)
@@ -12,6 +13,31 @@ extension ServerTests {
     /// The fake Bot API POSTs updates to a real `market serve`, whose engine runs the built
     /// plugins and answers through the fake's `sendMessage`.
     @Suite(.serialized) struct TelegramServe {
+        /// A plugin's answer longer than a Telegram message arrives in parts, each one Telegram
+        /// accepts, in order, and together the whole answer.
+        @Test(.timeLimit(.minutes(3)))
+        func aLongReplyIsSplitIntoMessagesTelegramAccepts() async throws {
+            let server = try await BotServer.start(setup: [["config", "dice", "--tenant", "acme", "max_dice=1000"], ["enable", "dice", "--tenant", "acme"]])
+            defer { server.close() }
+            _ = try await server.connectBot()
+            let fake = server.telegram
+            // 1,000 rolls laid out one a line: some 9,000 characters.
+            #expect(try await fake.deliver(FakeBotAPI.textUpdate(1, chat: 11, text: "/roll count=1000 sides=6")) == 200)
+            try await eventually(within: 30, "the parts are sent") { try await fake.sentTexts(chat: 11).joined().contains("total") }
+            let parts = try await fake.sentTexts(chat: 11)
+            #expect(parts.count >= 2, "\(parts.map(\.count))")
+            // Telegram's limit is on the text it shows, after the HTML entities are read.
+            let shown = parts.map { TelegramHTML.plainText(html: $0) }
+            #expect(shown.allSatisfy { $0.utf16.count <= 4096 }, "\(shown.map(\.utf16.count))")
+            let whole = shown.joined()
+            #expect(whole.contains("rolls") && whole.hasSuffix("}"), "the last part ends the answer")
+            let rolls = whole.split(whereSeparator: \.isNewline).filter { line in
+                let digits = line.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ","))
+                return Int(digits).map { (1...6).contains($0) } ?? false
+            }
+            #expect(rolls.count == 1000, "every roll arrived once, across the parts")
+        }
+
         @Test(.timeLimit(.minutes(3)))
         func webhookUpdatesReachTheEngineAndRepliesReachTelegram() async throws {
             let server = try await BotServer.start()
