@@ -11,13 +11,14 @@ import PluginRuntime
 final class TurnWriter: Sendable {
     private let commits: GroupCommit<TurnJournal.Entry, EventBus.PublishResult>
     private let publisher: any EventPublisher
-    private let transactional: Bool
+    /// The publisher, when it writes inside the messages' transaction.
+    private let bus: (any TransactionalEventPublisher)?
     private let queue = DispatchQueue(label: "market.bot.events")
 
     init(pool: DatabasePool, publisher: any EventPublisher) {
         self.publisher = publisher
         let bus = publisher as? any TransactionalEventPublisher
-        transactional = bus != nil
+        self.bus = bus
         commits = GroupCommit(pool: pool, maximumBatch: 128, write: { entries, connection in
             let messages = entries.flatMap(\.messages)
             try ConversationStore.insert(messages, on: connection)
@@ -36,8 +37,8 @@ final class TurnWriter: Sendable {
     func commit(_ journal: TurnJournal) async throws {
         let entry = journal.take()
         guard !entry.messages.isEmpty || !entry.events.isEmpty else { return }
-        if transactional || !entry.messages.isEmpty { _ = try await commits.submit(entry) }
-        guard !transactional, !entry.events.isEmpty else { return }
+        if bus != nil || !entry.messages.isEmpty { _ = try await commits.submit(entry) }
+        guard bus == nil, !entry.events.isEmpty else { return }
         let publisher = self.publisher
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             queue.async { continuation.resume(with: Result { for event in entry.events { try publisher.publish(event) } }) }

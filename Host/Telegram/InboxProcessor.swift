@@ -95,8 +95,8 @@ public final class InboxProcessor: Sendable {
     /// Processes updates until the task is cancelled; updates in hand are finished first.
     ///
     /// Claims go on while replies are in flight (up to `batchSize` at once), so a slow reply in
-    /// one chat never holds up the others; a finished update wakes the loop to claim its
-    /// chat's next one.
+    /// one chat never holds up the others; a finished update goes on with its chat's next one
+    /// (claimed as it was marked done) and wakes the loop for the slot it may leave.
     public func run() async {
         var nextSweep = ContinuousClock.now
         while !Task.isCancelled {
@@ -107,14 +107,13 @@ public final class InboxProcessor: Sendable {
             }
             // A sweep when one is due or wanted (it takes offered updates too, being their chats'
             // oldest), otherwise the offered updates by key.
-            let sweep = offered.withLock { offered in
+            let due = ContinuousClock.now >= nextSweep
+            let (sweep, keys) = offered.withLock { offered -> (Bool, [TelegramInbox.Key]) in
                 defer { offered.sweep = false }
-                return offered.sweep
-            } || ContinuousClock.now >= nextSweep
-            let keys: [TelegramInbox.Key] = sweep ? [] : offered.withLock { offered in
+                if offered.sweep || due { return (true, []) }
                 let keys = Array(offered.keys.prefix(free))
                 offered.keys.removeFirst(keys.count)
-                return keys
+                return (false, keys)
             }
             let items: [TelegramInbox.Item]
             do {
