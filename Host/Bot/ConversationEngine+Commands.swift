@@ -52,7 +52,7 @@ extension ConversationEngine {
         }
         var data: [String: JSONValue] = [
             "plugin": .string(entry.name.plugin), "tool": .string(entry.name.tool), "via": .string(via),
-            "ok": .bool((try? outcome.get()) != nil), "latency_ms": .number(Double(Self.milliseconds(ContinuousClock.now - started))),
+            "ok": .bool((try? outcome.get()) != nil), "latency_ms": .number(Double((ContinuousClock.now - started).inMilliseconds)),
         ]
         if case .failure(let error) = outcome {
             data["error_code"] = .string(BotTexts.errorCode(error))
@@ -61,10 +61,6 @@ extension ConversationEngine {
         }
         publish(BotEventType.toolCalled, turn, data)
         return outcome
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// A tool's JSON result laid out for people.

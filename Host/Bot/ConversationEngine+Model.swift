@@ -44,7 +44,7 @@ extension ConversationEngine {
                 }
                 completion = try ModelAnswer(resultJSON: result.resultJSON)
             } catch {
-                let latency = Self.milliseconds(ContinuousClock.now - started)
+                let latency = (ContinuousClock.now - started).inMilliseconds
                 publish(BotEventType.llmFailed, turn, ["plugin": .string(model.plugin), "error_code": .string(BotTexts.errorCode(error)),
                                                                  "step": .number(Double(step)), "latency_ms": .number(Double(latency))])
                 logger.warning("model call failed", metadata: ["tenant": .string(turn.tenant), "plugin": .string(model.plugin), "error": .string("\(error)")])
@@ -53,7 +53,7 @@ extension ConversationEngine {
                 turn.notice(text)
                 return try await finish(turn, text: streamed.text.isEmpty ? text : streamed.text + "\n" + text, steps: step, streamed: true)
             }
-            let latency = Self.milliseconds(ContinuousClock.now - started)
+            let latency = (ContinuousClock.now - started).inMilliseconds
             let usage = ConversationStore.Usage(promptTokens: completion.promptTokens, completionTokens: completion.completionTokens,
                                                 latencyMilliseconds: latency)
             publish(BotEventType.llmCompleted, turn, [

@@ -99,7 +99,7 @@ public struct BotAPIClient: Sendable {
         mk_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, 0)
         mk_curl_set_long(easy, CURLOPT_NOSIGNAL, 1)
         mk_curl_set_long(easy, CURLOPT_CONNECTTIMEOUT_MS, 10_000)
-        mk_curl_set_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout))
+        mk_curl_set_long(easy, CURLOPT_TIMEOUT_MS, timeout.inMilliseconds)
         mk_curl_set_pointer(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers))
         mk_curl_set_data_callback(easy, CURLOPT_WRITEFUNCTION, { data, size, count, user in
             guard let user, let data else { return 0 }
@@ -159,10 +159,6 @@ public struct BotAPIClient: Sendable {
             }
             if !kept { curl_easy_cleanup(pointer) }
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Collects a response, up to 8 MiB (Bot API answers are small); reached from curl's write

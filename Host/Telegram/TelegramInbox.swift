@@ -118,7 +118,7 @@ public struct TelegramInbox: Sendable {
     /// `limit`, so it costs what it claims, plus the updates claimed already or waiting behind
     /// an earlier one of their chat, however long the backlog.
     public func claim(limit: Int, lease: Duration) async throws -> [Item] {
-        let seconds = Self.seconds(lease)
+        let seconds = lease.inSeconds
         return try await pool.transaction { connection in
             try connection.preferIndexLookups()
             return try connection.prepared("""
@@ -141,7 +141,7 @@ public struct TelegramInbox: Sendable {
     /// taken, or the update is no longer pending.
     @discardableResult
     public func renew(_ item: Item, lease: Duration) async throws -> Bool {
-        let seconds = Self.seconds(lease)
+        let seconds = lease.inSeconds
         return try await pool.query("""
             UPDATE telegram_inbox SET locked_until = now() + make_interval(secs => $4)
             WHERE bot_id = $1 AND chat_id = $5 AND update_id = $2 AND status = 'pending' AND attempts = $3
@@ -153,7 +153,7 @@ public struct TelegramInbox: Sendable {
     /// transaction with others finishing meanwhile.
     @discardableResult
     public func complete(_ item: Item, claimingNextFor lease: Duration) async throws -> Item? {
-        try await completing.submit(Completion(item: item, leaseSeconds: Self.seconds(lease)))
+        try await completing.submit(Completion(item: item, leaseSeconds: lease.inSeconds))
     }
 
     static func complete(_ completions: [Completion], on connection: PostgresConnection) throws -> [Item?] {
@@ -205,7 +205,7 @@ public struct TelegramInbox: Sendable {
                     """))) k
                 WHERE i.ctid = k.row
                 \(Self.returning)
-                """, [Self.json(rows), Self.seconds(lease)]).map(Self.item)
+                """, [Self.json(rows), lease.inSeconds]).map(Self.item)
         }
     }
 
@@ -238,10 +238,6 @@ public struct TelegramInbox: Sendable {
              chatID: try row.decode("chat_id"), payload: try row.decode("payload"), attempts: try row.decode("attempts"))
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     /// Hands a claimed update back untouched: unclaimed, and its claim not counted as an attempt.
     public func release(_ item: Item) async throws {
         _ = try await pool.query("""
@@ -253,7 +249,7 @@ public struct TelegramInbox: Sendable {
     /// Releases a claimed update for another attempt after `retryIn`, or marks it failed
     /// (so its chat moves on) when it has had `maxAttempts`.
     public func fail(_ item: Item, reason: String, retryIn: Duration, maxAttempts: Int) async throws {
-        let seconds = Self.seconds(retryIn)
+        let seconds = retryIn.inSeconds
         _ = try await pool.query("""
             UPDATE telegram_inbox SET locked_until = NULL, last_error = $3,
                 status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'pending' END,

@@ -58,8 +58,8 @@ public struct HTTPTransport: RegistryTransport {
         mk_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, 1)
         mk_curl_set_long(easy, CURLOPT_MAXREDIRS, 5)
         mk_curl_set_long(easy, CURLOPT_NOSIGNAL, 1)
-        mk_curl_set_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(connectTimeout))
-        mk_curl_set_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout))
+        mk_curl_set_long(easy, CURLOPT_CONNECTTIMEOUT_MS, connectTimeout.inMilliseconds)
+        mk_curl_set_long(easy, CURLOPT_TIMEOUT_MS, timeout.inMilliseconds)
         mk_curl_set_data_callback(easy, CURLOPT_WRITEFUNCTION, { data, size, count, user in
             guard let user, let data else { return 0 }
             return Unmanaged<Body>.fromOpaque(user).takeUnretainedValue().receive(data, size * count)
@@ -83,10 +83,6 @@ public struct HTTPTransport: RegistryTransport {
         case 500...599: throw RetryableFailure(error: MarketError(.fetchFailed, "\(url) answered HTTP \(status)", fix: "the registry is having trouble; try again later"))
         default: throw MarketError(.fetchFailed, "\(url) answered HTTP \(status)", fix: "check the registry URL")
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Collects a response body up to a limit, reached from curl's write callback on the

@@ -12,7 +12,7 @@ public struct DeliveryQueue: Sendable {
     /// subscriber's earliest pending one. Claiming counts an attempt and moves the row's next
     /// attempt to the lease's end, so the row comes back by itself if the worker dies.
     public func claim(limit: Int, lease: Duration) async throws -> [ClaimedDelivery] {
-        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        let seconds = lease.inSeconds
         let rows = try await pool.withConnection { connection in
             // A claim lost to a database crash costs nothing (the row is simply due again), so it
             // does not wait for the disk.

@@ -1,3 +1,5 @@
+import MarketCore
+
 /// When a failed delivery is tried again, and when it is given up. The first attempt is made as
 /// soon as a worker is free; after a failed attempt `n` (1-based) the next waits
 /// `retryDelays[n - 1]`, stretched or shortened by up to `jitter` of itself so that deliveries
@@ -28,7 +30,7 @@ public struct RetrySchedule: Sendable, Equatable {
     /// jitter applied, or nil when that was the last attempt.
     public func delay(afterAttempt attempt: Int) -> Double? {
         guard attempt >= 1, attempt <= retryDelays.count else { return nil }
-        let base = Double(retryDelays[attempt - 1].components.seconds) + Double(retryDelays[attempt - 1].components.attoseconds) / 1e18
+        let base = retryDelays[attempt - 1].inSeconds
         guard jitter > 0, base > 0 else { return base }
         return base * Double.random(in: (1 - jitter)...(1 + jitter))
     }
