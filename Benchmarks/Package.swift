@@ -58,16 +58,26 @@ let package = Package(
             path: "Benchmarks/EventBus",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // Telegram webhook updates end to end; needs PostgreSQL (a private cluster) and the built plugins.
+        // The Telegram benchmark's load generator and Bot API fake, a process apart from the host.
+        .executableTarget(
+            name: "TelegramLoad",
+            dependencies: [
+                "LoopbackLoad",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Benchmarks/TelegramLoad"
+        ),
+        // Telegram webhook updates end to end; needs PostgreSQL (a private cluster) and the built
+        // plugins. Depending on TelegramLoad builds it too: the benchmark starts it as a child.
         .executableTarget(
             name: "TelegramWebhook",
             dependencies: [
+                "TelegramLoad",
                 "LoopbackLoad",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MarketServer", package: host),
                 .product(name: "MarketStore", package: host),
                 .product(name: "MarketRuntime", package: host),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Benchmarks/TelegramWebhook",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -12,30 +12,28 @@ import TelegramChannel
 /// The Telegram channel as `market serve` runs it, in this process: a private PostgreSQL
 /// cluster, the server with its webhook route, the inbox processor and the engine with the
 /// built `textkit` plugin, its events written to the event bus's outbox, one bot whose Bot
-/// API is `FakeBotAPI`.
+/// API is TelegramLoad's fake on loopback.
 final class WebhookWorld: Sendable {
     let port: Int
     let botID: String
     let secret: String
-    let fake: FakeBotAPI
     let cluster: PrivateCluster
     let pool: DatabasePool
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    private init(port: Int, botID: String, secret: String, fake: FakeBotAPI, cluster: PrivateCluster, pool: DatabasePool,
+    private init(port: Int, botID: String, secret: String, cluster: PrivateCluster, pool: DatabasePool,
                  group: ServiceGroup, running: Task<Void, any Error>) {
         self.port = port
         self.botID = botID
         self.secret = secret
-        self.fake = fake
         self.cluster = cluster
         self.pool = pool
         self.group = group
         self.running = running
     }
 
-    static func start(plugins: URL, logger: Logger) async throws -> WebhookWorld {
+    static func start(plugins: URL, botAPIPort: Int, logger: Logger) async throws -> WebhookWorld {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("market-bench-telegram-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -48,11 +46,10 @@ final class WebhookWorld: Sendable {
         _ = try await tenants.createTenant("bench", by: .system)
         _ = try await tenants.enable("textkit", tenant: "bench", by: .system)
 
-        let fake = try await FakeBotAPI.start(logger: logger)
         let box = try TokenBox(keyBytes: (0..<32).map { _ in UInt8.random(in: 0...255) })
         let bots = TelegramBots(pool: pool, box: box, logger: logger)
         let (bot, _) = try await bots.connect(tenant: "bench", token: try BotToken("123456:AABenchTokenForLoopbackOnly_0123456789"),
-                                              username: "bench_bot", mode: .webhook, apiBase: "http://127.0.0.1:\(fake.port)")
+                                              username: "bench_bot", mode: .webhook, apiBase: "http://127.0.0.1:\(botAPIPort)")
         guard let credentials = try await bots.credentials(bot.id) else { throw CocoaError(.fileReadUnknown) }
 
         let runtime = PluginRuntime(services: HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool)))
@@ -77,7 +74,7 @@ final class WebhookWorld: Sendable {
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CocoaError(.fileReadUnknown) }
-        return WebhookWorld(port: port, botID: bot.id, secret: credentials.secretToken, fake: fake, cluster: cluster, pool: pool,
+        return WebhookWorld(port: port, botID: bot.id, secret: credentials.secretToken, cluster: cluster, pool: pool,
                             group: group, running: running)
     }
 
@@ -89,30 +86,10 @@ final class WebhookWorld: Sendable {
         _ = try await cluster.stop()
         try? FileManager.default.removeItem(at: cluster.folder.deletingLastPathComponent())
     }
-
-    /// A text update in chat `chat`: a slash command calling textkit's `word_count`.
-    func update(_ id: Int64, chat: Int64) -> [UInt8] {
-        Array(#"{"update_id":\#(id),"message":{"message_id":\#(id),"date":1700000000,"text":"/word_count text=\"one two three\"","chat":{"id":\#(chat),"type":"private"},"from":{"id":\#(chat),"is_bot":false,"first_name":"U"}}}"#.utf8)
-    }
-
-    /// The request bytes of one webhook delivery.
-    func request(_ id: Int64, chat: Int64) -> [UInt8] {
-        let body = update(id, chat: chat)
-        let head = "POST /telegram/\(botID) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
-            + "X-Telegram-Bot-Api-Secret-Token: \(secret)\r\nContent-Length: \(body.count)\r\n\r\n"
-        return Array(head.utf8) + body
-    }
 }
 
 /// The channel's processor as a service of the group, stopped with it.
 private struct ChannelService: Service {
     let runtime: TelegramRuntime
     func run() async throws { await cancelWhenGracefulShutdown { await runtime.run() } }
-}
-
-/// The resident set of this process, in bytes (from /proc/self/statm).
-func residentBytes() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let pages = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }

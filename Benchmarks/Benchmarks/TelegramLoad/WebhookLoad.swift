@@ -9,7 +9,7 @@ import Glibc
 /// Webhook deliveries on keep-alive loopback connections, each connection on a thread of its
 /// own, as Telegram would POST them: update i in chat `firstChat + i`.
 struct WebhookLoad {
-    let world: WebhookWorld
+    let target: WebhookTarget
     let firstID: Int64
     let count: Int
     let connections: Int
@@ -31,10 +31,10 @@ struct WebhookLoad {
         let results = Mutex<[Int64: (due: UInt64, ack: UInt64)]>([:])
         let failures = Mutex<[String]>([])
         let done = DispatchGroup()
-        let world = world
+        let target = target
         for connection in 0..<connections {
             done.enter()
-            let socket = try Loopback.connect(world.port)
+            let socket = try Loopback.connect(target.port)
             Thread.detachNewThread { [firstID, count, connections] in
                 defer { close(socket); done.leave() }
                 var reader = ResponseReader(socket: socket)
@@ -44,7 +44,7 @@ struct WebhookLoad {
                     let planned = due(index)
                     Loopback.sleep(until: planned)
                     let sent = max(planned, monotonicNanoseconds())
-                    let request = world.request(id, chat: id)
+                    let request = target.request(id, chat: id)
                     let ok = Loopback.send(socket, request)
                     guard ok, reader.readResponse() == 200 else {
                         failures.withLock { $0.append("update \(id) was not acknowledged") }

@@ -52,8 +52,6 @@ final class FakeBotAPI: Sendable {
 
     /// When `sendMessage` reached each chat (monotonic nanoseconds), the first time.
     func arrivalTimes() -> [Int64: UInt64] { arrivals.times() }
-    var sentCount: Int { arrivals.count() }
-    func reset() { arrivals.reset() }
 }
 
 private final class Arrivals: Sendable {
@@ -69,6 +67,4 @@ private final class Arrivals: Sendable {
     }
 
     func times() -> [Int64: UInt64] { state.withLock { $0.times } }
-    func count() -> Int { state.withLock { $0.count } }
-    func reset() { state.withLock { $0 = ([:], 0) } }
 }
