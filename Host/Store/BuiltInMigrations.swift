@@ -9,6 +9,7 @@ public enum BuiltInMigrations {
         Migration(version: 3, name: "event_subscriptions", sql: eventSubscriptions),
         Migration(version: 4, name: "telegram", sql: telegram),
         Migration(version: 5, name: "telegram_inbox_due", sql: telegramInboxDue),
+        Migration(version: 6, name: "lighter_hot_writes", sql: lighterHotWrites),
     ]
 
     private static let initial = #"""
@@ -281,6 +282,28 @@ CREATE TABLE telegram_poll_offsets (
 -- Sweeping the inbox: pending updates oldest first, so a sweep reads as many rows as it
 -- claims (plus those claimed already) however long the backlog is.
 CREATE INDEX telegram_inbox_due ON telegram_inbox (received_at) WHERE status = 'pending';
+
+"""#
+
+    private static let lighterHotWrites = #"""
+-- Fewer index entries and checks for what every bot reply writes.
+
+-- Nothing reads events by type through this index: the events listing filters types while it
+-- follows `seq` (and `events_tenant_seq` for one tenant).
+DROP INDEX events_tenant_type;
+
+-- A delivery row is only ever written by the statement that writes its event, from the row
+-- just inserted, so the reference is true by construction; checking it cost a lookup and a
+-- row lock on the event for every delivery. Whatever removes events (pruning, removing a
+-- tenant) removes their deliveries in the same transaction.
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_event_id_fkey;
+
+-- The experiment reports read only rows of an experiment; rows outside one are most rows
+-- and need no entry.
+DROP INDEX conversations_experiment;
+CREATE INDEX conversations_experiment ON conversations (tenant_id, experiment_id, variant) WHERE experiment_id IS NOT NULL;
+DROP INDEX messages_experiment;
+CREATE INDEX messages_experiment ON messages (tenant_id, experiment_id, variant) WHERE experiment_id IS NOT NULL;
 
 """#
 }
