@@ -30,6 +30,13 @@ public struct RawUpdate: Decodable, Sendable {
         json = String(decoding: body, as: UTF8.self)
     }
 
+    /// Parses a webhook body as an update, once, for its id and its chat (0 when it has none).
+    /// - Throws: `DecodingError` when it is not an update.
+    public static func parse(body: [UInt8]) throws -> (update: RawUpdate, chat: Int64) {
+        let parsed = try JSONDecoder().decode(Update.self, from: Data(body))
+        return (RawUpdate(updateID: parsed.updateID, json: String(decoding: body, as: UTF8.self)), parsed.chatID ?? 0)
+    }
+
     /// The parsed update.
     public func decoded() throws -> Update { try JSONDecoder().decode(Update.self, from: Data(json.utf8)) }
 }

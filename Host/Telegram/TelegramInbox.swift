@@ -70,7 +70,12 @@ public struct TelegramInbox: Sendable {
     /// Stores an update; its key when it is new, nil when the bot had it already.
     /// - Throws: `TELEGRAM_UPDATE_INVALID` when the JSON is not an update.
     public func storeNew(_ update: RawUpdate, bot: String) async throws -> Key? {
-        let arrival = Arrival(bot: bot, update: update, chat: try Self.chat(of: update))
+        try await storeNew(update, chat: try Self.chat(of: update), bot: bot)
+    }
+
+    /// Stores an update whose chat the caller has read already (`RawUpdate.parse(body:)`).
+    public func storeNew(_ update: RawUpdate, chat: Int64, bot: String) async throws -> Key? {
+        let arrival = Arrival(bot: bot, update: update, chat: chat)
         return try await storing.submit(arrival) ? arrival.key : nil
     }
 
@@ -123,15 +128,14 @@ public struct TelegramInbox: Sendable {
             try connection.preferIndexLookups()
             return try connection.prepared("""
                 UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
-                FROM (
-                    SELECT c.ctid AS row FROM telegram_inbox c
+                WHERE i.ctid = ANY (ARRAY(
+                    SELECT c.ctid FROM telegram_inbox c
                     WHERE c.status = 'pending' AND (c.locked_until IS NULL OR c.locked_until < now()) AND c.next_attempt_at <= now()
                       AND NOT EXISTS (SELECT 1 FROM telegram_inbox p WHERE p.bot_id = c.bot_id AND p.chat_id = c.chat_id
                                       AND p.status = 'pending' AND p.update_id < c.update_id)
                     ORDER BY c.received_at LIMIT $1
                     FOR UPDATE SKIP LOCKED
-                ) c
-                WHERE i.ctid = c.row
+                ))
                 \(Self.returning)
                 """, [limit, seconds]).map(Self.item)
         }
@@ -160,15 +164,14 @@ public struct TelegramInbox: Sendable {
         let keys = completions.map(\.item.key).map(json)
         _ = try connection.prepared("""
             UPDATE telegram_inbox i SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL
-            FROM (\(lookup("FOR UPDATE"))) k
-            WHERE i.ctid = k.row
+            WHERE i.ctid = ANY (ARRAY(\(lookup("FOR UPDATE"))))
             """, [json(keys)])
         // One lease for the batch: the longest asked for.
         let lease = completions.map(\.leaseSeconds).max() ?? 0
         let chats = completions.map { ["bot_id": JSONValue.string($0.item.botID), "chat_id": .number(Double($0.item.chatID))] }
         let next = try connection.prepared("""
             UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
-            FROM (
+            WHERE i.ctid = ANY (ARRAY(
                 -- Each chat's oldest pending update, if it is free and due.
                 SELECT n.row FROM jsonb_to_recordset($1::jsonb) AS c(bot_id text, chat_id bigint)
                 CROSS JOIN LATERAL (
@@ -178,9 +181,7 @@ public struct TelegramInbox: Sendable {
                     ) f
                     WHERE (f.locked_until IS NULL OR f.locked_until < now()) AND f.next_attempt_at <= now()
                 ) n
-                OFFSET 0
-            ) k
-            WHERE i.ctid = k.row AND i.status = 'pending' AND (i.locked_until IS NULL OR i.locked_until < now())
+            )) AND i.status = 'pending' AND (i.locked_until IS NULL OR i.locked_until < now())
             \(returning)
             """, [json(chats), lease]).map(item)
         var byChat: [String: Item] = [:]
@@ -197,13 +198,12 @@ public struct TelegramInbox: Sendable {
             try connection.preferIndexLookups()
             return try connection.prepared("""
                 UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
-                FROM (\(Self.lookup("""
+                WHERE i.ctid = ANY (ARRAY(\(Self.lookup("""
                     AND (t.locked_until IS NULL OR t.locked_until < now()) AND t.next_attempt_at <= now()
                     AND NOT EXISTS (SELECT 1 FROM telegram_inbox p WHERE p.bot_id = t.bot_id AND p.chat_id = t.chat_id
                                     AND p.status = 'pending' AND p.update_id < t.update_id)
                     FOR UPDATE SKIP LOCKED
-                    """))) k
-                WHERE i.ctid = k.row
+                    """))))
                 \(Self.returning)
                 """, [Self.json(rows), lease.inSeconds]).map(Self.item)
         }
@@ -211,9 +211,9 @@ public struct TelegramInbox: Sendable {
 
     /// The rows of the pending updates whose keys are in $1 (a JSON array of `Key`s) and that
     /// pass `conditions` (on `t`), one index lookup per key. The statements that change them
-    /// then take each row by its address: planned as joins, the planner, misled by statistics
-    /// that lag far behind a table whose pending rows come and go by the thousand, scans all
-    /// pending updates for every key.
+    /// take the rows by address (`ctid = ANY (ARRAY(…))`, a TID scan whatever the statistics
+    /// say): planned as joins, the planner, misled by statistics that lag far behind a table
+    /// whose pending rows come and go by the thousand, scans all pending updates for every key.
     static func lookup(_ conditions: String) -> String {
         """
         SELECT t.row FROM jsonb_to_recordset($1::jsonb) AS k(bot_id text, update_id bigint, chat_id bigint)

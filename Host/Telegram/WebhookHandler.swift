@@ -51,17 +51,15 @@ public final class WebhookHandler: Sendable {
             return 401
         }
         guard body.count <= Self.maximumBody else { return 413 }
-        let update: RawUpdate
+        let parsed: (update: RawUpdate, chat: Int64)
         do {
-            update = try RawUpdate(body: body)
+            parsed = try RawUpdate.parse(body: body)
         } catch {
             return 400
         }
         do {
-            if let key = try await inbox.storeNew(update, bot: botID) { stored(key) }
+            if let key = try await inbox.storeNew(parsed.update, chat: parsed.chat, bot: botID) { stored(key) }
             return 200
-        } catch let error as MarketError where error.code == .telegramUpdateInvalid {
-            return 400
         } catch {
             logger.error("cannot store a Telegram update; Telegram will deliver it again", metadata: ["bot": .string(botID), "error": "\(error)"])
             return 503
