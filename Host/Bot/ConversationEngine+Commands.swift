@@ -65,9 +65,6 @@ extension ConversationEngine {
 
     /// A tool's JSON result laid out for people.
     static func pretty(_ json: String) -> String {
-        guard let data = json.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-              let text = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
-        else { return json }
-        return String(decoding: text, as: UTF8.self)
+        JSONLayout.indented(json) ?? json
     }
 }

@@ -23,7 +23,7 @@ extension ServerTests {
                                                          body: #"{"text": "/word_count text=\"a b c\"", "user": "u-1"}"#)
             #expect(command.status == 200, "\(command.text)")
             let reply = try command.json()
-            #expect((reply["text"] as? String)?.contains("\"words\" : 3") == true, "\(command.text)")
+            #expect((reply["text"] as? String)?.contains("\"words\": 3") == true, "\(command.text)")
             #expect(reply["steps"] as? Int == 0)
             #expect(reply["experiment"] as? String == "models-1")
             let variant = try #require(reply["variant"] as? String)
@@ -85,7 +85,7 @@ extension ServerTests {
             let input = "/word_count text=\"x y\"\nhello\n/quit\nnever sent\n"
             let output = try await runProcess("/bin/sh", ["-c", "printf %s \"$CHAT_INPUT\" | " + quoted], environment: ["CHAT_INPUT": input])
             #expect(output.status == 0, "\(output.stderr)")
-            #expect(output.stdout.contains("\"words\" : 2"), "\(output.stdout)")
+            #expect(output.stdout.contains("\"words\": 2"), "\(output.stdout)")
             #expect(output.stdout.hasSuffix("Hello!\n"), "\(output.stdout)")
 
             let wrong = quoted.replacingOccurrences(of: token, with: "mkt_wrong")
