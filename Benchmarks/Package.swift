@@ -59,13 +59,14 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // The Telegram benchmark's load generator and Bot API fake, a process apart from the host.
+        // Outside Benchmarks/Benchmarks, where `swift package benchmark` would take it for a benchmark.
         .executableTarget(
             name: "TelegramLoad",
             dependencies: [
                 "LoopbackLoad",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
-            path: "Benchmarks/TelegramLoad"
+            path: "Support/TelegramLoad"
         ),
         // Telegram webhook updates end to end; needs PostgreSQL (a private cluster) and the built
         // plugins. Depending on TelegramLoad builds it too: the benchmark starts it as a child.
