@@ -36,13 +36,13 @@ public final class PluginExecutor: Sendable {
                 guard token.deadlineNanoseconds != 0 else { return }
                 let now = monotonicNanoseconds()
                 let delay = token.deadlineNanoseconds > now ? token.deadlineNanoseconds - now : 0
-                // DispatchWorkItem is thread-safe; it is only cancelled or run.
-                let timer = UncheckedSendable(DispatchWorkItem {
+                // Not a work item after a delay: a cancelled one stays queued, with the finished
+                // call it holds, until its deadline.
+                let timer = CancellableTimer(after: .nanoseconds(Int64(min(delay, UInt64(Int64.max)))), queue: Self.deadlines) {
                     token.cancel()
                     outcome.finish(.failure(MarketError(.timeout, "\(description) ran past its deadline", fix: "raise the timeout, or make the plugin check mk_call_t for its deadline")))
-                })
-                outcome.onFinish { timer.value.cancel() }
-                Self.deadlines.asyncAfter(deadline: .now() + .nanoseconds(Int(min(delay, UInt64(Int.max)))), execute: timer.value)
+                }
+                outcome.onFinish { timer.cancel() }
             }
         } onCancel: {
             token.cancel()

@@ -163,12 +163,9 @@ public final class InboxProcessor: Sendable {
     /// update when marking this one done claimed it.
     func process(_ item: TelegramInbox.Item) async -> TelegramInbox.Item? {
         let lease = configuration.lease
-        let renewal = Task { [inbox] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: lease / 3)
-                if Task.isCancelled { break }
-                _ = try? await inbox.renew(item, lease: lease)
-            }
+        // A timer rather than a sleeping task: see CancellableTimer.
+        let renewal = CancellableTimer(after: lease / 3, repeating: lease / 3) { [inbox] in
+            Task { _ = try? await inbox.renew(item, lease: lease) }
         }
         defer { renewal.cancel() }
         do {
@@ -192,12 +189,8 @@ public final class InboxProcessor: Sendable {
         guard let message = Self.inbound(update, item: item) else { return }
         let sender = try await sender(for: item.botID)
         if case .callback(let queryID, _, _) = message.content { try? await sender.answerCallback(queryID) }
-        let typing = Task {
-            try? await Task.sleep(for: configuration.typingDelay)
-            while !Task.isCancelled {
-                try? await sender.typing(message.chat)
-                try? await Task.sleep(for: configuration.typingInterval)
-            }
+        let typing = CancellableTimer(after: configuration.typingDelay, repeating: configuration.typingInterval) {
+            Task { try? await sender.typing(message.chat) }
         }
         defer { typing.cancel() }
         let replyTo: Int64? = if case .text(_, let id) = message.content, !message.chat.isPrivate { id } else { nil }

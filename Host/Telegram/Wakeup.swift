@@ -1,3 +1,4 @@
+import MarketCore
 import Synchronization
 
 /// A signal a waiting loop can sleep on: `signal()` wakes the waiter at once (or the next one,
@@ -34,10 +35,8 @@ final class Wakeup: Sendable {
             return state.generation
         }
         guard let generation else { return }
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            self?.fire(generation)
-        }
+        // A timer rather than a sleeping task: see CancellableTimer.
+        let timer = CancellableTimer(after: timeout) { [weak self] in self?.fire(generation) }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow: Bool = state.withLock { state in

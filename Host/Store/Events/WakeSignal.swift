@@ -1,3 +1,4 @@
+import MarketCore
 import Synchronization
 
 /// Wakes waiting delivery loops when a notification arrives. A signal with nobody waiting is
@@ -51,10 +52,8 @@ final class WakeSignal: Sendable {
             return state.nextID
         }
         guard let id else { return }
-        let timer = Task { [self] in
-            try? await Task.sleep(for: timeout)
-            wake(id)
-        }
+        // A timer rather than a sleeping task: see CancellableTimer.
+        let timer = CancellableTimer(after: timeout) { [self] in wake(id) }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { state in
