@@ -76,7 +76,9 @@ public final class ConversationStore: Sendable {
         }
     }
 
-    static let knownLimit = 100_000
+    /// About 350 bytes an entry, so at most some 7 MB; a conversation forgotten costs one
+    /// indexed lookup, shared with its neighbours', when it speaks again.
+    static let knownLimit = 20_000
 
     /// Usage figures stored with an assistant message a model wrote.
     public struct Usage: Sendable, Equatable {
