@@ -120,6 +120,9 @@ public final class InboxProcessor: Sendable {
                 if sweep {
                     nextSweep = ContinuousClock.now + configuration.pollInterval
                     items = try await inbox.claim(limit: free, lease: configuration.lease)
+                    // Offered updates the sweep took need no claim by key after it.
+                    let taken = Set(items.map(\.key))
+                    if !taken.isEmpty { offered.withLock { $0.keys.removeAll { taken.contains($0) } } }
                 } else {
                     items = try await inbox.claim(keys, lease: configuration.lease)
                 }

@@ -11,8 +11,6 @@ public struct RawUpdate: Decodable, Sendable {
         self.json = json
     }
 
-    private struct ID: Decodable { let update_id: Int64 }
-
     public init(from decoder: any Decoder) throws {
         let value = try AnyJSON(from: decoder)
         guard case .object(let members) = value, case .integer(let id)? = members["update_id"] else {
@@ -20,14 +18,6 @@ public struct RawUpdate: Decodable, Sendable {
         }
         updateID = id
         json = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-
-    /// Parses a webhook body: one update.
-    /// - Throws: `DecodingError` when it is not JSON with an integer `update_id`.
-    public init(body: [UInt8]) throws {
-        let id = try JSONDecoder().decode(ID.self, from: Data(body))
-        updateID = id.update_id
-        json = String(decoding: body, as: UTF8.self)
     }
 
     /// Parses a webhook body as an update, once, for its id and its chat (0 when it has none).

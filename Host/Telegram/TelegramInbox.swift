@@ -64,16 +64,11 @@ public struct TelegramInbox: Sendable {
     /// - Throws: `TELEGRAM_UPDATE_INVALID` when the JSON is not an update.
     @discardableResult
     public func store(_ update: RawUpdate, bot: String) async throws -> Bool {
-        try await storeNew(update, bot: bot) != nil
+        try await storeNew(update, chat: try Self.chat(of: update), bot: bot) != nil
     }
 
-    /// Stores an update; its key when it is new, nil when the bot had it already.
-    /// - Throws: `TELEGRAM_UPDATE_INVALID` when the JSON is not an update.
-    public func storeNew(_ update: RawUpdate, bot: String) async throws -> Key? {
-        try await storeNew(update, chat: try Self.chat(of: update), bot: bot)
-    }
-
-    /// Stores an update whose chat the caller has read already (`RawUpdate.parse(body:)`).
+    /// Stores an update whose chat the caller has read already (`RawUpdate.parse(body:)`); its
+    /// key when it is new, nil when the bot had it already.
     public func storeNew(_ update: RawUpdate, chat: Int64, bot: String) async throws -> Key? {
         let arrival = Arrival(bot: bot, update: update, chat: chat)
         return try await storing.submit(arrival) ? arrival.key : nil

@@ -7,7 +7,7 @@ extension TelegramDatabaseTests {
     /// The inbox's claims: by key, by sweep, and the chat's next update on finishing one.
     @Suite struct InboxTests {
         func update(_ id: Int64, chat: Int64) throws -> RawUpdate {
-            try RawUpdate(body: Array(JSONSerialization.data(withJSONObject: FakeTelegram.textUpdate(id, chat: chat, text: "hi \(id)"))))
+            try RawUpdate.parse(body: Array(JSONSerialization.data(withJSONObject: FakeTelegram.textUpdate(id, chat: chat, text: "hi \(id)")))).update
         }
 
         func store(_ fixture: TelegramFixture, _ updates: [(id: Int64, chat: Int64)]) async throws -> [TelegramInbox.Key] {

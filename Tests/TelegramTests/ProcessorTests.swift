@@ -12,7 +12,7 @@ extension TelegramDatabaseTests {
         func store(_ fixture: TelegramFixture, _ updates: [[String: Any]]) async throws {
             for update in updates {
                 let data = try JSONSerialization.data(withJSONObject: update)
-                try await fixture.inbox.store(try RawUpdate(body: Array(data)), bot: fixture.bot.id)
+                try await fixture.inbox.store(try RawUpdate.parse(body: Array(data)).update, bot: fixture.bot.id)
             }
         }
 
