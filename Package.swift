@@ -138,6 +138,7 @@ let package = Package(
             name: "MarketBot",
             dependencies: [
                 "MarketCore", "PluginRuntime", "MarketStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Host/Bot",
@@ -178,7 +179,7 @@ let package = Package(
         .executableTarget(
             name: "market",
             dependencies: [
-                "MarketCLI",
+                "MarketCLI", "MarketCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

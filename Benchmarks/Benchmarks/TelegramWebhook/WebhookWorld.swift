@@ -34,6 +34,8 @@ final class WebhookWorld: Sendable {
     }
 
     static func start(plugins: URL, botAPIPort: Int, logger: Logger) async throws -> WebhookWorld {
+        // As `market serve` does first thing.
+        AllocatorArenas.limit(environment: ProcessInfo.processInfo.environment)
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("market-bench-telegram-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
