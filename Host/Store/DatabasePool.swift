@@ -70,8 +70,10 @@ public final class DatabasePool: Sendable {
 
     /// Runs `body` in a transaction on one of the pool's threads: committed when `body` returns,
     /// rolled back when it throws.
-    public func transaction<Value: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> Value) async throws -> Value {
-        try await withConnection { connection in try connection.transaction(body) }
+    /// - Parameter preferringIndexLookups: see `PostgresConnection.preferIndexLookups()`.
+    public func transaction<Value: Sendable>(preferringIndexLookups: Bool = false,
+                                             _ body: @escaping @Sendable (PostgresConnection) throws -> Value) async throws -> Value {
+        try await withConnection { connection in try connection.transaction(preferringIndexLookups: preferringIndexLookups, body) }
     }
 
     /// Runs one statement with bound parameters.

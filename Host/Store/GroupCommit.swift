@@ -97,10 +97,7 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
 
     private func commit(_ items: [Item]) async throws -> [Output] {
         try await pool.withConnection { [write, afterCommit] connection in
-            let outputs = try connection.transaction { connection in
-                try connection.preferIndexLookups()
-                return try write(items, connection)
-            }
+            let outputs = try connection.transaction(preferringIndexLookups: true) { connection in try write(items, connection) }
             try? afterCommit?(outputs, connection)
             return outputs
         }

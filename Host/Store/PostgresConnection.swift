@@ -102,10 +102,13 @@ public final class PostgresConnection: Sendable {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     /// Inside a transaction already, `body` runs in a savepoint instead, so an error undoes only
     /// its own work.
-    public func transaction<Value>(_ body: (PostgresConnection) throws -> Value) throws -> Value {
+    /// - Parameter preferringIndexLookups: plans as `preferIndexLookups()` says, the settings
+    ///   sent with the BEGIN (one round trip, not two).
+    public func transaction<Value>(preferringIndexLookups: Bool = false, _ body: (PostgresConnection) throws -> Value) throws -> Value {
         let nested = transactionStatus != PQTRANS_IDLE
         let savepoint = "market_\(UInt32.random(in: 0 ... .max))"
-        try run(nested ? "SAVEPOINT \(savepoint)" : "BEGIN")
+        let begin = nested ? "SAVEPOINT \(savepoint)" : "BEGIN"
+        try run(preferringIndexLookups ? begin + "; " + Self.indexLookupSettings : begin)
         do {
             let value = try body(self)
             try run(nested ? "RELEASE SAVEPOINT \(savepoint)" : "COMMIT")
@@ -128,9 +131,11 @@ public final class PostgresConnection: Sendable {
     /// out too: they read every match before the first, where an index scan in order stops at
     /// a LIMIT.
     public func preferIndexLookups() throws {
-        try run("SET LOCAL plan_cache_mode TO force_generic_plan; SET LOCAL enable_seqscan TO off; SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off; "
-                + "SET LOCAL enable_bitmapscan TO off")
+        try run(Self.indexLookupSettings)
     }
+
+    static let indexLookupSettings = "SET LOCAL plan_cache_mode TO force_generic_plan; SET LOCAL enable_seqscan TO off; "
+        + "SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off; SET LOCAL enable_bitmapscan TO off"
 
     /// Whether the connection is open and outside any transaction, ready for another borrower.
     /// Reads what the server has sent, so a server-side disconnect is noticed.

@@ -119,9 +119,8 @@ public struct TelegramInbox: Sendable {
     /// an earlier one of their chat, however long the backlog.
     public func claim(limit: Int, lease: Duration) async throws -> [Item] {
         let seconds = lease.inSeconds
-        return try await pool.transaction { connection in
-            try connection.preferIndexLookups()
-            return try connection.prepared("""
+        return try await pool.transaction(preferringIndexLookups: true) { connection in
+            try connection.prepared("""
                 UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
                 WHERE i.ctid = ANY (ARRAY(
                     SELECT c.ctid FROM telegram_inbox c
@@ -189,9 +188,8 @@ public struct TelegramInbox: Sendable {
     public func claim(_ keys: [Key], lease: Duration) async throws -> [Item] {
         guard !keys.isEmpty else { return [] }
         let rows = keys.map(Self.json)
-        return try await pool.transaction { connection in
-            try connection.preferIndexLookups()
-            return try connection.prepared("""
+        return try await pool.transaction(preferringIndexLookups: true) { connection in
+            try connection.prepared("""
                 UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
                 WHERE i.ctid = ANY (ARRAY(\(Self.lookup("""
                     AND (t.locked_until IS NULL OR t.locked_until < now()) AND t.next_attempt_at <= now()

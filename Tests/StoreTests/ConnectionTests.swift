@@ -142,6 +142,20 @@ extension DatabaseTests {
             #expect(names == ["kept"])
         }
 
+        @Test func indexLookupSettingsLastForTheirTransactionOnly() async throws {
+            let settings = "SELECT current_setting('enable_seqscan') AS scan, current_setting('plan_cache_mode') AS plan"
+            let seen = try await withConnection { connection in
+                let inside = try connection.transaction(preferringIndexLookups: true) { connection in
+                    let row = try #require(try connection.query(settings).first)
+                    return [try row.decode("scan", as: String.self), try row.decode("plan", as: String.self)]
+                }
+                let row = try #require(try connection.query(settings).first)
+                return (inside, [try row.decode("scan", as: String.self), try row.decode("plan", as: String.self)])
+            }
+            #expect(seen.0 == ["off", "force_generic_plan"])
+            #expect(seen.1 == ["on", "auto"])
+        }
+
         @Test func aMissingServerIsUnavailableWithAFix() async throws {
             let error = await #expect(throws: MarketError.self) {
                 try await onThread { try PostgresConnection.connect("host=/tmp/no-such-folder port=5999 dbname=x connect_timeout=2") }
