@@ -12,7 +12,7 @@ public final class ConversationStore: Sendable {
     /// Conversations looked up or made in one statement with those of concurrent replies.
     let resolving: GroupCommit<ConversationRequest, (id: String, created: Bool)>
     /// Conversation ids already known, by tenant and address (conversations are never deleted).
-    let known = Mutex<[ConversationKey: String]>([:])
+    let known = KnownConversations(limit: ConversationStore.knownLimit)
 
     /// - Parameter pool: a pool on a database the migrations have been applied to.
     public init(pool: DatabasePool, logger: Logger) {
@@ -61,24 +61,19 @@ public final class ConversationStore: Sendable {
     /// it is stamped with `assignment`). Known conversations are answered from memory; the
     /// others are looked up or made in one statement with those of concurrent replies.
     public func conversation(tenant: String, address: ChatAddress, assignment: Assignment?) async throws -> (id: String, created: Bool) {
-        let key = ConversationKey(tenant: tenant, address: address)
-        if let known = known.withLock({ $0[key] }) { return (known, false) }
+        if let known = known.id(tenant: tenant, address: address) { return (known, false) }
         do {
-            let found = try await resolving.submit(ConversationRequest(key: key, assignment: assignment))
-            known.withLock { known in
-                // Far more conversations than a host serves at once: start again rather than grow.
-                if known.count >= Self.knownLimit { known.removeAll(keepingCapacity: true) }
-                known[key] = found.id
-            }
+            let found = try await resolving.submit(ConversationRequest(key: ConversationKey(tenant: tenant, address: address), assignment: assignment))
+            known.remember(found.id, tenant: tenant, address: address)
             return found
         } catch let error as MarketError where (error.underlying as? PostgresError)?.sqlState == "23503" {
             throw MarketError(.tenantNotFound, "there is no tenant \(tenant)", fix: "list tenants with `market tenant list`, or create it with `market tenant create \(tenant)`")
         }
     }
 
-    /// About 350 bytes an entry, so at most some 7 MB; a conversation forgotten costs one
-    /// indexed lookup, shared with its neighbours', when it speaks again.
-    static let knownLimit = 20_000
+    /// Far more conversations than a host serves at once, at some 45 bytes each; a conversation
+    /// forgotten costs one indexed lookup, shared with its neighbours', when it speaks again.
+    static let knownLimit = 50_000
 
     /// Usage figures stored with an assistant message a model wrote.
     public struct Usage: Sendable, Equatable {
