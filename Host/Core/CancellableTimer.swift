@@ -5,28 +5,24 @@ import Dispatch
 /// cancelled `Task.sleep` keeps its timer, and the task with it, until the sleep would have
 /// ended, so a task per request sleeping for seconds kept thousands of finished requests alive
 /// under load.
+///
+/// Timers share one dispatch source (`TimerHeap`): a server makes and cancels several for each
+/// request, most of which never fire.
 public final class CancellableTimer: Sendable {
-    /// Dispatch sources are thread-safe; the box only tells the compiler so.
-    private struct Source: @unchecked Sendable { let value: any DispatchSourceTimer }
-    private let source: Source
+    private let id: UInt64
 
     /// Starts the timer: `handler` runs on `queue` after `delay`, then every `interval` if one is given.
     public init(after delay: Duration, repeating interval: Duration? = nil, queue: DispatchQueue = .global(),
                 _ handler: @escaping @Sendable () -> Void) {
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler(handler: handler)
-        timer.schedule(deadline: .now() + Self.dispatch(delay), repeating: interval.map(Self.dispatch) ?? .never)
-        // Activated at once: dispatch refuses to release a source that never was.
-        timer.resume()
-        source = Source(value: timer)
+        id = TimerHeap.shared.add(after: Self.nanoseconds(delay), repeating: interval.map(Self.nanoseconds), queue: queue, handler: handler)
     }
 
     /// Stops the timer; a handler already running finishes.
-    public func cancel() { source.value.cancel() }
+    public func cancel() { TimerHeap.shared.remove(id) }
 
-    deinit { source.value.cancel() }
+    deinit { cancel() }
 
-    private static func dispatch(_ duration: Duration) -> DispatchTimeInterval {
-        .nanoseconds(Int(min(max(0, duration.inSeconds * 1e9), Double(Int.max / 2))))
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        UInt64(min(max(0, duration.inSeconds * 1e9), Double(UInt64.max / 2)))
     }
 }

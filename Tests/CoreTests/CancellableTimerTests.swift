@@ -50,4 +50,49 @@ import Testing
         while held != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(held == nil)
     }
+
+    /// Timers share one source: they fire in the order of their deadlines whatever the order
+    /// they were made in, and one due sooner than those waiting is not held up by them.
+    @Test func timersFireInTheOrderOfTheirDeadlines() async throws {
+        let fired = Mutex<[Int]>([])
+        let far = CancellableTimer(after: .seconds(600)) { fired.withLock { $0.append(-1) } }
+        defer { far.cancel() }
+        let delays = Array(0..<20).shuffled()
+        // One serial queue: timers due together run in the order they were due.
+        let queue = DispatchQueue(label: "in order")
+        let timers = delays.map { step in
+            CancellableTimer(after: .milliseconds(20 + 15 * step), queue: queue) { fired.withLock { $0.append(step) } }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while fired.withLock({ $0.count }) < delays.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        withExtendedLifetime(timers) {}
+        #expect(fired.withLock { $0 } == Array(0..<20))
+    }
+
+    /// Thousands made and cancelled (as requests do) leave the next timer firing as asked.
+    @Test func manyCancelledTimersLeaveTheOthersFiring() async throws {
+        let count = Count()
+        for _ in 0..<5_000 { CancellableTimer(after: .seconds(60)) { count.add() }.cancel() }
+        let kept = CancellableTimer(after: .milliseconds(20)) { count.add() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while count.now == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(50))
+        kept.cancel()
+        #expect(count.now == 1)
+    }
+
+    /// A handler may make and cancel timers itself.
+    @Test func aHandlerMayMakeAndCancelTimers() async throws {
+        let count = Count()
+        let inner = Mutex<CancellableTimer?>(nil)
+        let outer = CancellableTimer(after: .milliseconds(10)) {
+            CancellableTimer(after: .seconds(60)) { count.add() }.cancel()
+            inner.withLock { $0 = CancellableTimer(after: .milliseconds(10)) { count.add() } }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while count.now == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        outer.cancel()
+        inner.withLock { $0?.cancel() }
+        #expect(count.now == 1)
+    }
 }
