@@ -144,7 +144,10 @@ public final class InboxProcessor: Sendable {
     private func start(_ item: TelegramInbox.Item) {
         let key = "\(item.botID)/\(item.updateID)"
         inFlight.withLock { tasks in
-            tasks[key] = Task {
+            // Below the webhook's requests: an update is acknowledged once stored, and its
+            // reply can wait for the CPU where Telegram's delivery should not (a slow answer
+            // makes Telegram back off and deliver again). Under overload the inbox grows instead.
+            tasks[key] = Task(priority: .low) {
                 // Finishing an update may have claimed its chat's next one: go on with it, or
                 // when stopping, hand it back for the next processor.
                 if let next = await self.process(item) {

@@ -41,7 +41,8 @@ final class WebhookWorld: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let cluster = PrivateCluster(stateDirectory: folder)
         _ = try await cluster.start()
-        let pool = DatabasePool(connectionString: cluster.connectionString, configuration: .init(size: 16), logger: logger)
+        // The pool `market serve` makes: its default size.
+        let pool = DatabasePool(connectionString: cluster.connectionString, logger: logger)
         try await Migrator().apply(using: pool, logger: logger)
         let tenants = TenantStore(pool: pool, masterKey: .generate(), manifests: PluginFolders(stateDirectory: nil, developmentFolders: [plugins]),
                                   logger: logger)
