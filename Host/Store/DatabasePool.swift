@@ -86,7 +86,8 @@ public final class DatabasePool: Sendable {
     public func withConnectionBlocking<Value>(_ body: (PostgresConnection) throws -> Value) throws -> Value {
         let waiter = BlockingWaiter()
         let id = lending.acquire { waiter.finish($0) }
-        if let id { scheduleTimeout(id) }
+        let timeout = id.map(scheduleTimeout)
+        defer { timeout?.cancel() }
         return try use(try waiter.wait(), body)
     }
 
@@ -103,18 +104,18 @@ public final class DatabasePool: Sendable {
                 waiter.attach(continuation)
                 let id = lending.acquire { waiter.finish($0) }
                 waiter.setID(id)
-                if let id { scheduleTimeout(id) }
+                if let id { waiter.setTimeout(scheduleTimeout(id)) }
             }
         } onCancel: {
             if let id = waiter.id, lending.withdraw(id) { waiter.finish(.failure(CancellationError())) }
         }
     }
 
-    private func scheduleTimeout(_ id: UInt64) {
+    /// Fails the waiter `id` once the acquire timeout passes; cancelled when it is served.
+    private func scheduleTimeout(_ id: UInt64) -> CancellableTimer {
         let timeout = configuration.acquireTimeout
         let size = configuration.size
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [lending] in
+        return CancellableTimer(after: timeout) { [lending] in
             lending.expire(id, MarketError(.databaseUnavailable, "no database connection became free within \(timeout) (all \(size) are in use)",
                                            fix: "raise the pool size, or look for long transactions in pg_stat_activity"))
         }
@@ -164,6 +165,7 @@ private final class AsyncWaiter: Sendable {
         var continuation: CheckedContinuation<Lending.Grant, any Error>?
         var id: UInt64?
         var done = false
+        var timeout: CancellableTimer?
     }
 
     private let state = Mutex(State())
@@ -172,16 +174,27 @@ private final class AsyncWaiter: Sendable {
 
     func setID(_ id: UInt64?) { state.withLock { $0.id = id } }
 
+    /// The timer that fails this waiter; cancelled once it is served (at once if it was).
+    func setTimeout(_ timer: CancellableTimer) {
+        let served = state.withLock { state in
+            if !state.done { state.timeout = timer }
+            return state.done
+        }
+        if served { timer.cancel() }
+    }
+
     func attach(_ continuation: CheckedContinuation<Lending.Grant, any Error>) {
         state.withLock { $0.continuation = continuation }
     }
 
     func finish(_ result: Result<Lending.Grant, any Error>) {
-        let continuation: CheckedContinuation<Lending.Grant, any Error>? = state.withLock { state in
-            guard !state.done else { return nil }
+        let (continuation, timeout) = state.withLock { state -> (CheckedContinuation<Lending.Grant, any Error>?, CancellableTimer?) in
+            guard !state.done else { return (nil, nil) }
             state.done = true
-            return state.continuation
+            defer { state.timeout = nil }
+            return (state.continuation, state.timeout)
         }
+        timeout?.cancel()
         continuation?.resume(with: result)
     }
 }
