@@ -16,7 +16,11 @@ import Synchronization
 public final class InboxProcessor: Sendable {
     /// How much the processor takes on at once, and how patient it is.
     public struct Configuration: Sendable {
-        /// Updates claimed at once (at most one per chat).
+        /// Updates claimed at once (at most one per chat), and so the most replies in the works:
+        /// a model's reply takes seconds, so a busy bot needs many chats answered at once. Each
+        /// costs some 30–40 KB while it lasts. Batches this large also let PostgreSQL write the
+        /// replies of many chats in one statement: from 32 to 128, the Telegram benchmark's
+        /// throughput rose by a fifth and its p99 at 1,000 updates/s fell from 0.5–1.2 s to 0.1 s.
         public var batchSize: Int
         /// How long a claim lasts; a reply must be sent within it, or the update is taken again.
         public var lease: Duration
@@ -38,7 +42,7 @@ public final class InboxProcessor: Sendable {
         /// The least time between two calls of one bot (Telegram allows about 30 messages a second).
         public var perBotInterval: Duration = .milliseconds(34)
 
-        public init(batchSize: Int = 32, lease: Duration = .seconds(120), pollInterval: Duration = .milliseconds(250),
+        public init(batchSize: Int = 128, lease: Duration = .seconds(120), pollInterval: Duration = .milliseconds(250),
                     maxAttempts: Int = 5, typingInterval: Duration = .seconds(4), streamInterval: Duration = .seconds(1),
                     perChatInterval: Duration = .seconds(1), retryBackoff: Duration = .seconds(2)) {
             self.batchSize = max(1, batchSize)

@@ -62,7 +62,7 @@ final class WebhookWorld: Sendable {
                                         events: EventBus(pool: pool, logger: logger), logger: logger)
         // Each update is its own chat, so per-chat pacing never waits; the per-bot pace (Telegram's
         // 30 messages a second) is lifted: the figures are the host's, not Telegram's limits.
-        var processing = InboxProcessor.Configuration(batchSize: 128, typingInterval: .seconds(30))
+        var processing = InboxProcessor.Configuration(typingInterval: .seconds(30))
         processing.perBotInterval = .zero
         let telegram = TelegramRuntime(pool: pool, connectionString: cluster.connectionString, box: box,
                                        handler: EngineTelegramHandler(engine: engine, logger: logger), processing: processing, logger: logger)
