@@ -45,6 +45,12 @@ public struct BotAPIClient: Sendable {
         } catch {
             throw MarketError(.telegramFailed, "cannot encode the parameters of \(method)", fix: "report this as a bug", underlying: error)
         }
+        return try await call(method, body: body, as: type, extraTime: extraTime)
+    }
+
+    /// Calls `method` with `body`, its parameters' JSON already written, and decodes its `result`.
+    func call<Result: Decodable & Sendable>(_ method: String, body: Data, as type: Result.Type = Result.self,
+                                            extraTime: Duration = .zero) async throws -> Result {
         let url = "\(base)/bot\(token.value)/\(method)"
         let limit = timeout + extraTime
         let cancel = CancelFlag()

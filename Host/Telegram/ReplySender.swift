@@ -54,13 +54,13 @@ public struct ReplySender: Sendable {
     func sendPart(_ html: String, chat: Int64, replyTo: Int64?, buttons: [[InlineButton]] = []) async throws -> Int64 {
         do {
             return try await paced(chat: chat) {
-                try await client.sendMessage(chat: chat, text: html, html: true, replyTo: replyTo, buttons: buttons).messageID
+                try await client.sendMessage(chat: chat, text: html, html: true, replyTo: replyTo, buttons: buttons)
             }
         } catch let error as BotAPIError where error.isEntityParseError {
             logger.warning("Telegram refused a reply's HTML; sending it as plain text", metadata: ["reason": .string(error.reason)])
             let plain = TelegramHTML.plainText(html: html)
             return try await paced(chat: chat) {
-                try await client.sendMessage(chat: chat, text: plain, html: false, replyTo: replyTo, buttons: buttons).messageID
+                try await client.sendMessage(chat: chat, text: plain, html: false, replyTo: replyTo, buttons: buttons)
             }
         }
     }

@@ -32,6 +32,27 @@ import Testing
         #expect(sent.compactMap { $0.string("text") }.map { TelegramHTML.plainText(html: $0) }.joined() == rendered)
     }
 
+    /// sendMessage writes its JSON itself: ids are written as integers whatever their size,
+    /// text keeps every character, and optional fields appear only when given.
+    @Test func sendMessageSendsItsParametersExactly() async throws {
+        let fake = try FakeTelegram()
+        let text = "quote \" backslash \\ slash / newline \n tab \t control \u{1} emoji 🙂 e\u{301}"
+        let id = try await fake.client().sendMessage(chat: 4_503_599_627_370_497, text: text, html: false, replyTo: 4_503_599_627_370_499,
+                                                      buttons: [[InlineButton("👍", data: "up")]])
+        try await fake.client().sendMessage(chat: -1_001_234_567_890, text: "<b>plain</b>", html: true)
+        let sent = try await fake.requests("sendMessage")
+        try #require(sent.count == 2)
+        #expect(id > 0)
+        #expect(sent[0].int("chat_id") == 4_503_599_627_370_497)
+        #expect(sent[0].string("text") == text)
+        #expect(sent[0].params["parse_mode"] == nil)
+        #expect(sent[0].int("reply_to_message_id") == 4_503_599_627_370_499)
+        #expect(sent[0].string("reply_markup") == #"{"inline_keyboard":[[{"callback_data":"up","text":"👍"}]]}"#)
+        #expect(sent[1].int("chat_id") == -1_001_234_567_890)
+        #expect(sent[1].string("parse_mode") == "HTML")
+        #expect(sent[1].params["reply_to_message_id"] == nil && sent[1].params["reply_markup"] == nil)
+    }
+
     @Test func malformedHTMLIsRefusedByTheFake() async throws {
         let fake = try FakeTelegram()
         let error = await #expect(throws: BotAPIError.self) {
