@@ -5,7 +5,7 @@ import MarketCore
 import Synchronization
 
 /// Calls Telegram's Bot API (`POST {base}/bot{token}/{method}` with a JSON body) with libcurl,
-/// on the channel's own threads.
+/// every transfer of the process on one thread (`CurlMultiLoop`).
 ///
 /// The token is part of every URL Telegram expects, so no URL this client builds is ever logged
 /// or put into an error: they name `{base}/bot<id>:…/{method}` instead.
@@ -57,9 +57,7 @@ public struct BotAPIClient: Sendable {
         // A cancelled task stops its transfer within about a second (curl's progress callback),
         // so stopping a long poll does not wait out its timeout.
         let (status, data) = try await withTaskCancellationHandler {
-            try await Blocking.run(long: extraTime > .seconds(1)) { [self] in
-                try post(url, body: body, method: method, timeout: limit, cancel: cancel)
-            }
+            try await post(url, body: body, method: method, timeout: limit, cancel: cancel)
         } onCancel: {
             cancel.set()
         }
@@ -91,7 +89,7 @@ public struct BotAPIClient: Sendable {
                           retryAfter: envelope.parameters?.retry_after, migrateToChatID: envelope.parameters?.migrate_to_chat_id)
     }
 
-    private func post(_ url: String, body: Data, method: String, timeout: Duration, cancel: CancelFlag) throws -> (Int, Data) {
+    private func post(_ url: String, body: Data, method: String, timeout: Duration, cancel: CancelFlag) async throws -> (Int, Data) {
         guard Self.globalInit, let easy = CurlHandles.shared.take() else {
             throw MarketError(.telegramFailed, "libcurl could not start", fix: "free memory on this machine")
         }
@@ -118,11 +116,14 @@ public struct BotAPIClient: Sendable {
             return Unmanaged<CancelFlag>.fromOpaque(user).takeUnretainedValue().isSet ? 1 : 0
         }
         mk_curl_set_pointer(easy, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(cancel).toOpaque())
-        let code: CURLcode = body.withUnsafeBytes { bytes in
+        // Copied by curl: the transfer outlives this scope's borrow of the bytes.
+        body.withUnsafeBytes { bytes in
             mk_curl_set_long(easy, CURLOPT_POSTFIELDSIZE, bytes.count)
-            mk_curl_set_pointer(easy, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
-            return withExtendedLifetime((sink, cancel)) { curl_easy_perform(easy) }
+            mk_curl_set_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
         }
+        let code = await CurlMultiLoop.shared.perform(easy)
+        // The callbacks' objects live until the transfer has ended.
+        withExtendedLifetime((sink, cancel)) {}
         if code == CURLE_ABORTED_BY_CALLBACK { throw CancellationError() }
         guard code == CURLE_OK else {
             let reason = String(cString: curl_easy_strerror(code))
@@ -141,8 +142,8 @@ public struct BotAPIClient: Sendable {
         func set() { flag.store(true, ordering: .relaxed) }
     }
 
-    /// Easy handles kept between calls: a reset handle keeps its connection cache, so replies
-    /// reuse one TLS connection to Telegram instead of opening one per message.
+    /// Easy handles kept between calls, set up again for each (connections are kept by the
+    /// multi handle, so replies reuse TLS connections to Telegram across handles).
     private final class CurlHandles: Sendable {
         /// Unchecked: a handle is used by one thread at a time, between `take` and `giveBack`.
         private struct Handle: @unchecked Sendable { let pointer: UnsafeMutableRawPointer }
@@ -168,7 +169,7 @@ public struct BotAPIClient: Sendable {
     }
 
     /// Collects a response, up to 8 MiB (Bot API answers are small); reached from curl's write
-    /// callback on the transfer's own thread only.
+    /// callback on the loop's thread only, while the caller waits.
     private final class ResponseBody {
         var data = Data()
 

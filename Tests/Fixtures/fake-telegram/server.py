@@ -365,8 +365,14 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(404, {"ok": False})
 
 
+class Server(ThreadingHTTPServer):
+    # Room for many connections at once, as Telegram has: with the default backlog of 5, the
+    # connections of a burst of calls past it wait a second for their SYN to be sent again.
+    request_queue_size = 128
+
+
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
+    server = Server(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
     server.daemon_threads = True
     print("listening on %d" % server.server_address[1], flush=True)
     server.serve_forever()
