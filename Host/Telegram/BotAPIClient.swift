@@ -158,9 +158,13 @@ public struct BotAPIClient: Sendable {
             return curl_easy_init()
         }
 
+        /// Handles kept idle at most: as many as replies commonly go out at once, so that a busy
+        /// host does not make and free a handle (and its buffers) for each call.
+        static let idleLimit = 64
+
         func giveBack(_ pointer: UnsafeMutableRawPointer) {
             let kept = idle.withLock { idle in
-                guard idle.count < 16 else { return false }
+                guard idle.count < Self.idleLimit else { return false }
                 idle.append(Handle(pointer: pointer))
                 return true
             }

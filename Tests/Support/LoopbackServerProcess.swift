@@ -31,6 +31,16 @@ public final class LoopbackServerProcess: @unchecked Sendable {
         }
     }
 
+    /// Starts it as `init` does, waiting on a thread of its own: waiting for a child to start
+    /// on one of Swift's few cooperative threads stalls every other test's tasks meanwhile.
+    public static func start(_ arguments: [String], port find: @escaping @Sendable (String) -> Int?) async throws -> LoopbackServerProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try LoopbackServerProcess(arguments, port: find) })
+            }
+        }
+    }
+
     deinit {
         // SIGKILL: children of the test runner may inherit an ignored SIGTERM. Foundation reaps
         // the child; waiting here could stall an async test.

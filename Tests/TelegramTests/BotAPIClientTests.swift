@@ -6,7 +6,7 @@ import Testing
     /// Calls run at once however many there are (one loop of curl transfers, not a thread
     /// each): 32 one-second long polls all reach the fake before the first of them ends.
     @Test func manyCallsAreInFlightAtOnce() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         let client = fake.client()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<32 { group.addTask { _ = try await client.getUpdates(offset: 0, timeout: 1) } }
@@ -19,7 +19,7 @@ import Testing
 
     /// A cancelled call ends within about a second (curl's progress check), not at its timeout.
     @Test func aCancelledLongPollEndsSoon() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         let client = fake.client()
         let poll = Task { try await client.getUpdates(offset: 0, timeout: 30) }
         try await Task.sleep(for: .milliseconds(300))

@@ -17,10 +17,15 @@ final class FakeTelegram: Sendable {
     let process: LoopbackServerProcess
     var base: String { "http://127.0.0.1:\(process.port)" }
 
-    init() throws {
-        process = try LoopbackServerProcess(["python3", Self.script]) { output in
+    private init(process: LoopbackServerProcess) {
+        self.process = process
+    }
+
+    /// Starts a fake of its own.
+    static func start() async throws -> FakeTelegram {
+        FakeTelegram(process: try await LoopbackServerProcess.start(["python3", script]) { output in
             output.split(separator: "\n").first { $0.hasPrefix("listening on ") }.flatMap { Int($0.dropFirst("listening on ".count)) }
-        }
+        })
     }
 
     /// Makes one call, so that timings measured at the fake do not include a cold start.

@@ -252,7 +252,7 @@ extension TelegramDatabaseTests {
         }
 
         @Test func aButtonTelegramWouldRefuseIsReportedBeforeSending() async throws {
-            let fake = try FakeTelegram()
+            let fake = try await FakeTelegram.start()
             let sender = ReplySender(client: fake.client(), logger: quietLogger)
             let error = await #expect(throws: MarketError.self) {
                 try await sender.send(markdown: "x", to: Chat(id: 1, type: "private"), buttons: [[InlineButton("long", data: String(repeating: "d", count: 65))]])

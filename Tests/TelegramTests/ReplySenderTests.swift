@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func aLongReplyIsSplitIntoPartsTelegramAccepts() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         let paragraph = "This is **a sentence** with `code` & <angles>. " + String(repeating: "Words go on and on. ", count: 20)
         let markdown = Array(repeating: paragraph, count: 20).joined(separator: "\n\n")  // about 10,000 characters
         let ids = try await sender(fake).send(markdown: markdown, to: Self.privateChat)
@@ -35,7 +35,7 @@ import Testing
     /// sendMessage writes its JSON itself: ids are written as integers whatever their size,
     /// text keeps every character, and optional fields appear only when given.
     @Test func sendMessageSendsItsParametersExactly() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         let text = "quote \" backslash \\ slash / newline \n tab \t control \u{1} emoji 🙂 e\u{301}"
         let id = try await fake.client().sendMessage(chat: 4_503_599_627_370_497, text: text, html: false, replyTo: 4_503_599_627_370_499,
                                                       buttons: [[InlineButton("👍", data: "up")]])
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func malformedHTMLIsRefusedByTheFake() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         let error = await #expect(throws: BotAPIError.self) {
             try await fake.client().sendMessage(chat: 1, text: "<b>unclosed", html: true)
         }
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func aRefusedHTMLPartIsSentAsPlainText() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         try await fake.fail("sendMessage", code: 400, description: "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 3")
         let logs = CapturingLogHandler()
         try await sender(fake, logs: logs).send(markdown: "**Done:** 3 < 4 & [link](https://example.com)", to: Self.group)
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func retryAfterIsRespected() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         try await fake.warmUp()
         try await fake.fail("sendMessage", code: 429, description: "Too Many Requests: retry after 1", retryAfter: 1)
         let replies = sender(fake)
@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func messagesToOneChatAreSpacedByTheChatLimit() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         try await fake.warmUp()
         let replies = sender(fake, perChat: .milliseconds(300))
         for text in ["a", "b", "c"] { try await replies.send(markdown: text, to: Self.group) }
@@ -124,7 +124,7 @@ import Testing
     }
 
     @Test func aStreamedReplyInAPrivateChatUsesDraftsThenOneMessage() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         try await fake.warmUp()
         let texts = (1...10).map { "part \($0) " }
         try await sender(fake).stream(Self.pieces(texts, every: .milliseconds(100)), to: Self.privateChat)
@@ -138,7 +138,7 @@ import Testing
     }
 
     @Test func aStreamedReplyInAGroupIsOneMessageEditedAtMostOncePerInterval() async throws {
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         try await fake.warmUp()
         let texts = (1...10).map { "part \($0) " }
         let ids = try await sender(fake).stream(Self.pieces(texts, every: .milliseconds(100)), to: Self.group)

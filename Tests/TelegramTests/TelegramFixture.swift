@@ -27,7 +27,7 @@ struct TelegramFixture {
         _ = try await pool.query("INSERT INTO tenants (id, name) VALUES ('acme', 'Acme')")
         let box = try TokenBox(keyBytes: (0..<32).map { _ in UInt8.random(in: 0...255) })
         let bots = TelegramBots(pool: pool, box: box, logger: logs.logger)
-        let fake = try FakeTelegram()
+        let fake = try await FakeTelegram.start()
         let (bot, _) = try await bots.connect(tenant: "acme", token: FakeTelegram.token, username: "fake_market_bot", mode: mode, apiBase: fake.base)
         return TelegramFixture(connectionString: connectionString, pool: pool, bots: bots, inbox: TelegramInbox(pool: pool),
                                fake: fake, bot: bot, box: box, logs: logs)
