@@ -103,6 +103,9 @@ public struct BotAPIClient: Sendable {
         mk_curl_set_long(easy, CURLOPT_FOLLOWLOCATION, 0)
         mk_curl_set_long(easy, CURLOPT_NOSIGNAL, 1)
         mk_curl_set_long(easy, CURLOPT_CONNECTTIMEOUT_MS, 10_000)
+        // A read buffer of 4 KB, not curl's 16: answers are mostly under 1 KB, and every reply's
+        // call may be in flight at once, each with its buffer (about 1.5 MB at 128 of them).
+        mk_curl_set_long(easy, CURLOPT_BUFFERSIZE, 4096)
         mk_curl_set_long(easy, CURLOPT_TIMEOUT_MS, timeout.inMilliseconds)
         mk_curl_set_pointer(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers))
         mk_curl_set_data_callback(easy, CURLOPT_WRITEFUNCTION, { data, size, count, user in
