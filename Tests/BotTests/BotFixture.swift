@@ -95,12 +95,17 @@ struct BotFixture {
 final class FakeLLM: Sendable {
     let server: LoopbackServerProcess
 
-    init() throws {
+    private init(server: LoopbackServerProcess) {
+        self.server = server
+    }
+
+    /// Starts a fake of its own.
+    static func start() async throws -> FakeLLM {
         let script = BotPaths.packageRoot.appendingPathComponent("Tests/Fixtures/fake-llm/server.py")
-        server = try LoopbackServerProcess(["python3", "-u", script.path]) { seen in
+        return FakeLLM(server: try await LoopbackServerProcess.start(["python3", "-u", script.path]) { seen in
             guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
             return Int(line.dropFirst("listening on ".count))
-        }
+        })
     }
 
     var root: String { "http://127.0.0.1:\(server.port)" }

@@ -44,7 +44,7 @@ extension BotDatabaseTests {
             #expect(first.stdout.contains("No model is configured"))
             #expect(!first.stdout.contains("never read"))
 
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             let configured = try await session.run(["config", "openai", "--tenant", "acme", "base_url=\(server.root)/v1", "model=text", "max_retries=0"])
             #expect(configured.status == 0, "\(configured.stderr)")
             #expect(try await session.run(["enable", "openai", "--tenant", "acme"]).status == 0)

@@ -49,7 +49,7 @@ extension BotDatabaseTests {
         }
 
         @Test func aSlowModelMeetsItsDeadline() async throws {
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             var limits = EngineLimits()
             limits.modelTimeout = .milliseconds(60)
             let bot = try await BotFixture.make(limits: limits)

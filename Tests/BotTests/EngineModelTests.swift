@@ -9,7 +9,7 @@ extension BotDatabaseTests {
     /// The model path: the real openai plugin against fake-llm, with textkit's tools.
     @Suite struct EngineModelTests {
         @Test func theReplysTextStreams() async throws {
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             let bot = try await BotFixture.make()
             try await bot.enableModel(server, scenario: "text")
             let (reply, chunks) = try await bot.say("hi")
@@ -23,7 +23,7 @@ extension BotDatabaseTests {
         }
 
         @Test func theModelCallsAToolAndAnswersWithItsResult() async throws {
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             let bot = try await BotFixture.make()
             try await bot.enableModel(server, scenario: "agent")
             try await bot.conversations.saveSettings(BotSettings(systemPrompt: "You count words.", modelPlugin: nil, contextCharacters: 24_000, maxSteps: 4),
@@ -50,7 +50,7 @@ extension BotDatabaseTests {
         }
 
         @Test func aToolErrorGoesToTheModelAndASafeNoticeToTheUser() async throws {
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             let bot = try await BotFixture.make()
             try await bot.enableModel(server, scenario: "agent")
             let (reply, chunks) = try await bot.say(#"{"call": "word_count", "arguments": {"wrong": 1}}"#)
@@ -70,7 +70,7 @@ extension BotDatabaseTests {
         }
 
         @Test func theToolLoopStopsAtTheStepLimit() async throws {
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             let bot = try await BotFixture.make()
             try await bot.enableModel(server, scenario: "loop")
             try await bot.conversations.saveSettings(BotSettings(systemPrompt: "", modelPlugin: nil, contextCharacters: 24_000, maxSteps: 3), tenant: bot.tenant)
@@ -83,7 +83,7 @@ extension BotDatabaseTests {
         }
 
         @Test func theHistoryIsCutToTheContextBudget() async throws {
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             let bot = try await BotFixture.make()
             try await bot.enableModel(server, scenario: "text")
             try await bot.conversations.saveSettings(BotSettings(systemPrompt: "S", modelPlugin: nil, contextCharacters: 300, maxSteps: 2), tenant: bot.tenant)
@@ -101,7 +101,7 @@ extension BotDatabaseTests {
         }
 
         @Test func eventsArePublishedInOrderWithTheConversationID() async throws {
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             let bot = try await BotFixture.make()
             try await bot.enableModel(server, scenario: "agent")
             let reply = try await bot.say(#"{"call": "word_count", "arguments": {"text": "x y"}}"#).reply
@@ -116,7 +116,7 @@ extension BotDatabaseTests {
         }
 
         @Test func aFailingModelIsReportedSafely() async throws {
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             let bot = try await BotFixture.make()
             try await bot.enableModel(server, scenario: "unauthorized")
             let reply = try await bot.say("hi").reply
@@ -135,7 +135,7 @@ extension JSONValue {
 
 extension BotDatabaseTests.EngineModelTests {
     @Test func theReplyCanBeReadAsAnAsyncSequence() async throws {
-        let server = try FakeLLM()
+        let server = try await FakeLLM.start()
         let bot = try await BotFixture.make()
         try await bot.enableModel(server, scenario: "text")
         var chunks: [ReplyChunk] = []

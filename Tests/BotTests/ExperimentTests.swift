@@ -13,7 +13,7 @@ extension BotDatabaseTests {
         ])
 
         @Test func theVariantIsStampedOnEveryEventAndRowAndUsedForTheRequest() async throws {
-            let server = try FakeLLM()
+            let server = try await FakeLLM.start()
             let bot = try await BotFixture.make()
             try await bot.enableModel(server, scenario: "text")
             try await bot.experiments.create(Self.experiment, tenant: bot.tenant)

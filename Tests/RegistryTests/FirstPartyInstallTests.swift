@@ -72,7 +72,7 @@ import Testing
     /// The installed `openai` (and `anthropic`), loaded from its install folder, answers a
     /// streamed chat completion from the fake vendor server.
     func expectInstalledProvidersAnswer(in site: Site) async throws {
-        let models = try LoopbackServerProcess(["python3", "-u", Self.fakeModels]) { seen in
+        let models = try await LoopbackServerProcess.start(["python3", "-u", Self.fakeModels]) { seen in
             seen.split(separator: "\n").first { $0.hasPrefix("listening on ") }.flatMap { Int($0.dropFirst("listening on ".count)) }
         }
         let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))

@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func theRequestIsTranslatedToTheMessagesAPI() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "text")
         _ = try await streamed(provider)
         let sent = try #require(try await server.requests().last)
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func streamedTextArrivesAsOpenAIDeltasWithUsage() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "text")
         let (deltas, result) = try await streamed(provider)
         #expect(deltas.compactMap { if case .string(let text)? = $0["content"] { text } else { nil } } == ["Hel", "lo!"])
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func toolUseBecomesToolCalls() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "tools")
         let (_, streamedResult) = try await streamed(provider)
         let expected = JSONValue.array([.object(["id": .string("toolu_1"), "type": .string("function"),
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func anOverloadedServerIsRetried() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "flaky")
         let (_, result) = try await streamed(provider)
         #expect(result["message"]?["content"] == .string("Hello!"))
@@ -99,7 +99,7 @@ import Testing
     @Test(arguments: [("rate-limited", "RATE_LIMITED"), ("unauthorized", "UNAUTHENTICATED"), ("context", "CONTEXT_TOO_LONG"),
                       ("mid-stream", "UNAVAILABLE")])
     func errorsMapToTheirStatus(model: String, status: String) async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: model, key: model == "unauthorized" ? "wrong" : "sk-ant-test")
         let error = await expectError(.pluginFailed) { try await streamed(provider) }
         #expect((error?.underlying as? PluginCallFailure)?.statusName == status, "\(String(describing: error))")

@@ -9,14 +9,19 @@ import Synchronization
 final class FakeModelServer: Sendable {
     let server: LoopbackServerProcess
 
-    init() throws {
+    private init(server: LoopbackServerProcess) {
+        self.server = server
+    }
+
+    /// Starts a fake of its own.
+    static func start() async throws -> FakeModelServer {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/fake-llm/server.py")
         // It prints "listening on N" once it accepts connections.
-        server = try LoopbackServerProcess(["python3", "-u", script.path]) { seen in
+        return FakeModelServer(server: try await LoopbackServerProcess.start(["python3", "-u", script.path]) { seen in
             guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
             return Int(line.dropFirst("listening on ".count))
-        }
+        })
     }
 
     var root: String { "http://127.0.0.1:\(server.port)" }

@@ -12,15 +12,21 @@ import Testing
         let server: LoopbackServerProcess
         var port: Int { server.port }
 
-        init(bodyBytes: Int) throws {
+        private init(server: LoopbackServerProcess) {
+            self.server = server
+        }
+
+        /// Serves a file of `bodyBytes` bytes at /file.txt.
+        static func start(bodyBytes: Int) async throws -> LoopbackServer {
             let root = try temporaryDirectory("www")
             try Data(repeating: UInt8(ascii: "x"), count: bodyBytes).write(to: root.appendingPathComponent("file.txt"))
             // It prints "Serving HTTP on 127.0.0.1 port N (…)" once it listens.
-            server = try LoopbackServerProcess(["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root.path]) { seen in
+            let arguments = ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root.path]
+            return LoopbackServer(server: try await LoopbackServerProcess.start(arguments) { seen in
                 let words = seen.split(separator: " ")
                 guard seen.contains(") ..."), let index = words.firstIndex(of: "port"), index + 1 < words.count else { return nil }
                 return Int(words[index + 1])
-            }
+            })
         }
     }
 
@@ -30,7 +36,7 @@ import Testing
     }
 
     @Test func aDeclaredHostIsReached() async throws {
-        let server = try LoopbackServer(bodyBytes: 12_345)
+        let server = try await LoopbackServer.start(bodyBytes: 12_345)
         let (runtime, instance) = try await textkit()
         for host in ["127.0.0.1", "localhost"] {
             let result = try await instance.callTool("fetch_status", arguments: #"{"url":"http://\#(host):\#(server.port)/file.txt"}"#)

@@ -24,7 +24,7 @@ import Testing
 
     /// Streams `chunks` through the plugin; returns the deltas as the host's sink got them.
     func replay(_ chunks: [String]) async throws -> (deltas: [String], result: JSONValue) {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await ModelProvider.start("openai", config: #"{"base_url":"\#(server.root)/v1","model":"replay"}"#, key: nil)
         let list = String(decoding: try JSONSerialization.data(withJSONObject: chunks), as: UTF8.self)
         let request = String(decoding: try JSONSerialization.data(withJSONObject: ["messages": [["role": "user", "content": list]]]), as: UTF8.self)
@@ -148,7 +148,7 @@ import Testing
     }
 
     @Test func anErrorChunkStillFailsTheCall() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await ModelProvider.start("openai", config: #"{"base_url":"\#(server.root)/v1","model":"replay"}"#, key: nil)
         let chunks = [Self.chunk(delta: #"{"content":"partial"}"#), #"{"error":{"message":"overloaded","type":"server_error"},"choices":[]}"#]
         let list = String(decoding: try JSONSerialization.data(withJSONObject: chunks), as: UTF8.self)

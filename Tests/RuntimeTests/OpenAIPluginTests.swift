@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func aStreamedAnswerArrivesInPiecesWithUsage() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "text")
         let (deltas, result) = try await streamed(provider)
         #expect(deltas.compactMap { if case .string(let text)? = $0["content"] { text } else { nil } }.joined() == "Hello!")
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func toolCallFragmentsAreAssembledByIndex() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "tools")
         let (deltas, result) = try await streamed(provider)
         #expect(deltas.contains { $0["tool_calls"] != nil })
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func withoutAStreamTheWholeAnswerComesAtOnce() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "tools")
         let result = try JSONValue(parsing: try await provider.instance.complete(request: Self.question).resultJSON)
         guard case .array(let calls)? = result["message"]?["tool_calls"] else {
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func aServerErrorIsRetriedAndTheSecondAnswerUsed() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "flaky")
         let (_, result) = try await streamed(provider)
         #expect(result["message"]?["content"] == .string("Hello!"))
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func aRateLimitCarriesTheServersDelay() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "rate-limited")
         let error = await expectError(.pluginFailed) { try await streamed(provider) }
         #expect((error?.underlying as? PluginCallFailure)?.statusName == "RATE_LIMITED")
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func anErrorMidStreamFailsTheCallAfterTheDeltasSent() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "mid-stream")
         let deltas = Mutex<Int>(0)
         let error = await expectError(.pluginFailed) {
@@ -105,7 +105,7 @@ import Testing
 
     @Test(arguments: [("unauthorized", "UNAUTHENTICATED"), ("context", "CONTEXT_TOO_LONG")])
     func errorsMapToTheirStatus(model: String, status: String) async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: model, key: nil)
         let error = await expectError(.pluginFailed) { try await streamed(provider) }
         #expect((error?.underlying as? PluginCallFailure)?.statusName == status, "\(String(describing: error))")
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func aRequestWithoutMessagesIsRefusedBeforeAnythingIsSent() async throws {
-        let server = try FakeModelServer()
+        let server = try await FakeModelServer.start()
         let provider = try await provider(server, model: "text")
         let error = await expectError(.pluginFailed) { try await provider.instance.complete(request: #"{"prompt":"hi"}"#) }
         #expect((error?.underlying as? PluginCallFailure)?.statusName == "INVALID_ARGUMENT")

@@ -162,7 +162,7 @@ import Testing
     }
 
     @Test func aStreamingFetchCanStopEarly() async throws {
-        let server = try HTTPServiceTests.LoopbackServer(bodyBytes: 4 << 20)
+        let server = try await HTTPServiceTests.LoopbackServer.start(bodyBytes: 4 << 20)
         let probe = try await probe()
         let result = try JSONValue(parsing: try await probe.instance.callTool(
             "stream", arguments: #"{"url":"http://127.0.0.1:\#(server.port)/file.txt","limit":1000}"#))
@@ -176,7 +176,7 @@ import Testing
     }
 
     @Test func fetchGoesThroughTheHostsHTTPClient() async throws {
-        let server = try HTTPServiceTests.LoopbackServer(bodyBytes: 321)
+        let server = try await HTTPServiceTests.LoopbackServer.start(bodyBytes: 321)
         let probe = try await probe()
         let result = try JSONValue(parsing: try await probe.instance.callTool("fetch", arguments: #"{"url":"http://127.0.0.1:\#(server.port)/file.txt"}"#))
         #expect(result == .object(["status": .string("200"), "length": .string("321"), "type": .string("text/plain")]))

@@ -11,11 +11,16 @@ final class FakeBotAPI: Sendable {
     var port: Int { process.port }
     var base: String { "http://127.0.0.1:\(process.port)" }
 
-    init() throws {
+    private init(process: LoopbackServerProcess) {
+        self.process = process
+    }
+
+    /// Starts a fake of its own.
+    static func start() async throws -> FakeBotAPI {
         let script = Repository.root.appendingPathComponent("Tests/Fixtures/fake-telegram/server.py").path
-        process = try LoopbackServerProcess(["python3", "-u", script]) { output in
+        return FakeBotAPI(process: try await LoopbackServerProcess.start(["python3", "-u", script]) { output in
             output.split(separator: "\n").first { $0.hasPrefix("listening on ") }.flatMap { Int($0.dropFirst("listening on ".count)) }
-        }
+        })
     }
 
     /// Every Bot API call so far (`method`, `params`), or only those of `method`.
@@ -75,10 +80,15 @@ final class FakeModel: Sendable {
     let process: LoopbackServerProcess
     var root: String { "http://127.0.0.1:\(process.port)" }
 
-    init() throws {
+    private init(process: LoopbackServerProcess) {
+        self.process = process
+    }
+
+    /// Starts a fake of its own.
+    static func start() async throws -> FakeModel {
         let script = Repository.root.appendingPathComponent("Tests/Fixtures/fake-llm/server.py").path
-        process = try LoopbackServerProcess(["python3", "-u", script]) { seen in
+        return FakeModel(process: try await LoopbackServerProcess.start(["python3", "-u", script]) { seen in
             seen.split(separator: "\n").first { $0.hasPrefix("listening on ") }.flatMap { Int($0.dropFirst("listening on ".count)) }
-        }
+        })
     }
 }

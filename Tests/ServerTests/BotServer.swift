@@ -16,17 +16,18 @@ final class BotServer: Sendable {
     let model: FakeModel
     private let serving = ServeSlot()
 
-    init(state: URL, databaseURL: String) throws {
+    init(state: URL, databaseURL: String, telegram: FakeBotAPI, model: FakeModel) {
         self.state = state
         self.databaseURL = databaseURL
-        telegram = try FakeBotAPI()
-        model = try FakeModel()
+        self.telegram = telegram
+        self.model = model
     }
 
     /// Makes the tenant with `textkit` and the `openai` plugin on the fake model, runs the
     /// `market` commands of `setup`, and starts serving.
     static func start(setup: [[String]] = []) async throws -> BotServer {
-        let server = try BotServer(state: try temporaryDirectory("bot-serve"), databaseURL: try await freshDatabase(migrated: true))
+        let server = BotServer(state: try temporaryDirectory("bot-serve"), databaseURL: try await freshDatabase(migrated: true),
+                               telegram: try await FakeBotAPI.start(), model: try await FakeModel.start())
         for arguments in [["tenant", "create", "acme"], ["enable", "textkit", "--tenant", "acme"],
                           ["config", "openai", "--tenant", "acme", "base_url=\(server.model.root)/v1", "model=text", "max_retries=0"],
                           ["enable", "openai", "--tenant", "acme"]] + setup {
