@@ -83,16 +83,16 @@ final class TimerHeap: Sendable {
 
     /// Registers a timer; its id is for `remove`.
     func add(after delay: UInt64, repeating interval: UInt64?, queue: DispatchQueue, handler: @escaping @Sendable () -> Void) -> UInt64 {
-        let now = DispatchTime.now().uptimeNanoseconds
-        let (deadline, overflow) = now.addingReportingOverflow(delay)
+        let sum = DispatchTime.now().uptimeNanoseconds.addingReportingOverflow(delay)
+        let deadline = sum.overflow ? UInt64.max : sum.partialValue
         return state.withLock { state in
             let id = state.nextID
             state.nextID += 1
             state.registrations[id] = Registration(handler: handler, queue: queue, interval: interval.map { max(1, $0) })
-            state.push(Entry(deadline: overflow ? .max : deadline, id: id))
+            state.push(Entry(deadline: deadline, id: id))
             state.compactIfStale()
             // Set under the lock, so that two timers made at once cannot set it out of order.
-            if state.armed.map({ overflow ? false : deadline < $0 }) ?? true { arm(&state, for: overflow ? .max : deadline) }
+            if state.armed.map({ deadline < $0 }) ?? true { arm(&state, for: deadline) }
             return id
         }
     }

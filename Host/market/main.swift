@@ -12,12 +12,10 @@ import Glibc
 // Only the executable chooses logging and metrics backends; libraries receive them.
 let arguments = CommandLine.arguments.dropFirst()
 let serving = arguments.first == "serve"
-if serving {
-    // A server runs for weeks on many threads: see AllocatorArenas.
-    AllocatorArenas.limit(environment: ProcessInfo.processInfo.environment)
-}
 let requestedLevel = ProcessInfo.processInfo.environment["MARKET_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
 if serving {
+    // First thing, before threads allocate: a server runs for weeks on many threads (see AllocatorArenas).
+    AllocatorArenas.limit(environment: ProcessInfo.processInfo.environment)
     // The server logs to standard output: JSON lines for collectors, text for people at a terminal.
     let terminal = isatty(STDOUT_FILENO) == 1
     LoggingSystem.bootstrap { label in
