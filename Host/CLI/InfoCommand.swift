@@ -39,16 +39,17 @@ struct InfoCommand: AsyncParsableCommand {
                 print("\(index.id): no versions published")
                 return
             }
-            print("\(newest.name) (\(index.id))")
-            print("  \(newest.summary)")
-            print("kinds:     \(newest.kinds.joined(separator: ", "))")
+            // Names, summaries and reasons are the publisher's text: printed escaped.
+            print("\(TerminalText.escape(newest.name)) (\(index.id))")
+            print("  \(TerminalText.escape(newest.summary))")
+            print("kinds:     \(TerminalText.escape(newest.kinds.joined(separator: ", ")))")
             print("this host: \(host)")
             print("versions:")
             for version in index.versions.reversed() {
                 var notes = ["abi \(version.abi)", "publisher \(version.publisher)", "for \(version.artifacts.keys.sorted().joined(separator: ", "))"]
                 if version.artifact(for: host) == nil { notes.append("no build for this host") }
                 if version.yanked { notes.append("YANKED: \(version.yankReason ?? "no reason given")") }
-                print("  \(version.version)  \(notes.joined(separator: "; "))")
+                print("  \(TerminalText.escape(version.version))  \(TerminalText.escape(notes.joined(separator: "; ")))")
             }
         }
     }

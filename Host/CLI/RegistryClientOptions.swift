@@ -61,12 +61,13 @@ struct RegistryClientOptions: ParsableArguments {
     /// client and verified metadata. A registry that cannot be read is skipped when another
     /// has the plugin; otherwise its error is the answer.
     func registry(having id: String) async throws -> (Target, RegistryClient, RegistryClient.Verified) {
+        try RegistryLayout.checkPluginID(id)
         var firstError: (any Error)?
         for target in try targets() {
             do {
                 let client = try client(target)
                 let verified = try await client.update()
-                if verified.snapshot.meta[RegistryLayout.index(id)] != nil { return (target, client, verified) }
+                if verified.snapshot.meta[try RegistryLayout.index(id)] != nil { return (target, client, verified) }
             } catch {
                 firstError = firstError ?? error
             }

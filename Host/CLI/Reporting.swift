@@ -13,8 +13,9 @@ func reportingErrors(json: Bool = false, _ body: () async throws -> Void) async 
             printJSON(JSONValue.object(["error": .object(["code": .string(error.code.rawValue), "message": .string(error.message), "fix": .string(error.fix)])]).jsonText)
             throw ExitCode.failure
         }
-        var text = "error: \(error.code): \(error.message)\n"
-        if !error.fix.isEmpty { text += "fix: \(error.fix)\n" }
+        // Messages may quote what a registry, package or plugin said: escaped, never raw.
+        var text = "error: \(error.code): \(TerminalText.escape(error.message, multiline: true))\n"
+        if !error.fix.isEmpty { text += "fix: \(TerminalText.escape(error.fix, multiline: true))\n" }
         FileHandle.standardError.write(Data(text.utf8))
         throw ExitCode.failure
     }

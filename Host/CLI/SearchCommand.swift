@@ -33,7 +33,7 @@ struct SearchCommand: AsyncParsableCommand {
                 } catch let error as MarketError where targets.count > 1 {
                     // One registry that cannot be read does not hide the others' plugins.
                     failures.append(error)
-                    FileHandle.standardError.write(Data("warning: skipped registry \(name): \(error.code): \(error.message)\n".utf8))
+                    FileHandle.standardError.write(Data("warning: skipped registry \(name): \(error.code): \(TerminalText.escape(error.message))\n".utf8))
                 }
             }
             if failures.count == targets.count, let first = failures.first { throw first }
@@ -48,10 +48,11 @@ struct SearchCommand: AsyncParsableCommand {
                 print("no plugin matches '\(text)'")
                 return
             }
-            let width = found.map { $0.entry.id.count + $0.entry.latest.count + 1 }.max() ?? 0
-            for (_, entry) in found {
-                let label = "\(entry.id) \(entry.latest)"
-                print("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.summary)")
+            // Everything in the catalogue is the registry's text: printed escaped.
+            let labels = found.map { TerminalText.escape("\($0.entry.id) \($0.entry.latest)") }
+            let width = labels.map(\.count).max() ?? 0
+            for (label, (_, entry)) in zip(labels, found) {
+                print("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(TerminalText.escape(entry.summary))")
             }
         }
     }

@@ -18,6 +18,10 @@ extension PluginManifest {
 
     /// Decodes and validates manifest JSON; errors name the field (`permissions.network[1]`).
     public static func parse(_ data: Data, source: String = "plugin.json") throws -> PluginManifest {
+        guard data.count <= Limits.fileBytes else {
+            throw MarketError(.manifestInvalid, "\(source) is \(data.count) bytes, over the cap of \(Limits.fileBytes)",
+                              fix: "shorten its text; the README is the place for long descriptions")
+        }
         let manifest: PluginManifest
         let wellFormed = data.withUnsafeBytes { JSONSyntax.isValid($0) }
         guard wellFormed else {

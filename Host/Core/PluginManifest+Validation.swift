@@ -16,6 +16,7 @@ extension PluginManifest {
         where value.trimmingSpaces.isEmpty {
             throw fail(field, "is empty", fix: "describe the plugin in a few words")
         }
+        try validateSizes { fail($0, $1, fix: $2) }
         guard !kinds.isEmpty else {
             throw fail("kinds", "is empty", fix: "list what the plugin offers: tools, model, events, ingress")
         }

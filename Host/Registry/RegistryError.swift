@@ -33,6 +33,8 @@ extension MarketError.Code {
     public static let notFound = Self(rawValue: "NOT_FOUND")
     /// The registry could not be reached or a file could not be fetched.
     public static let fetchFailed = Self(rawValue: "FETCH_FAILED")
+    /// A name given as a plugin id (on the command line, or in a registry's metadata) is not one.
+    public static let pluginIDInvalid = Self(rawValue: "PLUGIN_ID_INVALID")
 }
 
 extension MarketError.Code {

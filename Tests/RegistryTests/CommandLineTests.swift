@@ -43,6 +43,33 @@ import Testing
         #expect(info.stdout.contains("YANKED: broken"))
     }
 
+    @Test func textFromARegistryReachesTheTerminalEscaped() async throws {
+        let folder = try TemporaryFolder()
+        let plugins = folder.path("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        let source = try PluginFixture.make(in: folder.url, id: "acme-crm")
+        let manifest = source.appendingPathComponent("plugin.json")
+        let hostile = try String(contentsOf: manifest, encoding: .utf8)
+            .replacingOccurrences(of: "A plugin for registry tests.", with: #"Clears \u001b[2J the screen \u202Edesrever"#)
+        try Data(hostile.utf8).write(to: manifest)
+        try FileManager.default.moveItem(at: source, to: plugins.appendingPathComponent("acme-crm"))
+        #expect(try await market(["keygen", "--out", "keys", "--name", "online"], in: folder.url).status == 0)
+        #expect(try await market(["keygen", "--out", "keys", "--name", "root"], in: folder.url).status == 0)
+        #expect(try await market(["registry", "init", "site", "--root-key", "keys/root.key", "--key", "keys/online.key"], in: folder.url).status == 0)
+        #expect(try await market(["registry", "build", "site", "--key", "keys/online.key", "--plugins", "plugins"], in: folder.url).status == 0)
+
+        let search = try await market(["search", "acme", "--registry", "site", "--root", "site/root.json", "--state-dir", "home"], in: folder.url)
+        let info = try await market(["info", "acme-crm", "--registry", "site", "--state-dir", "home"], in: folder.url)
+        for output in [search, info] {
+            #expect(output.status == 0)
+            #expect(!output.stdout.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{202E}" }, "\(output.stdout)")
+            #expect(output.stdout.contains(#"Clears \u{1B}[2J the screen \u{202E}desrever"#), "\(output.stdout)")
+        }
+        let bad = try await market(["install", "../../config", "--registry", "site", "--state-dir", "home"], in: folder.url)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("PLUGIN_ID_INVALID"))
+    }
+
     @Test func aClientWithoutATrustedRootSaysHowToGetOne() async throws {
         let folder = try TemporaryFolder()
         let search = try await market(["search", "--registry", "site", "--state-dir", "home"], in: folder.url)

@@ -7,7 +7,7 @@ import Testing
 @Suite struct HTTPTransportTests {
     private func client(_ registry: TestRegistry, _ server: LoopbackServer, retries: Int = 2) throws -> RegistryClient {
         _ = try registry.client()
-        return RegistryClient(transport: HTTPTransport(base: server.baseURL, connectTimeout: .seconds(2), timeout: .seconds(5), retries: retries),
+        return RegistryClient(transport: HTTPTransport(base: server.baseURL, connectTimeout: .seconds(2), timeout: .seconds(30), retries: retries),
                               state: TrustedState(folder: registry.stateFolder), now: registry.now)
     }
 
@@ -53,5 +53,32 @@ import Testing
         defer { server.stop() }
         let error = await #expect(throws: MarketError.self) { try await client(registry, server).update() }
         #expect(error?.code == .hashMismatch)
+    }
+
+    @Test func aServerTricklingBytesIsGivenUpAtTheMinimumSpeed() async throws {
+        let registry = try TestRegistry()
+        _ = try registry.client()
+        let server = try LoopbackServer(serving: registry.tree, trickling: RegistryLayout.timestamp)
+        defer { server.stop() }
+        let transport = HTTPTransport(base: server.baseURL, connectTimeout: .seconds(2), timeout: .seconds(60), retries: 1,
+                                      minimumBytesPerSecond: 100, slowWindow: .seconds(1))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: MarketError.self) { try await transport.fetch(RegistryLayout.timestamp, maximumBytes: 1 << 20) }
+        #expect(error?.code == .fetchFailed)
+        #expect(ContinuousClock.now - started < .seconds(15), "two attempts of about a second each, not the 60 s deadline")
+    }
+
+    @Test func retriesStopAtTheDeadlineOfTheFile() async throws {
+        let registry = try TestRegistry()
+        _ = try registry.client()
+        let server = try LoopbackServer(serving: registry.tree, trickling: RegistryLayout.timestamp)
+        defer { server.stop() }
+        // A byte a second passes the minimum speed; only the deadline ends the transfer.
+        let transport = HTTPTransport(base: server.baseURL, connectTimeout: .seconds(2), timeout: .seconds(3), retries: 5,
+                                      minimumBytesPerSecond: 1, slowWindow: .seconds(30))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: MarketError.self) { try await transport.fetch(RegistryLayout.timestamp, maximumBytes: 1 << 20) }
+        #expect(error?.code == .fetchFailed)
+        #expect(ContinuousClock.now - started < .seconds(12), "the 3 s deadline covers every attempt")
     }
 }

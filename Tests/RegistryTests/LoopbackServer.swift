@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// A small HTTP/1.1 server on 127.0.0.1 serving the files of a folder, on a thread of its own.
-/// It can answer 503 to the first requests, to exercise retries, and cut one file short, as a
-/// server that goes away mid-download does.
+/// It can answer 503 to the first requests, to exercise retries, cut one file short, as a
+/// server that goes away mid-download does, and trickle one file a byte a second.
 final class LoopbackServer: Sendable {
     let port: UInt16
     private let listener: Int32
@@ -11,10 +11,12 @@ final class LoopbackServer: Sendable {
     private let failuresLeft: Mutex<Int>
     private let served = Mutex<[String]>([])
     private let truncated: String?
+    private let trickled: String?
 
-    init(serving folder: URL, failFirst failures: Int = 0, truncating truncated: String? = nil) throws {
+    init(serving folder: URL, failFirst failures: Int = 0, truncating truncated: String? = nil, trickling trickled: String? = nil) throws {
         self.folder = folder
         self.truncated = truncated
+        self.trickled = trickled
         failuresLeft = Mutex(failures)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
@@ -40,13 +42,18 @@ final class LoopbackServer: Sendable {
     /// The paths requested so far, in order.
     var requests: [String] { served.withLock { $0 } }
 
+    private let stopped = Mutex(false)
+
+    /// Stops accepting. The listener is closed by the accepting thread once it is done with
+    /// it, so its descriptor cannot be reused by another test's socket while still in use here.
     func stop() {
+        stopped.withLock { $0 = true }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop() {
-        while true {
+        defer { close(listener) }
+        while !stopped.withLock({ $0 }) {
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else { return }
             handle(connection)
@@ -78,6 +85,15 @@ final class LoopbackServer: Sendable {
             ("404 Not Found", Data())
         }
         let head = "HTTP/1.1 \(status)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        guard path != trickled else {
+            send(Data(head.utf8), to: connection)
+            for byte in body where !stopped.withLock({ $0 }) {
+                // MSG_NOSIGNAL: a client that gave up must not kill the test process with SIGPIPE.
+                guard withUnsafeBytes(of: byte, { Foundation.send(connection, $0.baseAddress, 1, Int32(MSG_NOSIGNAL)) }) == 1 else { return }
+                sleep(1)
+            }
+            return
+        }
         send(Data(head.utf8) + (path == truncated ? body.prefix(body.count / 2) : body), to: connection)
     }
 

@@ -111,8 +111,10 @@ import Testing
         let registry = try TestRegistry()
         let client = try registry.client()
         let verified = try await client.update()
-        let error = await #expect(throws: MarketError.self) { try await client.index("../root", verified) }
+        let error = await #expect(throws: MarketError.self) { try await client.index("nosuch", verified) }
         #expect(error?.code == .notFound)
+        let path = await #expect(throws: MarketError.self) { try await client.index("../root", verified) }
+        #expect(path?.code == .pluginIDInvalid)
     }
 }
 

@@ -60,4 +60,30 @@ import Testing
         let error = await #expect(throws: MarketError.self) { try await registry.client(now: registry.now.addingTimeInterval(Expiry.root + 60)).update() }
         #expect(error?.code == .metadataExpired)
     }
+
+    @Test func aRotationToAnExpiredRootIsMETA_EXPIREDAndTheStateIsUnchanged() async throws {
+        let registry = try TestRegistry()
+        _ = try await registry.client().update()
+        let before = try registry.stateBytes()
+        let second = SigningKey.generate()
+        var expired = root(2, rootKey: second, registry: registry)
+        expired.expires = Expiry.text(registry.now.addingTimeInterval(-60))
+        try RegistryWriter.writeRoot(expired, signedBy: [registry.rootKey, second], in: registry.tree)
+        let error = await #expect(throws: MarketError.self) { try await registry.client().update() }
+        #expect(error?.code == .metadataExpired)
+        #expect(try registry.stateBytes() == before)
+        #expect(try TrustedState(folder: registry.stateFolder).root().version == 1)
+    }
+
+    @Test func aRotationIsTrustedOnlyOnceTheTimestampAndSnapshotVerify() async throws {
+        let registry = try TestRegistry()
+        _ = try await registry.client().update()
+        let before = try registry.stateBytes()
+        let second = SigningKey.generate()
+        try RegistryWriter.writeRoot(root(2, rootKey: second, registry: registry), signedBy: [registry.rootKey, second], in: registry.tree)
+        try FileManager.default.removeItem(at: registry.tree.appendingPathComponent(RegistryLayout.snapshot))
+        let error = await #expect(throws: MarketError.self) { try await registry.client().update() }
+        #expect(error?.code == .notFound)
+        #expect(try registry.stateBytes() == before)
+    }
 }

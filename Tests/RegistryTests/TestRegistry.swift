@@ -9,14 +9,17 @@ struct TestRegistry {
     let onlineKey = SigningKey.generate()
     let publisherKey = SigningKey.generate()
     let now: Date
+    /// Where the tree is, relative to `folder`.
+    let treePath: String
 
-    var tree: URL { folder.path("registry") }
+    var tree: URL { folder.path(treePath) }
     var stateFolder: URL { folder.path("state") }
 
-    init(now: Date = Date()) throws {
+    init(now: Date = Date(), treePath: String = "registry") throws {
         folder = try TemporaryFolder()
         self.now = now
-        _ = try RegistryWriter.create(at: folder.path("registry"), rootKey: rootKey, onlineKeys: [onlineKey.publicKey], onlineKey: onlineKey, now: now)
+        self.treePath = treePath
+        _ = try RegistryWriter.create(at: folder.path(treePath), rootKey: rootKey, onlineKeys: [onlineKey.publicKey], onlineKey: onlineKey, now: now)
     }
 
     func writer(now: Date? = nil) throws -> RegistryWriter {
@@ -75,6 +78,26 @@ struct TestRegistry {
         var snapshot = try envelope("snapshot.json").payload(SnapshotMetadata.self, what: "snapshot")
         snapshot.version += 1
         snapshot.meta[indexPath] = FileMeta(version: index.version, data: try Data(contentsOf: tree.appendingPathComponent(indexPath)))
+        try write(SignedEnvelope(signing: snapshot, with: [onlineKey]), to: "snapshot.json")
+        var timestamp = try envelope("timestamp.json").payload(TimestampMetadata.self, what: "timestamp")
+        timestamp.version += 1
+        timestamp.snapshot = FileMeta(version: snapshot.version, data: try Data(contentsOf: tree.appendingPathComponent("snapshot.json")))
+        try write(SignedEnvelope(signing: timestamp, with: [onlineKey]), to: "timestamp.json")
+    }
+
+    /// Changes the index of `id` and pins `extra` files (path → bytes) in the snapshot, then
+    /// re-signs the index, snapshot and timestamp with the registry's own key: what a hostile
+    /// registry can publish.
+    func resign(_ id: String, extra: [String: Data] = [:], _ change: (inout IndexMetadata) -> Void) throws {
+        let indexPath = "index/\(id).json"
+        var index = try envelope(indexPath).payload(IndexMetadata.self, what: indexPath)
+        change(&index)
+        index.version += 1
+        try write(SignedEnvelope(signing: index, with: [onlineKey]), to: indexPath)
+        var snapshot = try envelope("snapshot.json").payload(SnapshotMetadata.self, what: "snapshot")
+        snapshot.version += 1
+        snapshot.meta[indexPath] = FileMeta(version: index.version, data: try Data(contentsOf: tree.appendingPathComponent(indexPath)))
+        for (path, data) in extra { snapshot.meta[path] = FileMeta(version: 1, data: data) }
         try write(SignedEnvelope(signing: snapshot, with: [onlineKey]), to: "snapshot.json")
         var timestamp = try envelope("timestamp.json").payload(TimestampMetadata.self, what: "timestamp")
         timestamp.version += 1

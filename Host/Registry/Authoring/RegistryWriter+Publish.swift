@@ -22,21 +22,22 @@ extension RegistryWriter {
         let archive = try readFile(url)
         let copy = staging.appendingPathComponent("package.mkpkg")
         try AtomicFile.write(archive, to: copy)
-        let extracted = staging.appendingPathComponent("package")
-        let files = try PackageExtractor.extract(copy, to: extracted)
-        let signature = try PackageSignature(parsing: readFile(extracted.appendingPathComponent(Checksums.signatureFileName)))
-        let manifest = try PluginManifest.load(from: extracted)
-        let indexPath = RegistryLayout.index(manifest.id)
+        // Nothing is extracted before the signature and checksums verify: the survey reads the
+        // signed files and hashes the rest without writing them.
+        let survey = try PackageExtractor.survey(copy)
+        let signature = try survey.signature()
+        let manifest = try survey.manifest()
+        let indexPath = try RegistryLayout.index(manifest.id)
         var index: IndexMetadata = FileManager.default.fileExists(atPath: folder.appendingPathComponent(indexPath).path)
             ? try read(indexPath, role: .index) : IndexMetadata(id: manifest.id)
         let pinned = try index.publisherKeys()
         let publishers = pinned.isEmpty ? [signature.keyid: try signature.publicKey] : pinned
-        let package = try PackageVerifier.verify(extracted, files: files, publishers: publishers)
+        let package = try PackageVerifier.open(copy, into: staging.appendingPathComponent("package"), publishers: publishers)
 
         let platform = package.platform
         let fileName = BuiltPackage.fileName(id: manifest.id, version: manifest.version, platform: platform)
         let artifact = IndexMetadata.Artifact(os: platform.os, arch: platform.arch, toolchain: platform.toolchain,
-                                              file: RegistryLayout.artifact(fileName), sha256: sha256Hex(archive), size: Int64(archive.count))
+                                              file: try RegistryLayout.artifact(fileName), sha256: sha256Hex(archive), size: Int64(archive.count))
         let permissions = try IndexMetadata.permissionsHash(manifest.permissions)
         var entry: IndexMetadata.Version
         if let position = index.versions.firstIndex(where: { SemanticVersion($0.version) == SemanticVersion(manifest.version) }) {
@@ -72,7 +73,7 @@ extension RegistryWriter {
 
     private func yankLocked(id: String, version: String, reason: String) throws {
         try checkOnlineKey()
-        let indexPath = RegistryLayout.index(id)
+        let indexPath = try RegistryLayout.index(id)
         var index: IndexMetadata = try read(indexPath, role: .index)
         guard let wanted = SemanticVersion(version), let position = index.versions.firstIndex(where: { SemanticVersion($0.version) == wanted }) else {
             throw MarketError(.notFound, "\(id) has no version \(version) in this registry", fix: "check the version with `market info \(id)`")

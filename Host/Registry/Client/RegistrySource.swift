@@ -59,10 +59,10 @@ extension RegistryClient {
         let transport: any RegistryTransport = if offline {
             MirroredTransport(places.filter(\.isFolder).map(\.transport) + [OfflineTransport(state: state.folder)], skipping: [.fetchFailed, .notFound])
         } else {
-            CachingTransport(places.count == 1 ? source.transport : MirroredTransport(places.map(\.transport)),
-                             cache: state.folder.appendingPathComponent("cache"))
+            places.count == 1 ? source.transport : MirroredTransport(places.map(\.transport))
         }
-        return RegistryClient(transport: transport, state: state, now: now, offline: offline)
+        return RegistryClient(transport: transport, state: state, now: now, offline: offline,
+                              cache: offline ? nil : RegistryCache(stateFolder: state.folder))
     }
 }
 

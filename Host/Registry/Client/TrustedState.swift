@@ -48,16 +48,6 @@ public struct TrustedState: Sendable {
         try AtomicFile.write(data, to: folder.appendingPathComponent(name))
     }
 
-    func forget(_ name: String) throws {
-        let url = folder.appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: url.path) else { return }
-        do {
-            try FileManager.default.removeItem(at: url)
-        } catch {
-            throw MarketError(.ioFailed, "cannot remove \(url.path)", underlying: error)
-        }
-    }
-
     private func read(_ name: String) throws -> Data? {
         let url = folder.appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }

@@ -126,6 +126,7 @@ extension Installer {
     }
 
     static func entry(_ id: String, in lock: LockFile) throws -> LockFile.Entry {
+        try RegistryLayout.checkPluginID(id)
         guard let entry = lock.plugins[id] else {
             throw MarketError(.notInstalled, "\(id) is not installed", fix: "see what is with `market list`")
         }

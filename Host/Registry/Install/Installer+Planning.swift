@@ -13,6 +13,7 @@ extension Installer {
     /// without, each keeps its mark (an update).
     public func plan(_ requests: [(id: String, range: VersionRange?)], from client: RegistryClient, source: String,
                      requesting: Bool = true, verified: RegistryClient.Verified? = nil) async throws -> InstallPlan {
+        for request in requests { try RegistryLayout.checkPluginID(request.id) }
         let verified = if let verified { verified } else { try await client.update() }
         let lock = try LockFile.read(in: folder)
         let asked = Set(requests.map(\.id))
@@ -20,7 +21,8 @@ extension Installer {
         var queue = requests.map(\.id)
         while let id = queue.popLast() {
             guard indexes[id] == nil, asked.contains(id) || lock.plugins[id] == nil else { continue }
-            guard asked.contains(id) || verified.snapshot.meta[RegistryLayout.index(id)] != nil else { continue }
+            let path = try RegistryLayout.index(id)
+            guard asked.contains(id) || verified.snapshot.meta[path] != nil else { continue }
             guard indexes.count < Self.maximumIndexes else {
                 throw MarketError(.dependencyConflict, "the plugins' dependencies reach more than \(Self.maximumIndexes) plugins",
                                   fix: "the registry's dependency graph is too large to resolve; tell its operator")

@@ -41,19 +41,28 @@ public struct Checksums: Sendable, Equatable {
     /// Checks that `folder` holds exactly the listed files (besides CHECKSUMS and its
     /// signature) with the listed sizes and hashes; throws `HASH_MISMATCH` otherwise.
     public func verify(folder: URL, files: [String]) throws {
+        try verify(present: Set(files)) { path in
+            let data = try readFile(folder.appendingPathComponent(path))
+            return PackageSurvey.File(sha256: sha256Hex(data), size: Int64(data.count))
+        }
+    }
+
+    /// Checks that `files` are exactly the listed files (besides CHECKSUMS and its signature)
+    /// and that `digest` gives each the listed size and hash; throws `HASH_MISMATCH` otherwise.
+    func verify(present files: Set<String>, digest: (String) throws -> PackageSurvey.File) throws {
         let listed = Set(entries.map(\.path))
-        let present = Set(files).subtracting([Self.fileName, Self.signatureFileName])
+        let present = files.subtracting([Self.fileName, Self.signatureFileName])
         if let extra = present.subtracting(listed).sorted().first {
-            throw MarketError(.hashMismatch, "the package holds '\(extra)', which its CHECKSUMS does not list",
+            throw MarketError(.hashMismatch, "the package holds '\(TerminalText.escape(extra))', which its CHECKSUMS does not list",
                               fix: "the package was altered after signing; download it again or ask its publisher")
         }
         for entry in entries {
             guard present.contains(entry.path) else {
-                throw MarketError(.hashMismatch, "the package lacks '\(entry.path)', which its CHECKSUMS lists", fix: "the package is incomplete; download it again")
+                throw MarketError(.hashMismatch, "the package lacks '\(TerminalText.escape(entry.path))', which its CHECKSUMS lists", fix: "the package is incomplete; download it again")
             }
-            let data = try readFile(folder.appendingPathComponent(entry.path))
-            guard Int64(data.count) == entry.size, sha256Hex(data) == entry.sha256 else {
-                throw MarketError(.hashMismatch, "'\(entry.path)' does not match the package's CHECKSUMS",
+            let file = try digest(entry.path)
+            guard file.size == entry.size, file.sha256 == entry.sha256 else {
+                throw MarketError(.hashMismatch, "'\(TerminalText.escape(entry.path))' does not match the package's CHECKSUMS",
                                   fix: "the package was altered after signing; download it again or ask its publisher")
             }
         }
