@@ -4,8 +4,12 @@
 # makes a demo tenant with the example plugins enabled, chats with its bot, then serves the
 # HTTP API until Ctrl-C. Run it again: every step keeps what an earlier run made.
 #
+#   scripts/run.sh [--no-serve]   --no-serve: set up and chat, then stop (the tests run it twice)
+#
 #   PORT=8080                 where `market serve` listens
 #   MARKET_HOME=DIR           the state directory (default: .build/market-home)
+#   MARKET_BIN=PATH           a `market` built already: skips installing and building (the
+#                             plugins must be in .build/market-plugins, as scripts/build-plugins.sh leaves them)
 #   OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL
 #                             a model for the bot (an Ollama on localhost:11434 is used if found)
 set -euo pipefail
@@ -13,12 +17,23 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
 
-scripts/setup.sh
-# Python packages the system would not take live here (see setup.sh).
-[ -x .build-python/bin/python3 ] && export PATH="$root/.build-python/bin:$PATH"
-swift build --product market
-scripts/build-plugins.sh
-market="$(swift build --show-bin-path)/market"
+serve=yes
+case "${1:-}" in
+    --no-serve) serve=no ;;
+    "") ;;
+    *) echo "usage: scripts/run.sh [--no-serve]" >&2; exit 64 ;;
+esac
+
+if [ -n "${MARKET_BIN:-}" ]; then
+    market="$MARKET_BIN"
+else
+    scripts/setup.sh
+    # Python packages the system would not take live here (see setup.sh).
+    [ -x .build-python/bin/python3 ] && export PATH="$root/.build-python/bin:$PATH"
+    swift build --product market
+    scripts/build-plugins.sh
+    market="$(swift build --show-bin-path)/market"
+fi
 port="${PORT:-8080}"
 
 home="${MARKET_HOME:-$root/.build/market-home}"
@@ -41,7 +56,8 @@ registry="$home/registry"
 [ -f "$keys/root.key" ] || { quietly keygen --out "$keys" --name root; quietly keygen --out "$keys" --name online; }
 [ -f "$registry/root.json" ] || step registry init "$registry" --root-key "$keys/root.key" --key "$keys/online.key"
 step registry build "$registry" --key "$keys/online.key"
-"$market" registry list 2>/dev/null | grep -q "^local " || step registry add local "$registry" --root "$registry/root.json"
+# Asked by name in the JSON listing: the text one numbers its lines ("1. local  …").
+"$market" registry list --json 2>/dev/null | grep -Eq '"name" *: *"local"' || step registry add local "$registry" --root "$registry/root.json"
 for plugin in textkit dice notes openai anthropic mcp; do
     step install "$plugin" --yes
 done
@@ -90,6 +106,9 @@ Connect a Telegram bot:        TELEGRAM_BOT_TOKEN=… $market telegram connect -
 The admin token was printed when the tenant was first made (above, on the first run);
 make another with: $market tenant token --admin
 Stop the database afterwards:  $market db stop
+DONE
+[ "$serve" = yes ] || exit 0
+cat <<DONE
 
 Now serving the HTTP API on http://127.0.0.1:$port (docs/server.md; Ctrl-C stops):
   curl http://127.0.0.1:$port/readyz

@@ -91,9 +91,11 @@ struct ServeCommand: AsyncParsableCommand {
             let bus = EventBus(pool: pool, logger: Logger(label: "market.events"))
             let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin"), keyValue: PostgresKeyValueStore(pool: pool),
                                                                events: bus))
+            // Also bounds what follows the services: closing plugin instances, the pool, the cluster.
+            let deadline = ShutdownDeadline(limit: .seconds(deliveryTimeout), logger: logger)
             let outcome: Result<Void, any Error>
             do {
-                try await serve(pool: pool, connectionString: location.connectionString, bus: bus, runtime: runtime, logger: logger)
+                try await serve(pool: pool, connectionString: location.connectionString, bus: bus, runtime: runtime, deadline: deadline, logger: logger)
                 outcome = .success(())
             } catch {
                 outcome = .failure(error)
@@ -104,11 +106,13 @@ struct ServeCommand: AsyncParsableCommand {
                 try await startedCluster.stop()
                 logger.info("stopped the private PostgreSQL cluster", metadata: ["folder": .string(startedCluster.folder.path)])
             }
+            deadline.disarm()
             try outcome.get()
         }
     }
 
-    private func serve(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime, logger: Logger) async throws {
+    private func serve(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime, deadline: ShutdownDeadline,
+                       logger: Logger) async throws {
         let migrator = try Migrator()
         let applied = try await migrator.apply(using: pool, logger: logger)
         logger.info("schema current", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
@@ -131,21 +135,26 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry(), tenants: tenants,
             events: bus)
         // The bot: the engine, and the Telegram channel behind POST /telegram/{bot}.
+        // A stop gives the Telegram replies in hand a third of its time; the rest waits in the inbox.
+        var processing = InboxProcessor.Configuration(lease: .seconds(telegramLease))
+        processing.drainTimeout = min(processing.drainTimeout, .seconds(deliveryTimeout) / 3)
         let bot = try ServeBot(pool: pool, connectionString: connectionString, runtime: runtime, tenants: tenants,
                                instances: instances, events: bus,
                                stateDirectory: stateDirectory, pluginFolders: developmentFolders,
-                               processing: InboxProcessor.Configuration(lease: .seconds(telegramLease)), logger: logger)
+                               processing: processing, logger: logger)
         dependencies.telegram = bot.telegram.webhook
         dependencies.chat = bot.chat
         let server = MarketServer(configuration: ServerConfiguration(host: host, port: port), dependencies: dependencies, logger: logger)
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,
             configuration: .init(lease: .seconds(deliveryLease)), logger: Logger(label: "market.deliveries")))
-        // Shut down last to first: HTTP stops taking requests, then deliveries in flight finish.
+        // Shut down last to first: the deadline starts, HTTP stops taking requests, then
+        // deliveries in flight finish.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: deliveries),
                        .init(service: server.makeService()),
-                       .init(service: bot)],
+                       .init(service: bot),
+                       .init(service: deadline)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

@@ -10,6 +10,7 @@ public enum BuiltInMigrations {
         Migration(version: 4, name: "telegram", sql: telegram),
         Migration(version: 5, name: "telegram_inbox_due", sql: telegramInboxDue),
         Migration(version: 6, name: "lighter_hot_writes", sql: lighterHotWrites),
+        Migration(version: 7, name: "telegram_reply", sql: telegramReply),
     ]
 
     private static let initial = #"""
@@ -304,6 +305,13 @@ DROP INDEX conversations_experiment;
 CREATE INDEX conversations_experiment ON conversations (tenant_id, experiment_id, variant) WHERE experiment_id IS NOT NULL;
 DROP INDEX messages_experiment;
 CREATE INDEX messages_experiment ON messages (tenant_id, experiment_id, variant) WHERE experiment_id IS NOT NULL;
+
+"""#
+
+    private static let telegramReply = #"""
+-- A reply computed for an update and not wholly sent (a failed send, a stop): its messages and
+-- how many went out. The next attempt sends the rest instead of making the reply again.
+ALTER TABLE telegram_inbox ADD COLUMN reply jsonb;
 
 """#
 }

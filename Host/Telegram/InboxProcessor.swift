@@ -4,7 +4,8 @@ import Synchronization
 
 /// Works through the inbox: claims the oldest pending update of each chat, hands it to the
 /// handler, sends the reply (with a typing indicator while it is produced), and marks the
-/// update done. Chats are processed concurrently, each chat's updates one at a time in order.
+/// update done. A reply is made once: when its send fails, what is left of it is kept with the
+/// update and the retry sends that, without asking the handler again. Chats are processed concurrently, each chat's updates one at a time in order.
 ///
 /// Updates this replica stored are offered to it by key and claimed by key (index lookups);
 /// finishing an update claims its chat's next one in the same transaction. A sweep of the
@@ -41,10 +42,17 @@ public final class InboxProcessor: Sendable {
         public var retryBackoff: Duration
         /// The least time between two calls of one bot (Telegram allows about 30 messages a second).
         public var perBotInterval: Duration = .milliseconds(34)
+        /// The least time between two messages to one group, from the previous one's answer
+        /// (Telegram allows 20 a minute).
+        public var perGroupInterval: Duration = .milliseconds(3100)
+        /// How long a stop waits for the replies in hand; then they are cancelled and their
+        /// updates handed back (with what was made of their replies), so a stop is bounded even
+        /// with a backlog or the Bot API unreachable.
+        public var drainTimeout: Duration = .seconds(10)
 
         public init(batchSize: Int = 128, lease: Duration = .seconds(120), pollInterval: Duration = .milliseconds(250),
                     maxAttempts: Int = 5, typingInterval: Duration = .seconds(4), streamInterval: Duration = .seconds(1),
-                    perChatInterval: Duration = .seconds(1), retryBackoff: Duration = .seconds(2)) {
+                    perChatInterval: Duration = .milliseconds(1050), retryBackoff: Duration = .seconds(2)) {
             self.batchSize = max(1, batchSize)
             self.lease = lease
             self.pollInterval = pollInterval
@@ -140,10 +148,27 @@ public final class InboxProcessor: Sendable {
                 await wakeup.wait(upTo: max(.zero, nextSweep - ContinuousClock.now))
             }
         }
-        // Not children of this task: stopping the loop must not cancel replies half sent.
+        // Not children of this task: stopping the loop must not cancel replies half sent. They
+        // get `drainTimeout`; those still going are cancelled then and hand their updates back.
         stopping.store(true, ordering: .sequentiallyConsistent)
-        while let task = inFlight.withLock({ $0.values.first }) { await task.value }
+        let deadline = ContinuousClock.now + configuration.drainTimeout
+        while !inFlight.withLock({ $0.isEmpty }), ContinuousClock.now < deadline {
+            await wakeup.wait(upTo: min(.milliseconds(100), deadline - ContinuousClock.now))
+        }
+        let left = inFlight.withLock { Array($0.values) }
+        guard !left.isEmpty else { return }
+        logger.notice("stopping with Telegram replies in hand; their updates are handed back", metadata: ["replies": "\(left.count)"])
+        for task in left { task.cancel() }
+        // A reply stuck where cancelling does not reach (a plugin's call) is left behind: its
+        // claim lapses with the lease.
+        let cancelled = ContinuousClock.now + Self.cancelGrace
+        while !inFlight.withLock({ $0.isEmpty }), ContinuousClock.now < cancelled {
+            await wakeup.wait(upTo: .milliseconds(50))
+        }
     }
+
+    /// How long cancelled replies get to hand their updates back at a stop.
+    static let cancelGrace = Duration.seconds(1)
 
     private func start(_ item: TelegramInbox.Item) {
         let key = "\(item.botID)/\(item.updateID)"
@@ -178,26 +203,61 @@ public final class InboxProcessor: Sendable {
             Task { _ = try? await inbox.renew(item, lease: lease) }
         }
         defer { renewal.cancel() }
+        // The reply once sent: kept if the update cannot be marked done, so a retry sends nothing.
+        var sent: OutgoingReply?
         do {
-            try await answer(item)
+            sent = try await answer(item)
             return try await inbox.complete(item, claimingNextFor: lease)
         } catch {
+            let unsent = error as? UnsentReply
+            let cause = unsent?.underlying ?? error
+            let kept = unsent?.reply ?? sent
+            // Written from a task of its own: this one may be cancelled (a stop), the write must not be.
+            let inbox = self.inbox
+            if stopping.load(ordering: .sequentiallyConsistent), Task.isCancelled {
+                // Cut short by a stop: handed back as it was, with what was made of its reply.
+                await Task { try? await inbox.release(item, reply: kept) }.value
+                return nil
+            }
             // Telegram's 4xx refusals (a blocked bot, a chat that is gone) stay refusals on retry.
-            let permanent = (error as? BotAPIError).map { (400..<500).contains($0.errorCode) && $0.errorCode != 429 } ?? false
+            let permanent = (cause as? BotAPIError).map { (400..<500).contains($0.errorCode) && $0.errorCode != 429 } ?? false
             logger.warning(permanent ? "Telegram refused a reply; the update is set aside" : "a Telegram update failed; it will be retried", metadata: [
-                "bot": .string(item.botID), "update_id": "\(item.updateID)", "attempt": "\(item.attempts)", "error": "\(error)",
+                "bot": .string(item.botID), "update_id": "\(item.updateID)", "attempt": "\(item.attempts)", "error": "\(cause)",
+                "reply_kept": "\(kept != nil)",
             ])
             let backoff = configuration.retryBackoff * (1 << min(item.attempts - 1, 8))
-            try? await inbox.fail(item, reason: "\(error)", retryIn: backoff, maxAttempts: permanent ? 0 : configuration.maxAttempts)
+            let maxAttempts = permanent ? 0 : configuration.maxAttempts
+            let reason = "\(cause)"
+            await Task { try? await inbox.fail(item, reason: reason, retryIn: backoff, maxAttempts: maxAttempts, reply: kept) }.value
             // The chat's next update waits for a sweep: this one may still be pending ahead of it.
             return nil
         }
     }
 
-    private func answer(_ item: TelegramInbox.Item) async throws {
-        let update = try RawUpdate(updateID: item.updateID, json: item.payload).decoded()
-        guard let message = Self.inbound(update, item: item) else { return }
+    /// Makes the reply, unless an earlier attempt made it, and sends what is left of it.
+    /// - Returns: the reply, sent (no parts when there was nothing to say).
+    /// - Throws: `UnsentReply` when a send failed, with what is left.
+    private func answer(_ item: TelegramInbox.Item) async throws -> OutgoingReply {
         let sender = try await sender(for: item.botID)
+        var reply: OutgoingReply
+        if let kept = item.reply {
+            reply = kept
+        } else {
+            reply = try await makeReply(item, sender: sender) ?? OutgoingReply(chat: item.chatID, parts: [])
+        }
+        do {
+            try await sender.deliver(&reply)
+        } catch {
+            throw UnsentReply(reply: reply, underlying: error)
+        }
+        return reply
+    }
+
+    /// The handler's reply to the update, as the messages to send; nil when there is none.
+    /// "typing…" shows while it is made, and stops once it waits to be sent.
+    private func makeReply(_ item: TelegramInbox.Item, sender: ReplySender) async throws -> OutgoingReply? {
+        let update = try RawUpdate(updateID: item.updateID, json: item.payload).decoded()
+        guard let message = Self.inbound(update, item: item) else { return nil }
         if case .callback(let queryID, _, _) = message.content { try? await sender.answerCallback(queryID) }
         let typing = CancellableTimer(after: configuration.typingDelay, repeating: configuration.typingInterval) {
             Task { try? await sender.typing(message.chat) }
@@ -205,16 +265,16 @@ public final class InboxProcessor: Sendable {
         defer { typing.cancel() }
         let replyTo: Int64? = if case .text(_, let id) = message.content, !message.chat.isPrivate { id } else { nil }
         switch try await handler.reply(to: message) {
-        case .none: break
-        case .text(let markdown, let buttons): try await sender.send(markdown: markdown, to: message.chat, replyTo: replyTo, buttons: buttons)
-        case .stream(let pieces): try await sender.stream(pieces, to: message.chat, replyTo: replyTo)
+        case .none: return nil
+        case .text(let markdown, let buttons): return try sender.outgoing(markdown: markdown, to: message.chat, replyTo: replyTo, buttons: buttons)
+        case .stream(let pieces): return try await sender.streamed(pieces, to: message.chat, replyTo: replyTo)
         case .streamThenButtons(let pieces, let buttons) where message.chat.isPrivate:
-            try await sender.stream(pieces, to: message.chat, replyTo: replyTo, buttons: buttons)
+            return try await sender.streamed(pieces, to: message.chat, replyTo: replyTo, buttons: buttons)
         case .streamThenButtons(let pieces, let buttons):
             // Edited messages cannot gain a keyboard in one call: groups get the reply whole.
             var text = ""
             for try await piece in pieces { text += piece }
-            try await sender.send(markdown: text, to: message.chat, replyTo: replyTo, buttons: buttons())
+            return try sender.outgoing(markdown: text, to: message.chat, replyTo: replyTo, buttons: buttons())
         }
     }
 
@@ -234,7 +294,9 @@ public final class InboxProcessor: Sendable {
     private func sender(for botID: String) async throws -> ReplySender {
         if let known = senders.withLock({ $0[botID] }) { return known }
         guard let credentials = try await bots.credentials(botID) else { throw TelegramBots.notFound(botID) }
-        let made = ReplySender(client: credentials.client(), scheduler: SendScheduler(perChat: configuration.perChatInterval, global: configuration.perBotInterval),
+        let made = ReplySender(client: credentials.client(), scheduler: SendScheduler(perChat: configuration.perChatInterval,
+                                                                                        perGroup: configuration.perGroupInterval,
+                                                                                        global: configuration.perBotInterval),
                                streamInterval: configuration.streamInterval, logger: logger)
         return senders.withLock { senders in
             if let raced = senders[botID] { return raced }

@@ -1,6 +1,6 @@
 /// A button of an inline keyboard under a reply: pressing it sends `data` back to the bot as a
 /// callback query (`InboundMessage.Content.callback`), such as feedback 👍 / 👎.
-public struct InlineButton: Sendable, Equatable, Encodable {
+public struct InlineButton: Sendable, Equatable, Codable {
     /// The button's label.
     public let text: String
     /// 1–64 bytes that come back when the button is pressed.

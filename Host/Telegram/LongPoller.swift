@@ -58,7 +58,8 @@ public final class LongPoller: Sendable {
     }
 
     /// Polls until the task is cancelled (the poll in flight is abandoned; its updates stay
-    /// with Telegram, the offset unconfirmed), then releases the lock.
+    /// with Telegram, the offset unconfirmed), or until the bot is no longer in polling mode
+    /// (switched to a webhook, or removed), then releases the lock.
     public func run() async {
         var session: PostgresConnection?
         var client: BotAPIClient?
@@ -89,6 +90,9 @@ public final class LongPoller: Sendable {
                 if let client { try await poll(client, on: connection) }
             } catch is CancellationError {
                 break
+            } catch is NoLongerPolling {
+                logger.info("the bot no longer polls for updates; its poller stops", metadata: ["bot": .string(botID)])
+                break
             } catch {
                 logger.error("long polling failed; trying again", metadata: ["bot": .string(botID), "error": "\(error)"])
                 if let failure = error as? BotAPIError, failure.errorCode == 401 { client = nil }
@@ -107,10 +111,18 @@ public final class LongPoller: Sendable {
         }
     }
 
+    /// The bot is in webhook mode now, or gone.
+    struct NoLongerPolling: Error {}
+
     private func poll(_ client: BotAPIClient, on connection: PostgresConnection) async throws {
+        // The mode is read before every poll: a switch to a webhook (made by any replica, or
+        // the CLI) stops the poller at its next poll instead of leaving it to poll into 409s.
         let offset: Int64 = try await Blocking.run { [botID] in
-            try connection.query("SELECT next_offset FROM telegram_poll_offsets WHERE bot_id = $1", [botID]).first?
-                .decode("next_offset", as: Int64.self) ?? 0
+            let rows = try connection.query("""
+                SELECT b.mode, o.next_offset FROM telegram_bots b LEFT JOIN telegram_poll_offsets o ON o.bot_id = b.id WHERE b.id = $1
+                """, [botID])
+            guard let row = rows.first, try row.decode("mode", as: String.self) == TelegramBot.Mode.polling.rawValue else { throw NoLongerPolling() }
+            return try row.decode("next_offset", as: Int64?.self) ?? 0
         }
         state.withLock { $0.polls += 1 }
         let updates = try await client.getUpdates(offset: offset, timeout: configuration.pollTimeout)

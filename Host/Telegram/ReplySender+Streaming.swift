@@ -10,6 +10,19 @@ extension ReplySender {
     @discardableResult
     public func stream(_ pieces: AsyncThrowingStream<String, any Error>, to chat: Chat, replyTo: Int64? = nil,
                        buttons: @Sendable () -> [[InlineButton]] = { [] }) async throws -> [Int64] {
+        var reply = try await streamed(pieces, to: chat, replyTo: replyTo, buttons: buttons)
+        try await deliver(&reply)
+        return reply.messages
+    }
+
+    /// Shows a reply while its pieces come (drafts, or messages edited in place), and returns
+    /// what is left to send once they end: the whole reply as messages in a private chat, the
+    /// last edits and new parts elsewhere.
+    ///
+    /// A failed draft or edit on the way is logged and left for the next one: showing progress
+    /// must not stop the reply being made (stopping it would make it again on the retry).
+    func streamed(_ pieces: AsyncThrowingStream<String, any Error>, to chat: Chat, replyTo: Int64? = nil,
+                  buttons: @Sendable () -> [[InlineButton]] = { [] }) async throws -> OutgoingReply {
         let clock = ContinuousClock()
         var text = ""
         var lastFlush = clock.now - streamInterval
@@ -17,21 +30,43 @@ extension ReplySender {
         for try await piece in pieces {
             text += piece
             if clock.now - lastFlush >= streamInterval {
-                try await flush(text, chat: chat, replyTo: replyTo, state: &state)
+                do {
+                    try await flush(text, chat: chat, replyTo: replyTo, state: &state)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    logger.notice("could not show a reply's progress", metadata: ["error": "\(error)"])
+                }
                 lastFlush = clock.now
             }
         }
-        if chat.isPrivate { return try await send(markdown: text, to: chat, replyTo: replyTo, buttons: buttons()) }
+        if chat.isPrivate { return try outgoing(markdown: text, to: chat, replyTo: replyTo, buttons: buttons()) }
         // The last edit keeps to the interval too.
         if !state.messages.isEmpty { try await clock.sleep(until: lastFlush + streamInterval) }
-        try await flush(text, chat: chat, replyTo: replyTo, state: &state)
-        return state.messages
+        return remaining(text, chat: chat, replyTo: replyTo, state: state)
     }
 
     struct StreamState {
         let draftID: Int64?
         var messages: [Int64] = []
         var shown: [String] = []
+    }
+
+    /// The edits and new messages that make the shown messages say `text`.
+    private func remaining(_ text: String, chat: Chat, replyTo: Int64?, state: StreamState) -> OutgoingReply {
+        let parts = MessageSplitter.split(TelegramHTML.render(markdown: text))
+        var unchanged: [Int64] = []
+        var left: [OutgoingReply.Part] = []
+        for (index, part) in parts.enumerated() {
+            if index < state.messages.count {
+                // Parts shown as they are need no call; they lead the reply's messages.
+                if state.shown[index] == part, left.isEmpty { unchanged.append(state.messages[index]); continue }
+                left.append(OutgoingReply.Part(html: part, edit: state.messages[index]))
+            } else {
+                left.append(OutgoingReply.Part(html: part, replyTo: index == 0 ? replyTo : nil))
+            }
+        }
+        return OutgoingReply(chat: chat.id, parts: left, messages: unchanged)
     }
 
     private func flush(_ text: String, chat: Chat, replyTo: Int64?, state: inout StreamState) async throws {

@@ -26,23 +26,53 @@ public struct ReplySender: Sendable {
     /// - Throws: `TELEGRAM_FAILED` for a button Telegram would refuse (its data must be 1–64 bytes).
     @discardableResult
     public func send(markdown: String, to chat: Chat, replyTo: Int64? = nil, buttons: [[InlineButton]] = []) async throws -> [Int64] {
+        var reply = try outgoing(markdown: markdown, to: chat, replyTo: replyTo, buttons: buttons)
+        try await deliver(&reply)
+        return reply.messages
+    }
+
+    /// `markdown` as the messages that carry it: rendered, split, the first part answering
+    /// `replyTo`, `buttons` under the last.
+    /// - Throws: `TELEGRAM_FAILED` for a button Telegram would refuse (its data must be 1–64 bytes).
+    public func outgoing(markdown: String, to chat: Chat, replyTo: Int64? = nil, buttons: [[InlineButton]] = []) throws -> OutgoingReply {
         if let bad = buttons.joined().first(where: { !$0.isValid }) {
             throw MarketError(.telegramFailed, "the button \"\(bad.text.prefix(40))\" has \(bad.data.utf8.count) bytes of data; Telegram takes 1 to 64",
                               fix: "keep a button's data short (an id), and its label non-empty")
         }
         let parts = MessageSplitter.split(TelegramHTML.render(markdown: markdown))
-        var sent: [Int64] = []
-        for (index, part) in parts.enumerated() {
-            let last = index == parts.count - 1
-            sent.append(try await sendPart(part, chat: chat.id, replyTo: index == 0 ? replyTo : nil, buttons: last ? buttons : []))
-        }
-        return sent
+        return OutgoingReply(chat: chat.id, parts: parts.enumerated().map { index, html in
+            OutgoingReply.Part(html: html, replyTo: index == 0 ? replyTo : nil, buttons: index == parts.count - 1 ? buttons : [])
+        })
     }
 
-    /// Shows "typing…" in the chat. It counts against the bot's global limit only, so it never
-    /// delays the reply it announces.
+    /// Sends the parts of `reply` not sent yet, in order, counting each in `reply.sent` as it
+    /// goes: when a call fails, `reply` says what is left.
+    public func deliver(_ reply: inout OutgoingReply) async throws {
+        while !reply.isComplete {
+            let part = reply.parts[reply.sent]
+            if let message = part.edit {
+                try await editPart(part.html, chat: reply.chat, message: message)
+                reply.messages.append(message)
+            } else {
+                reply.messages.append(try await sendPart(part.html, chat: reply.chat, replyTo: part.replyTo, buttons: part.buttons))
+            }
+            reply.sent += 1
+        }
+    }
+
+    /// Shows "typing…" in the chat when the bot has a slot free now; it is skipped otherwise
+    /// (a slot taken by "typing…" is one fewer for a reply), and while the chat or the bot is
+    /// paused by a 429. It never takes the chat's slot.
     public func typing(_ chat: Chat) async throws {
-        try await paced(chat: chat.id, takesChatSlot: false) { try await client.sendTyping(chat: chat.id) }
+        guard await scheduler.acquireIfIdle(chat: chat.id) else { return }
+        do {
+            try await client.sendTyping(chat: chat.id)
+            await scheduler.finished(chat: chat.id, takesChatSlot: false)
+        } catch {
+            await scheduler.finished(chat: chat.id, takesChatSlot: false)
+            if let error = error as? BotAPIError, error.errorCode == 429 { await scheduler.rateLimited(chat: chat.id, retryAfter: error.retryAfter ?? 1) }
+            throw error
+        }
     }
 
     /// Stops an inline button's spinner.
@@ -84,8 +114,15 @@ public struct ReplySender: Sendable {
         var attempt = 0
         while true {
             try await scheduler.acquire(chat: chat, takesChatSlot: takesChatSlot)
+            let outcome: Result<Value, any Error>
             do {
-                return try await call()
+                outcome = .success(try await call())
+            } catch {
+                outcome = .failure(error)
+            }
+            await scheduler.finished(chat: chat, takesChatSlot: takesChatSlot)
+            do {
+                return try outcome.get()
             } catch let error as BotAPIError where error.errorCode == 429 && attempt < Self.rateLimitRetries {
                 attempt += 1
                 let seconds = error.retryAfter ?? 1

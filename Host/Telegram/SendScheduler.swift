@@ -1,30 +1,47 @@
-/// Paces one bot's calls to Telegram: at most one message a second per chat and thirty a
-/// second in all (Telegram's published limits), and nothing to a chat — or to any chat — before
-/// a `retry_after` Telegram gave has passed.
+/// Paces one bot's calls to Telegram within its published limits, as Telegram counts them: at
+/// most one message a second per chat, twenty a minute per group, thirty a second in all, and
+/// nothing to a chat — or to any chat — before a `retry_after` Telegram gave has passed.
 ///
-/// A call reserves the earliest slot both limits allow, then sleeps until it outside the
+/// Telegram sees a call somewhere between its start and its answer, so spacing the starts is
+/// not enough (a call slowed on the way arrives close to the next): a chat's next call starts
+/// its interval after the previous one was answered, and a call starts only when fewer than
+/// `perSecond` calls were answered within the last second or are still in flight. A caller
+/// reports each call's end with `finished`.
+///
+/// A call reserves the earliest slot the spacing allows, then sleeps until it outside the
 /// actor, so waiting callers never block others. A 429 on a chat's call pauses that chat; a
 /// 429 on a call without a chat, or on a second chat while a first is paused, pauses the bot,
 /// since that is Telegram's bot-wide limit speaking.
 public actor SendScheduler {
-    /// The spacing of one chat's calls.
+    /// The spacing of one chat's calls, from the previous call's answer.
     public let perChat: Duration
-    /// The spacing of all of the bot's calls.
+    /// The spacing of one group's calls (chats with negative ids), from the previous answer.
+    public let perGroup: Duration
+    /// The spacing of the starts of all of the bot's calls.
     public let global: Duration
+    /// Calls answered within any one second, plus those in flight, at most.
+    public let perSecond: Int
     private let clock = ContinuousClock()
     private var nextGlobal: ContinuousClock.Instant
     private var nextByChat: [Int64: ContinuousClock.Instant] = [:]
     /// The chat most recently paused by a 429, and until when.
     private var pausedChat: (chat: Int64, until: ContinuousClock.Instant)?
+    /// Calls started and not yet finished.
+    private var inFlight = 0
+    /// When calls finished within the last second, oldest first.
+    private var answered: [ContinuousClock.Instant] = []
 
-    public init(perChat: Duration = .seconds(1), global: Duration = .milliseconds(34)) {
+    /// - Parameter perGroup: nil for the same spacing as `perChat`.
+    public init(perChat: Duration = .seconds(1), perGroup: Duration? = nil, global: Duration = .milliseconds(34), perSecond: Int = 30) {
         self.perChat = perChat
+        self.perGroup = perGroup ?? perChat
         self.global = global
+        self.perSecond = max(1, perSecond)
         nextGlobal = clock.now
     }
 
     /// Waits until the bot may make a call to `chat` (nil for calls without a chat), and
-    /// reserves that slot.
+    /// reserves that slot; call `finished` when the call has been answered (or failed).
     /// - Parameter takesChatSlot: false for calls that wait for the chat's pause after a 429 and
     ///   the global limit without using up the chat's next slot, such as "typing…".
     public func acquire(chat: Int64?, takesChatSlot: Bool = true) async throws {
@@ -35,9 +52,44 @@ public actor SendScheduler {
         }
         let slot = max(clock.now, nextGlobal)
         nextGlobal = slot + global
-        if let chat, takesChatSlot { nextByChat[chat] = slot + perChat }
+        if let chat, takesChatSlot { nextByChat[chat] = slot + interval(chat) }
         if nextByChat.count > 10_000 { nextByChat = nextByChat.filter { $0.value > clock.now } }
         try await clock.sleep(until: slot)
+        while true {
+            forgetAnswersOlderThanASecond()
+            if inFlight + answered.count < perSecond { break }
+            try await clock.sleep(until: answered.first.map { $0 + .seconds(1) } ?? clock.now + .milliseconds(5))
+        }
+        inFlight += 1
+    }
+
+    /// Takes a slot only if one is free now: the global spacing and the one-second window allow
+    /// a call, and neither `chat` nor the bot is paused by a 429. For calls worth making only
+    /// when they cost nothing else ("typing…"); true when taken (then call `finished`).
+    public func acquireIfIdle(chat: Int64) -> Bool {
+        let now = clock.now
+        if let paused = pausedChat, paused.chat == chat, paused.until > now { return false }
+        forgetAnswersOlderThanASecond()
+        guard nextGlobal <= now, inFlight + answered.count < perSecond else { return false }
+        nextGlobal = now + global
+        inFlight += 1
+        return true
+    }
+
+    /// Records that a call acquired for `chat` was answered (or failed): the chat's next call
+    /// waits its interval from now.
+    public func finished(chat: Int64?, takesChatSlot: Bool = true) {
+        let now = clock.now
+        inFlight = max(0, inFlight - 1)
+        answered.append(now)
+        if let chat, takesChatSlot { nextByChat[chat] = max(nextByChat[chat] ?? now, now + interval(chat)) }
+    }
+
+    private func interval(_ chat: Int64) -> Duration { chat < 0 ? perGroup : perChat }
+
+    private func forgetAnswersOlderThanASecond() {
+        let horizon = clock.now - .seconds(1)
+        if let kept = answered.firstIndex(where: { $0 > horizon }) { answered.removeFirst(kept) } else { answered.removeAll() }
     }
 
     private func chatReady(_ chat: Int64?, takesChatSlot: Bool) -> ContinuousClock.Instant? {

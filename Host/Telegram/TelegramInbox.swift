@@ -14,6 +14,9 @@ public struct TelegramInbox: Sendable {
         public let payload: String
         /// Claims so far, this one included.
         public let attempts: Int
+        /// The reply computed by an earlier attempt whose send failed: what is left of it is
+        /// sent, and the handler is not asked again.
+        public let reply: OutgoingReply?
 
         public var key: Key { Key(bot: botID, updateID: updateID, chat: chatID) }
     }
@@ -157,7 +160,7 @@ public struct TelegramInbox: Sendable {
     static func complete(_ completions: [Completion], on connection: PostgresConnection) throws -> [Item?] {
         let keys = completions.map(\.item.key).map(json)
         _ = try connection.prepared("""
-            UPDATE telegram_inbox i SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL
+            UPDATE telegram_inbox i SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL, reply = NULL
             WHERE i.ctid = ANY (ARRAY(\(lookup("FOR UPDATE"))))
             """, [json(keys)])
         // One lease for the batch: the longest asked for.
@@ -222,32 +225,35 @@ public struct TelegramInbox: Sendable {
 
     /// What a claim returns of each update it took.
     static let returning = """
-        RETURNING i.bot_id, i.update_id, i.chat_id, i.payload::text AS payload, i.attempts,
+        RETURNING i.bot_id, i.update_id, i.chat_id, i.payload::text AS payload, i.attempts, i.reply::text AS reply,
                   (SELECT tenant_id FROM telegram_bots b WHERE b.id = i.bot_id) AS tenant_id
         """
 
     static func item(_ row: Row) throws -> Item {
         Item(botID: try row.decode("bot_id"), tenantID: try row.decode("tenant_id"), updateID: try row.decode("update_id"),
-             chatID: try row.decode("chat_id"), payload: try row.decode("payload"), attempts: try row.decode("attempts"))
+             chatID: try row.decode("chat_id"), payload: try row.decode("payload"), attempts: try row.decode("attempts"),
+             reply: try row.decode("reply", as: String?.self).map(OutgoingReply.init(jsonText:)))
     }
 
-    /// Hands a claimed update back untouched: unclaimed, and its claim not counted as an attempt.
-    public func release(_ item: Item) async throws {
+    /// Hands a claimed update back: unclaimed, and its claim not counted as an attempt; with
+    /// `reply`, the reply computed for it and not wholly sent, which the next claim sends.
+    public func release(_ item: Item, reply: OutgoingReply? = nil) async throws {
         _ = try await pool.query("""
-            UPDATE telegram_inbox SET locked_until = NULL, attempts = attempts - 1
+            UPDATE telegram_inbox SET locked_until = NULL, attempts = attempts - 1, reply = coalesce($5::jsonb, reply)
             WHERE bot_id = $1 AND chat_id = $4 AND update_id = $2 AND status = 'pending' AND attempts = $3
-            """, [item.botID, item.updateID, item.attempts, item.chatID])
+            """, [item.botID, item.updateID, item.attempts, item.chatID, reply?.jsonText])
     }
 
     /// Releases a claimed update for another attempt after `retryIn`, or marks it failed
-    /// (so its chat moves on) when it has had `maxAttempts`.
-    public func fail(_ item: Item, reason: String, retryIn: Duration, maxAttempts: Int) async throws {
+    /// (so its chat moves on) when it has had `maxAttempts`. With `reply`, keeps the reply
+    /// computed for it and not wholly sent: the retry sends the rest of it.
+    public func fail(_ item: Item, reason: String, retryIn: Duration, maxAttempts: Int, reply: OutgoingReply? = nil) async throws {
         let seconds = retryIn.inSeconds
         _ = try await pool.query("""
-            UPDATE telegram_inbox SET locked_until = NULL, last_error = $3,
+            UPDATE telegram_inbox SET locked_until = NULL, last_error = $3, reply = coalesce($7::jsonb, reply),
                 status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'pending' END,
                 next_attempt_at = now() + make_interval(secs => $5)
             WHERE bot_id = $1 AND chat_id = $6 AND update_id = $2 AND status = 'pending'
-            """, [item.botID, item.updateID, String(reason.prefix(500)), maxAttempts, seconds, item.chatID])
+            """, [item.botID, item.updateID, String(reason.prefix(500)), maxAttempts, seconds, item.chatID, reply?.jsonText])
     }
 }

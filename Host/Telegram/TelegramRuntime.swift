@@ -1,5 +1,6 @@
 import Logging
 import MarketStore
+import Synchronization
 
 /// The Telegram channel of one replica, put together: the webhook handler for the HTTP
 /// server's `/telegram/<bot id>` route, the inbox processor, and a long poller for each bot in
@@ -17,6 +18,8 @@ public final class TelegramRuntime: Sendable {
     let polling: LongPoller.Configuration
     let refreshInterval: Duration
     let logger: Logger
+    /// Pollers that stopped by themselves (their bot left polling mode): started again if it returns.
+    private let endedPollers = Mutex<Set<String>>([])
 
     /// - Parameters:
     ///   - connectionString: for the pollers' own sessions, which hold their advisory locks.
@@ -43,6 +46,7 @@ public final class TelegramRuntime: Sendable {
         let processing = Task { await processor.run() }
         var pollers: [String: Task<Void, Never>] = [:]
         while !Task.isCancelled {
+            for id in endedPollers.withLock({ ended in defer { ended = [] }; return ended }) { pollers[id] = nil }
             do {
                 let wanted = Set(try await bots.bots().filter { $0.mode == .polling }.map(\.id))
                 for (id, task) in pollers where !wanted.contains(id) {
@@ -52,7 +56,10 @@ public final class TelegramRuntime: Sendable {
                 for id in wanted where pollers[id] == nil {
                     let poller = LongPoller(botID: id, connectionString: connectionString, bots: bots, configuration: polling,
                                             stored: { [processor] in processor.wake() }, logger: logger)
-                    pollers[id] = Task { await poller.run() }
+                    pollers[id] = Task {
+                        await poller.run()
+                        if !Task.isCancelled { self.endedPollers.withLock { _ = $0.insert(id) } }
+                    }
                 }
             } catch {
                 logger.error("cannot list the Telegram bots to poll", metadata: ["error": "\(error)"])

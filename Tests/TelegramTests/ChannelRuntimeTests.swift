@@ -48,5 +48,30 @@ extension TelegramDatabaseTests {
             #expect(fixture.logs.lines.text.contains("polling Telegram for updates"))
             #expect(!fixture.logs.lines.text.contains(FakeTelegram.token.value), "the token is never logged")
         }
+    
+        @Test func switchingAPollingBotToAWebhookStopsItsPoller() async throws {
+            let fixture = try await TelegramFixture.make(mode: .polling)
+            defer { Task { await fixture.close() } }
+            // The list of bots is read again only after 30 s: the switch must reach the poller by itself.
+            let runtime = TelegramRuntime(pool: fixture.pool, connectionString: fixture.connectionString, box: fixture.box, handler: UppercasingHandler(),
+                                          processing: .init(pollInterval: .seconds(5)),
+                                          polling: .init(pollTimeout: 1, standbyInterval: .milliseconds(100), retryInterval: .milliseconds(100)),
+                                          refreshInterval: .seconds(30), logger: fixture.logs.logger)
+            let running = Task { await runtime.run() }
+            #expect(try await fixture.eventually { try await !fixture.fake.requests("getUpdates").isEmpty })
+            // What `market telegram set-webhook` does while `market serve` runs.
+            let server = try await WebhookServer(handler: runtime.webhook)
+            try await WebhookReconciler(credentials: try await fixture.credentials, logger: fixture.logs.logger)
+                .reconcile(publicBase: "http://127.0.0.1:\(server.port)")
+            try await fixture.bots.setMode(.webhook, bot: fixture.bot.id)
+            try await Task.sleep(for: .seconds(2))
+            let polls = try await fixture.fake.requests("getUpdates").count
+            try await Task.sleep(for: .seconds(1.5))
+            #expect(try await fixture.fake.requests("getUpdates").count == polls, "no getUpdates after the switch")
+            #expect(fixture.logs.lines.text.contains("the bot no longer polls for updates"))
+            running.cancel()
+            await running.value
+            await server.stop()
+        }
     }
 }

@@ -64,11 +64,18 @@ final class FakeTelegram: Sendable {
         }
     }
 
-    /// Answers the next `count` calls of `method` with an error.
-    func fail(_ method: String, code: Int, description: String, retryAfter: Int? = nil, count: Int = 1) async throws {
-        var body: [String: Any] = ["method": method, "error_code": code, "description": description, "count": count]
+    /// Answers the next `count` calls of `method` with an error (a 5xx too), once `after` of
+    /// them have been answered as usual.
+    func fail(_ method: String, code: Int, description: String, retryAfter: Int? = nil, count: Int = 1, after: Int = 0) async throws {
+        var body: [String: Any] = ["method": method, "error_code": code, "description": description, "count": count, "after": after]
         if let retryAfter { body["retry_after"] = retryAfter }
         _ = try await control("fail", body)
+    }
+
+    /// Takes `seconds` over each of the next `count` calls of `method` before handling (and
+    /// timing) it, as a Telegram slow to take a call would.
+    func slow(_ method: String, seconds: Double, count: Int = 1) async throws {
+        _ = try await control("slow", ["method": method, "seconds": seconds, "count": count])
     }
 
     /// Queues updates for getUpdates.

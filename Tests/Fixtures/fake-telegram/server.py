@@ -16,8 +16,12 @@ Control endpoints for tests (under /control/):
   POST reset                 forget requests, queued updates, failures and the webhook
   POST updates               {"updates": [...]} queue updates for getUpdates
   POST fail                  {"method", "error_code", "description", "retry_after", "count",
-                              "chat_id"} answer the next `count` calls of `method` (to that
-                             chat, when given) with that error
+                              "chat_id", "after"} answer the next `count` calls of `method` (to
+                             that chat, when given) with that error (a 5xx too), once `after`
+                             such calls have been answered as usual
+  POST slow                  {"method", "seconds", "count"} take `seconds` over each of the next
+                             `count` calls of `method` before handling it (and timing it: `t`
+                             is when the call is handled, as Telegram would date a message)
   POST deliver               {"update": {...}, "secret": optional override} POST the update to
                              the webhook set with setWebhook, with the
                              X-Telegram-Bot-Api-Secret-Token header; returns {"status": N}
@@ -41,7 +45,7 @@ STATE = {}
 
 
 def reset():
-    STATE.update(requests=[], updates=[], failures=[], webhook=None, next_message_id=1, confirmed=0)
+    STATE.update(requests=[], updates=[], failures=[], delays=[], webhook=None, next_message_id=1, confirmed=0)
 
 
 reset()
@@ -182,10 +186,22 @@ def take_failure(method, params):
                 continue
             if failure.get("chat_id") is not None and str(failure["chat_id"]) != str(params.get("chat_id")):
                 continue
+            if failure.get("after", 0) > 0:
+                failure["after"] -= 1
+                continue
             failure["count"] -= 1
             return ApiError(failure.get("error_code", 400), failure.get("description", "Bad Request"),
                             failure.get("retry_after"))
     return None
+
+
+def take_delay(method):
+    with LOCK:
+        for delay in STATE["delays"]:
+            if delay["method"] == method and delay["count"] > 0:
+                delay["count"] -= 1
+                return float(delay["seconds"])
+    return 0
 
 
 def call(method, params):
@@ -326,6 +342,7 @@ class Handler(BaseHTTPRequestHandler):
         if not match:
             return self.answer(404, {"ok": False, "error_code": 404, "description": "Not Found"})
         bot, secret, method = match.groups()
+        time.sleep(take_delay(method))
         with LOCK:
             STATE["requests"].append({"method": method, "params": params, "bot": int(bot), "t": time.monotonic()})
             LOCK.notify_all()
@@ -355,7 +372,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"ok": True})
         if name == "fail":
             with LOCK:
-                STATE["failures"].append(dict(params, count=int(params.get("count", 1))))
+                STATE["failures"].append(dict(params, count=int(params.get("count", 1)), after=int(params.get("after", 0))))
+            return self.answer(200, {"ok": True})
+        if name == "slow":
+            with LOCK:
+                STATE["delays"].append(dict(params, count=int(params.get("count", 1))))
             return self.answer(200, {"ok": True})
         if name == "deliver":
             return self.answer(200, deliver(params["update"], params.get("secret")))
