@@ -9,16 +9,16 @@ extension ConversationEngine {
         switch command {
         case .help:
             let libraries = turn.setup.plugins
-            let tools = await toolset(tenant: turn.tenant, libraries: libraries)
+            let tools = await toolset(tenant: turn.tenant, libraries: libraries, unavailable: turn.setup.unavailable)
             let hasModel = libraries.contains { $0.library.manifest.kinds.contains(.model) }
-            return try await finish(turn, text: BotTexts.help(tools.entries, hasModel: hasModel), steps: 0)
+            return try await finish(turn, text: BotTexts.help(tools.entries, unavailable: tools.unavailable, hasModel: hasModel), steps: 0)
         case .feedback(let up):
             try await conversations.recordFeedback(up: up, conversation: turn.conversation, tenant: turn.tenant,
                                                    userID: turn.address.userID, assignment: turn.assignment)
             publish(BotEventType.feedbackReceived, turn, ["value": .string(up ? "up" : "down"), "user_id": .string(turn.address.userID)])
             return try await finish(turn, text: up ? "Thanks for the 👍." : "Thanks; noted 👎.", steps: 0)
         case .tool(let name, let arguments):
-            let tools = await toolset(tenant: turn.tenant, libraries: turn.setup.plugins)
+            let tools = await toolset(tenant: turn.tenant, libraries: turn.setup.plugins, unavailable: turn.setup.unavailable)
             let entry: ToolEntry
             do {
                 entry = try tools.forCommand(name)
@@ -30,7 +30,7 @@ extension ConversationEngine {
             case .success(let result):
                 return try await finish(turn, text: Self.pretty(result), steps: 0)
             case .failure(let error):
-                return try await finish(turn, text: BotTexts.toolFailed(entry.name.tool, error), steps: 0)
+                return try await finish(turn, text: BotTexts.commandFailed(entry.name.tool, error), steps: 0)
             }
         }
     }

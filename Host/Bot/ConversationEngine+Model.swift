@@ -24,7 +24,11 @@ extension ConversationEngine {
         let tools = await toolset(tenant: turn.tenant, libraries: turn.setup.plugins)
         let budget = ContextBudget(characters: settings.contextCharacters)
 
+        // Whether an earlier step showed text: the next step's text starts a new paragraph, so
+        // "Counting." before a tool call and the answer after it do not run together.
+        var shownText = false
         for step in 1...settings.maxSteps {
+            let separator = shownText ? Self.stepSeparator : ""
             try await commit(turn)
             let history = try await conversations.history(conversation: turn.conversation, tenant: turn.tenant, limit: limits.historyRows)
             let request = Self.request(system: settings.systemPrompt, history: budget.trim(history, system: settings.systemPrompt),
@@ -37,6 +41,7 @@ extension ConversationEngine {
                 guard remaining > .zero else { throw MarketError(.timeout, "the reply's deadline passed") }
                 let result = try await model.instance.complete(request: request, context: turn.callContext, timeout: min(limits.modelTimeout, remaining)) { delta in
                     if let text = ModelAnswer.content(ofDelta: delta), !text.isEmpty {
+                        if streamed.text.isEmpty && !separator.isEmpty { turn.onChunk(.text(separator)) }
                         streamed.append(text)
                         turn.onChunk(.text(text))
                     }
@@ -65,10 +70,11 @@ extension ConversationEngine {
             ])
             if completion.toolCalls.isEmpty {
                 // A model that streams nothing still has its text in the result.
-                if streamed.text.isEmpty && !completion.content.isEmpty { turn.onChunk(.text(completion.content)) }
+                if streamed.text.isEmpty && !completion.content.isEmpty { turn.onChunk(.text(separator + completion.content)) }
                 return try await finish(turn, text: completion.content, steps: step, streamed: true, usage: usage)
             }
-            if !completion.content.isEmpty && streamed.text.isEmpty { turn.onChunk(.text(completion.content)) }
+            if !completion.content.isEmpty && streamed.text.isEmpty { turn.onChunk(.text(separator + completion.content)) }
+            shownText = shownText || !streamed.text.isEmpty || !completion.content.isEmpty
             turn.journal.append(ChatMessage(role: .assistant, content: completion.content, toolCalls: completion.toolCalls), usage: usage)
             for call in completion.toolCalls {
                 turn.journal.append(await toolResult(call, tools: tools, turn))
@@ -78,6 +84,9 @@ extension ConversationEngine {
         turn.notice(text)
         return try await finish(turn, text: text, steps: settings.maxSteps, streamed: true)
     }
+
+    /// Goes between the text of two model steps (a paragraph break in every channel).
+    static let stepSeparator = "\n\n"
 
     /// Runs one tool call the model made and returns the tool message for the history: the
     /// result, or an error result the model can act on (the user gets a safe notice).
@@ -91,8 +100,8 @@ extension ConversationEngine {
             return failure("TOOL_NOT_FOUND", "there is no tool named \(call.name); use one of the tools listed in the request")
         }
         guard case .object? = try? JSONValue(parsing: call.arguments.isEmpty ? "{}" : call.arguments) else {
-            turn.notice(BotTexts.toolFailed(entry.name.tool, MarketError(.invalidArguments, "")))
-            return failure("INVALID_ARGUMENTS", "the arguments are not a JSON object; send them as {\"name\": value}")
+            turn.notice(BotTexts.toolFailed(entry.name.tool, MarketError(.invalidArgument, "")))
+            return failure(MarketError.Code.invalidArgument.rawValue, "the arguments are not a JSON object; send them as {\"name\": value}")
         }
         switch await callTool(entry, arguments: call.arguments.isEmpty ? "{}" : call.arguments, turn, via: "model") {
         case .success(let result):

@@ -22,6 +22,8 @@ typealias EnabledPlugin = (installation: Installation, library: PluginLibrary)
 /// experiment. Kept for `EngineLimits.pluginRefresh`, so a message costs no reads for it.
 struct TenantSnapshot: Sendable {
     let plugins: [EnabledPlugin]
+    /// Enabled plugins that are not installed here or do not load.
+    let unavailable: [UnavailablePlugin]
     let settings: BotSettings
     let experiment: Experiment?
 }
@@ -47,27 +49,34 @@ extension ConversationEngine {
     /// - Throws: `TENANT_NOT_FOUND`, store errors.
     func snapshot(tenant: String) async throws -> TenantSnapshot {
         if let fresh = snapshots.value(for: tenant) { return fresh }
-        let snapshot = TenantSnapshot(plugins: try await readEnabledLibraries(tenant: tenant),
+        let (plugins, unavailable) = try await readEnabledLibraries(tenant: tenant)
+        let snapshot = TenantSnapshot(plugins: plugins, unavailable: unavailable,
                                       settings: try await conversations.settings(tenant: tenant),
                                       experiment: try await experiments.active(tenant: tenant))
         snapshots.store(snapshot, for: tenant, until: .now + limits.pluginRefresh)
         return snapshot
     }
 
-    /// The tenant's enabled plugins that are installed here, with their loaded libraries.
-    private func readEnabledLibraries(tenant: String) async throws -> [EnabledPlugin] {
-        try await tenants.installations(tenant: tenant, by: .system).filter(\.enabled).compactMap { installation in
+    /// The tenant's enabled plugins that are installed here, with their loaded libraries, and
+    /// those that are not installed or do not load, with why.
+    private func readEnabledLibraries(tenant: String) async throws -> ([EnabledPlugin], [UnavailablePlugin]) {
+        var loaded: [EnabledPlugin] = []
+        var unavailable: [UnavailablePlugin] = []
+        for installation in try await tenants.installations(tenant: tenant, by: .system) where installation.enabled {
             guard let folder = directories.folder(of: installation.pluginID) else {
                 logger.warning("an enabled plugin is not installed here", metadata: ["tenant": .string(tenant), "plugin": .string(installation.pluginID)])
-                return nil
+                unavailable.append(UnavailablePlugin(id: installation.pluginID, reason: "it is not installed on this server", tools: []))
+                continue
             }
             do {
-                return (installation, try runtime.load(folder))
+                loaded.append((installation, try runtime.load(folder)))
             } catch {
                 logger.error("an enabled plugin does not load", metadata: ["plugin": .string(installation.pluginID), "error": .string("\(error)")])
-                return nil
+                let tools = (try? PluginManifest.load(from: folder))?.tools.map(\.name) ?? []
+                unavailable.append(UnavailablePlugin(id: installation.pluginID, reason: "it does not load (\(BotTexts.errorCode(error)))", tools: tools))
             }
         }
+        return (loaded, unavailable)
     }
 
     /// The tenant's instance of `library`, from the process's one owner of plugin instances.
@@ -77,8 +86,9 @@ extension ConversationEngine {
 
     /// The tools of the tenant's enabled tool plugins. A plugin that fails to start is left
     /// out (and logged), so one broken plugin does not silence the bot.
-    func toolset(tenant: String, libraries: [EnabledPlugin]) async -> Toolset {
+    func toolset(tenant: String, libraries: [EnabledPlugin], unavailable: [UnavailablePlugin] = []) async -> Toolset {
         var entries: [ToolEntry] = []
+        var unavailable = unavailable
         for (installation, library) in libraries where library.manifest.kinds.contains(.tools) {
             do {
                 let cached = try await instance(of: library, installation: installation)
@@ -89,9 +99,11 @@ extension ConversationEngine {
                 }
             } catch {
                 logger.error("a tool plugin did not start", metadata: ["tenant": .string(tenant), "plugin": .string(library.id), "error": .string("\(error)")])
+                unavailable.append(UnavailablePlugin(id: library.id, reason: "it did not start (\(BotTexts.errorCode(error)))",
+                                                     tools: library.manifest.tools.map(\.name)))
             }
         }
-        return Toolset(entries, logger: logger)
+        return Toolset(entries, unavailable: unavailable, logger: logger)
     }
 
     /// The model provider for this reply: the experiment variant's plugin, else the tenant's

@@ -13,7 +13,7 @@ struct ConfigCommand: AsyncParsableCommand {
             otherwise; name=null removes a setting. The settings given are merged into the stored config unless \
             --replace is given. Every invalid field is reported, and nothing is stored unless all are valid. Fields \
             the schema marks `format: secret` are stored encrypted and shown masked. Without name=value pairs, \
-            shows the stored config.
+            shows the stored config, or the schema's defaults and the settings still to set when none is stored.
 
             Example: market config openai --tenant acme model=gpt-4o-mini temperature=0.2
             """
@@ -55,28 +55,56 @@ struct ConfigCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingTenantErrors {
-            let (installation, secretFields) = try await options.withStore { store, principal in
-                let fields = try store.configSchema(for: plugin).secretFields
+            let shown = try await options.withStore { store, principal in
+                let schema = try store.configSchema(for: plugin)
                 if settings.isEmpty {
                     guard let installation = try await store.installation(plugin, tenant: tenant, by: principal) else {
-                        throw MarketError(.pluginNotFound, "tenant \(tenant) has not enabled or configured \(plugin)",
-                                          fix: "configure it with `market config \(plugin) --tenant \(tenant) name=value…`")
+                        // Nothing stored yet: what the tenant would start from.
+                        let defaults = schema.applyingDefaults(to: .object([:]))
+                        return Shown(enabled: false, stored: false, config: defaults, secrets: [],
+                                     missing: schema.violations(of: defaults).filter(\.isMissing).map(\.path))
                     }
-                    return (installation, fields)
+                    return Shown(installation, secretFields: schema.secretFields)
                 }
                 let installation = try await store.configure(plugin, tenant: tenant, with: Self.patch(settings),
                                                              mode: replace ? .replace : .merge, by: principal)
-                return (installation, fields)
+                return Shown(installation, secretFields: schema.secretFields)
             }
-            let shown = Self.masked(installation, secretFields: secretFields)
             if options.json {
-                try options.printJSON(encoding: ConfigOutput(plugin: plugin, tenant: tenant, enabled: installation.enabled,
-                                                             config: shown, secrets: installation.secretNames))
+                try options.printJSON(encoding: ConfigOutput(plugin: plugin, tenant: tenant, enabled: shown.enabled, stored: shown.stored,
+                                                             config: shown.config, secrets: shown.secrets, missing: shown.missing))
             } else {
-                print("\(plugin) for tenant \(tenant) (\(installation.enabled ? "enabled" : "disabled")):")
-                printJSON(shown.jsonText)
-                if !installation.secretNames.isEmpty { print("secrets stored: \(installation.secretNames.joined(separator: ", "))") }
+                let state = shown.stored ? (shown.enabled ? "enabled" : "disabled") : "not configured yet; the defaults"
+                print("\(plugin) for tenant \(tenant) (\(state)):")
+                printJSON(shown.config.jsonText)
+                if !shown.secrets.isEmpty { print("secrets stored: \(shown.secrets.joined(separator: ", "))") }
+                if !shown.missing.isEmpty {
+                    print("to set before enabling: \(shown.missing.joined(separator: ", ")) (market config \(plugin) --tenant \(tenant) name=value…)")
+                }
             }
+        }
+    }
+
+    /// What `market config` shows of an installation, or of the defaults when none is stored.
+    struct Shown: Sendable {
+        let enabled: Bool
+        let stored: Bool
+        let config: JSONValue
+        let secrets: [String]
+        /// Pointers of required settings with no default that are not set yet.
+        let missing: [String]
+
+        init(enabled: Bool, stored: Bool, config: JSONValue, secrets: [String], missing: [String]) {
+            self.enabled = enabled
+            self.stored = stored
+            self.config = config
+            self.secrets = secrets
+            self.missing = missing
+        }
+
+        init(_ installation: Installation, secretFields: Set<String>) {
+            self.init(enabled: installation.enabled, stored: true, config: ConfigCommand.masked(installation, secretFields: secretFields),
+                      secrets: installation.secretNames, missing: [])
         }
     }
 
@@ -93,6 +121,9 @@ private struct ConfigOutput: Encodable {
     let plugin: String
     let tenant: String
     let enabled: Bool
+    /// False when the tenant has no config stored for the plugin: `config` holds the defaults.
+    let stored: Bool
     let config: JSONValue
     let secrets: [String]
+    let missing: [String]
 }

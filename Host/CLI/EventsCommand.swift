@@ -4,7 +4,7 @@ import ArgumentParser
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
-        abstract: "Follow the events published on the bus.",
-        subcommands: [EventsTailCommand.self]
+        abstract: "Follow the events published on the bus, or publish one to a tenant.",
+        subcommands: [EventsTailCommand.self, EventsPublishCommand.self]
     )
 }

@@ -49,6 +49,14 @@ struct InstanceOptions: ParsableArguments {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".market")
     }
 
+    /// `--config` and `--secret` as a tenant's installation would give them to the plugin:
+    /// defaults filled in, validated against the manifest's config schema, secret fields put in.
+    /// - Throws: `CONFIG_INVALID` naming each field, with the option that fixes it.
+    func instanceConfig(for manifest: PluginManifest) throws -> JSONValue {
+        try manifest.instanceConfig(try JSONValue(parsing: config), secrets: secretValues, subject: "the --config of \(manifest.id)",
+                                    fix: "correct the fields listed in --config '{…}' (secret fields: --secret NAME=VALUE); `market plugin inspect` shows the schema")
+    }
+
     /// Loads the plugin, creates an instance, runs `body` with it, and closes it whatever
     /// `body` did.
     func withInstance<Result>(_ body: (PluginInstance) async throws -> Result) async throws -> Result {
@@ -69,7 +77,8 @@ struct InstanceOptions: ParsableArguments {
         let runtime = PluginRuntime(services: services, limits: { var limits = CallLimits(); limits.defaultTimeout = callTimeout; return limits }())
         do {
             let library = try runtime.load(URL(fileURLWithPath: path))
-            return (runtime, try await runtime.instantiate(library, tenantID: tenant, config: config, secrets: secretValues))
+            let config = try instanceConfig(for: library.manifest)
+            return (runtime, try await runtime.instantiate(library, tenantID: tenant, config: config.jsonText, secrets: secretValues))
         } catch {
             await runtime.shutdown()
             throw error

@@ -19,11 +19,15 @@ extension PluginInstance {
         let status = try entered(token) { result.withSink { tools.pointee.list(handle, $0) } }
         let what = "\(pluginID): list tools"
         guard status == MK_OK else { throw failure(status, SinkBuffer(), what, token: token) }
-        return try ToolDescription.parseList(try checkedJSON(result, what), plugin: pluginID)
+        let list = try ToolDescription.parseList(try checkedJSON(result, what), plugin: pluginID)
+        argumentSchemas.learn(list, plugin: pluginID, logger: context.logger)
+        return list
     }
 
     /// Calls `tool` with `arguments` (a JSON object) on the instance's thread and returns its
     /// JSON result. `context` is the call's context object (tenant, conversation, user).
+    /// - Throws: `INVALID_ARGUMENT` before the plugin runs when `arguments` are not an object
+    ///   or do not match the tool's `input_schema`; the plugin's failure otherwise.
     public func callTool(_ tool: String, arguments: String, context: String = "{}", timeout: Duration? = nil) async throws -> String {
         let token = CallToken(timeout: timeout ?? limits.defaultTimeout)
         return try await executor.run(token: token, what: "\(pluginID).\(tool)") {
@@ -37,8 +41,9 @@ extension PluginInstance {
         let tools = try requireTools()
         let what = "\(pluginID).\(tool)"
         guard JSONSyntax.isValid(arguments), arguments.utf8.first(where: { $0 > 0x20 }) == UInt8(ascii: "{") else {
-            throw MarketError(.invalidArguments, "the arguments for \(what) are not a JSON object", fix: "pass arguments as {\"name\": value, …}")
+            throw MarketError(.invalidArgument, "the arguments for \(what) are not a JSON object", fix: "pass arguments as {\"name\": value, …}")
         }
+        try checkArguments(tool, arguments, token: token)
         let result = SinkBuffer(limit: limits.maximumResultBytes)
         let error = SinkBuffer(limit: limits.maximumErrorBytes)
         let status = try entered(token) {

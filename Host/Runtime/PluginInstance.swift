@@ -21,6 +21,8 @@ public final class PluginInstance: @unchecked Sendable {
     let eventsTable: UnsafePointer<mk_events_v1_t>?
     let modelTable: UnsafePointer<mk_model_v1_t>?
     let ingressTable: UnsafePointer<mk_ingress_v1_t>?
+    /// The tools' input schemas, for checking arguments before a call.
+    let argumentSchemas = ToolArgumentSchemas()
 
     init(library: PluginLibrary, tenantID: String, limits: CallLimits, context: InstanceContext, handle: UnsafeMutableRawPointer?,
          executor: PluginExecutor, ownsExecutor: Bool) throws {

@@ -23,8 +23,10 @@ extension MarketError.Code {
     public static let timeout = Self(rawValue: "TIMEOUT")
     /// The caller cancelled.
     public static let cancelled = Self(rawValue: "CANCELLED")
-    /// The caller's arguments were malformed before they reached the plugin.
-    public static let invalidArguments = Self(rawValue: "INVALID_ARGUMENTS")
+    /// The caller's tool arguments are not a JSON object, or do not match the tool's
+    /// `input_schema`; the plugin was not called. The same name as the ABI's
+    /// `MK_ERR_INVALID_ARGUMENT`, which a plugin returns for arguments it refuses itself.
+    public static let invalidArgument = Self(rawValue: "INVALID_ARGUMENT")
     /// The plugin returned a failure status; the message is the plugin's.
     public static let pluginFailed = Self(rawValue: "PLUGIN_FAILED")
     /// The instance was shut down.

@@ -32,6 +32,10 @@ extension BotDatabaseTests {
             #expect(help.contains("/word_count"))
             #expect(help.contains("Count the words, lines and characters of a text."))
             #expect(help.contains("[textkit]") && help.contains("[dice]"))
+            // Each argument with its type; required ones bare, optional ones in brackets.
+            #expect(help.contains("/word_count text=<string> — "))
+            #expect(help.contains("/roll [count=<integer>] [seed=<integer>] [sides=<integer>] — "))
+            #expect(help.contains("arguments in [ ] are optional"))
             #expect(help.contains("/feedback up|down"))
             #expect(help.contains("No model is configured"))
             await bot.close()
@@ -51,16 +55,37 @@ extension BotDatabaseTests {
 
         @Test func aFailingToolGivesASafeMessage() async throws {
             let bot = try await BotFixture.make()
-            // textkit refuses word_count without "text"; its own message stays out of the reply.
+            // The host refuses word_count without "text" (its input_schema requires it) and says which field.
             let reply = try await bot.say("/word_count words=3").reply
-            #expect(reply.text == "⚠️ The tool word_count did not accept its arguments (see /help) (INVALID_ARGUMENT).")
-            #expect(!reply.text.contains("needs a"))
+            #expect(reply.text == "⚠️ The tool word_count did not accept its arguments (see /help) (INVALID_ARGUMENT).\n/text: is required")
             let unknown = try await bot.say("/no_such_tool").reply
             #expect(unknown.text.contains("/help"))
             let called = bot.events.events.filter { $0.type == BotEventType.toolCalled }
             #expect(called.count == 1)
             let data = try JSONValue(parsing: called[0].data)
             #expect(data["ok"] == .bool(false) && data["error_code"] == .string("INVALID_ARGUMENT") && data["via"] == .string("command"))
+            await bot.close()
+        }
+
+        @Test func theUserWhoTypedTheCommandSeesThePluginsMessage() async throws {
+            let bot = try await BotFixture.make()
+            // textkit declares no network host; the host refuses its fetch and textkit says so.
+            let reply = try await bot.say("/fetch_status url=http://198.51.100.7/").reply
+            #expect(reply.text.hasPrefix("⚠️ The tool fetch_status is not allowed to do that (PERMISSION_DENIED).\n"))
+            #expect(reply.text.hasSuffix("(PERMISSION_DENIED: the host is not declared)"))
+            await bot.close()
+        }
+
+        @Test func anEnabledPluginThatIsMissingIsNamedAsUnavailable() async throws {
+            let bot = try await BotFixture.make()
+            // Enabled for the tenant (as on another replica) but not installed where this engine runs.
+            try await bot.sql("INSERT INTO plugin_installations (tenant_id, plugin_id, enabled) VALUES ('acme', 'ghost', true)")
+            let help = try await bot.say("/help").reply.text
+            #expect(help.contains("Unavailable: ghost — it is not installed on this server."))
+            let reply = try await bot.say("/ghost_tool").reply.text
+            #expect(reply.contains("there is no command or tool /ghost_tool (plugin ghost is unavailable: it is not installed on this server)"))
+            // The tools that do work still answer.
+            #expect(try await bot.say("/word_count text=hi").reply.text.contains("\"words\""))
             await bot.close()
         }
 

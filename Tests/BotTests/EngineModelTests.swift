@@ -49,6 +49,16 @@ extension BotDatabaseTests {
             await bot.close()
         }
 
+        @Test func textBeforeAndAfterAToolCallAreSeparateParagraphs() async throws {
+            let server = try await FakeLLM.start()
+            let bot = try await BotFixture.make()
+            try await bot.enableModel(server, scenario: "agent")
+            let (reply, chunks) = try await bot.say(#"{"call": "word_count", "say": "Counting.", "arguments": {"text": "a b"}}"#)
+            #expect(reply.steps == 2)
+            #expect(chunks.text.hasPrefix("Counting.\n\nResult: "), "\(chunks.text)")
+            await bot.close()
+        }
+
         @Test func aToolErrorGoesToTheModelAndASafeNoticeToTheUser() async throws {
             let server = try await FakeLLM.start()
             let bot = try await BotFixture.make()

@@ -44,6 +44,26 @@ import Testing
         #expect((object["descriptor"] as? [String: Any])?["concurrency"] as? String == "serial")
     }
 
+    @Test func inspectShowsTheConfigSchemaAndNeedsNoConfigToRun() async throws {
+        // openai requires "model" and has no default for it: inspect still works and says so.
+        let home = try temporaryDirectory("home").path
+        let text = try await MarketBinary.run(["plugin", "inspect", try plugin("openai"), "--state-dir", home])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("config:\n"))
+        #expect(text.stdout.contains("  model (string, required) — The model to ask unless a request names one."))
+        #expect(text.stdout.contains("  max_retries (integer, default 2)"))
+        #expect(text.stdout.contains("not listed: the plugin needs settings to start: /model: is required"))
+        let json = try await MarketBinary.run(["plugin", "inspect", try plugin("openai"), "--json", "--state-dir", home])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["config_schema"] as? [String: Any])?["required"] as? [String] == ["model"])
+        #expect(object["needs"] as? [String] == ["/model: is required"])
+        // With the setting given, the instance starts as before.
+        let configured = try await MarketBinary.run(["plugin", "inspect", try plugin("openai"), "--config", #"{"model":"m"}"#, "--state-dir", home])
+        #expect(configured.status == 0, "\(configured.stderr)")
+        #expect(!configured.stdout.contains("not listed"))
+    }
+
     @Test func aFailingToolPrintsTheCodeAndExitsNonZero() async throws {
         let output = try await MarketBinary.run(["plugin", "call", try plugin("textkit"), "fetch_status", #"{"url":"http://example.com/"}"#,
                                            "--state-dir", try temporaryDirectory("home").path])
@@ -51,6 +71,32 @@ import Testing
         #expect(output.stderr.contains("error: PLUGIN_FAILED"))
         #expect(output.stderr.contains("PERMISSION_DENIED"))
         #expect(output.stdout.isEmpty)
+    }
+
+    @Test func callValidatesTheConfigAsATenantsInstallationDoes() async throws {
+        let output = try await MarketBinary.run(["plugin", "call", try plugin("dice"), "roll", "--config", #"{"max_dice":0}"#,
+                                                 "--state-dir", try temporaryDirectory("home").path])
+        #expect(output.status == 1)
+        #expect(output.stderr.contains("error: CONFIG_INVALID"), "\(output.stderr)")
+        #expect(output.stderr.contains("/max_dice: must be >= 1"))
+        #expect(output.stdout.isEmpty)
+    }
+
+    @Test func callFillsInTheConfigSchemasDefaults() async throws {
+        // A copy of dice whose schema's default for max_dice is 2: the plugin must get it.
+        let folder = try temporaryDirectory("dice-copy").appendingPathComponent("dice")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: try plugin("dice")), to: folder)
+        let manifest = folder.appendingPathComponent("plugin.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        let changed = text.replacingOccurrences(of: #""default"\s*:\s*100"#, with: #""default": 2"#, options: .regularExpression)
+        try #require(changed != text)
+        try Data(changed.utf8).write(to: manifest)
+        let home = try temporaryDirectory("home").path
+        let allowed = try await MarketBinary.run(["plugin", "call", folder.path, "roll", #"{"count":2}"#, "--state-dir", home])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        let refused = try await MarketBinary.run(["plugin", "call", folder.path, "roll", #"{"count":3}"#, "--state-dir", home])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("error: INVALID_ARGUMENT") && refused.stderr.contains("/count: must be <= 2"), "\(refused.stderr)")
     }
 
     @Test func aBrokenPluginFolderNamesTheFieldAndTheFix() async throws {

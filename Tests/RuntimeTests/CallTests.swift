@@ -43,8 +43,8 @@ import Testing
 
     @Test func argumentsThatAreNotAnObjectAreRefusedBeforeThePluginRuns() async throws {
         let (runtime, instance) = try await fixture()
-        await expectError(.invalidArguments) { try await instance.callTool("echo", arguments: "[1,2]") }
-        await expectError(.invalidArguments) { try await instance.callTool("echo", arguments: "{broken") }
+        await expectError(.invalidArgument) { try await instance.callTool("echo", arguments: "[1,2]") }
+        await expectError(.invalidArgument) { try await instance.callTool("echo", arguments: "{broken") }
         await instance.close()
         await runtime.shutdown()
     }

@@ -38,8 +38,9 @@ import Testing
         let instance = try await runtime.instantiate(try runtime.load(try TestPaths.plugin("textkit")), tenantID: "t1")
         let result = try JSONValue(parsing: try await instance.callTool("word_count", arguments: #"{"text":"one two  three\nfour"}"#))
         #expect(result == .object(["words": .number(4), "lines": .number(2), "characters": .number(19)]))
-        let error = await expectError(.pluginFailed) { try await instance.callTool("word_count", arguments: "{}") }
-        #expect((error?.underlying as? PluginCallFailure)?.statusName == "INVALID_ARGUMENT")
+        // The host refuses what the tool's input_schema does not allow before textkit runs.
+        let error = await expectError(.invalidArgument) { try await instance.callTool("word_count", arguments: "{}") }
+        #expect(error?.violations.map(\.path) == ["/text"])
         await instance.close()
         await runtime.shutdown()
     }
@@ -60,8 +61,9 @@ import Testing
             guard case .number(let value) = roll else { continue }
             #expect((1...6).contains(value))
         }
-        let tooMany = await expectError(.pluginFailed) { try await instance.callTool("roll", arguments: #"{"count":6}"#) }
-        #expect((tooMany?.underlying as? PluginCallFailure)?.statusName == "INVALID_ARGUMENT")
+        // The schema dice lists follows its config (maximum = max_dice), so the host refuses 6.
+        let tooMany = await expectError(.invalidArgument) { try await instance.callTool("roll", arguments: #"{"count":6}"#) }
+        #expect(tooMany?.violations == [SchemaViolation(path: "/count", message: "must be <= 5")])
         #expect(events.events.filter { $0.type == "dice.rolled" }.count == 2)
         await instance.close()
         await runtime.shutdown()
@@ -82,8 +84,9 @@ import Testing
         #expect(full?.message.contains("already 1 notes") == true)
         let published = events.events.filter { $0.type == "note.added" }
         #expect(published.map(\.tenantID) == ["alice", "alice", "bob"])
-        let missing = await expectError(.pluginFailed) { try await alice.callTool("note_add", arguments: "{}") }
-        #expect(missing?.message.contains("'text' is required") == true)
+        // The host refuses what the input_schema requires before the plugin runs.
+        let missing = await expectError(.invalidArgument) { try await alice.callTool("note_add", arguments: "{}") }
+        #expect(missing?.violations.map(\.description) == ["/text: is required"])
         await alice.close()
         await bob.close()
         await runtime.shutdown()

@@ -96,3 +96,39 @@ extension DatabaseTests {
         }
     }
 }
+
+extension DatabaseTests.EventCommandTests {
+    @Test func publishSendsAnEventToTheTenantsSubscribers() async throws {
+        let fixture = try await BusFixture.make(installations: ["acme/crm", "globex/crm"])
+        try await fixture.bus.subscribe(Subscriber(tenantID: "acme", pluginID: "crm"), to: ["lead.*"])
+        let output = try await run(["events", "publish", "lead.created", #"{"name":"Ada"}"#, "--tenant", "acme", "--id", "lead-1",
+                                    "--conversation", "c7"], fixture)
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout == "published lead-1 (lead.created) to tenant acme: 1 delivery\n")
+        let stored = try #require(try await fixture.bus.event(id: "lead-1", tenantID: "acme")).envelope
+        #expect(stored.type == "lead.created" && stored.conversationID == "c7")
+        #expect(try JSONValue(parsing: stored.data) == .object(["name": .string("Ada")]))
+        #expect(try await fixture.rows(of: "lead-1")["crm"]?.status == "pending")
+        // The same event again publishes nothing; another event under that id is refused.
+        let again = try await run(["events", "publish", "lead.created", #"{"name":"Ada"}"#, "--tenant", "acme", "--id", "lead-1",
+                                   "--conversation", "c7"], fixture)
+        #expect(again.status == 0 && again.stdout.contains("nothing was published again"), "\(again.stderr)")
+        let other = try await run(["events", "publish", "lead.won", "--tenant", "acme", "--id", "lead-1"], fixture)
+        #expect(other.status == 1 && other.stderr.contains("error: EVENT_ID_TAKEN"), "\(other.stderr)")
+        await fixture.shutdown()
+    }
+
+    @Test func publishRefusesWhatTheAPIRefuses() async throws {
+        let fixture = try await BusFixture.make(installations: ["acme/crm"])
+        let reserved = try await run(["events", "publish", "message.sent", "--tenant", "acme"], fixture)
+        #expect(reserved.status == 1 && reserved.stderr.contains("error: EVENT_INVALID") && reserved.stderr.contains("message.*"))
+        let badType = try await run(["events", "publish", "Lead Created", "--tenant", "acme"], fixture)
+        #expect(badType.status == 1 && badType.stderr.contains("error: EVENT_INVALID"))
+        let badData = try await run(["events", "publish", "lead.created", "[1]", "--tenant", "acme"], fixture)
+        #expect(badData.status == 64 && badData.stderr.contains("DATA must be a JSON object"))
+        let noTenant = try await run(["events", "publish", "lead.created", "--tenant", "nobody"], fixture)
+        #expect(noTenant.status == 1 && noTenant.stderr.contains("error: EVENT_INVALID"), "\(noTenant.stderr)")
+        #expect(try await fixture.bus.latestSeq() == 0)
+        await fixture.shutdown()
+    }
+}

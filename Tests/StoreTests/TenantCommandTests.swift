@@ -180,3 +180,22 @@ extension DatabaseTests {
         }
     }
 }
+
+extension DatabaseTests.TenantCommandTests {
+    @Test func theConfigOfAPluginWithNothingStoredShowsItsDefaults() async throws {
+        let session = try await Session.make()
+        _ = try await session.run(["tenant", "create", "acme"])
+        let text = try await session.run(["config", "crm", "--tenant", "acme"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.hasPrefix("crm for tenant acme (not configured yet; the defaults):\n"))
+        #expect(text.stdout.contains("to set before enabling: /api_token, /workspace"))
+        let json = try await session.json(["config", "crm", "--tenant", "acme"])
+        #expect(json["config"] == .object(["page_size": .number(25), "region": .string("eu")]))
+        #expect(json["stored"] == .bool(false) && json["enabled"] == .bool(false))
+        #expect(json["missing"] == .array([.string("/api_token"), .string("/workspace")]))
+        // Still an error for a tenant that does not exist.
+        let noTenant = try await session.run(["config", "crm", "--tenant", "nobody"])
+        #expect(noTenant.status == 1 && noTenant.stderr.contains("error: TENANT_NOT_FOUND"), "\(noTenant.stderr)")
+        session.close()
+    }
+}

@@ -13,7 +13,7 @@ public enum ProblemStatus {
         .pluginNotFound: .notFound,
         .methodNotAllowed: .methodNotAllowed,
         .badRequest: .badRequest,
-        .invalidArguments: .badRequest,
+        .invalidArgument: .badRequest,
         .manifestInvalid: .badRequest,
         .versionInvalid: .badRequest,
         .unauthenticated: .unauthorized,

@@ -11,9 +11,8 @@ struct EventRoutes: RouteGroup {
     let events: EventBus
     let tenants: TenantStore
 
-    /// Namespaces of the host's own events (the conversation engine's): a tenant cannot publish
-    /// into them, so a subscriber can trust a `message.received` came from the host.
-    static let reservedNamespaces = ["conversation", "message", "llm", "tool", "feedback"]
+    /// Namespaces of the host's own events, which a tenant cannot publish into.
+    static let reservedNamespaces = CustomEvent.reservedNamespaces
 
     struct Page: Encodable {
         let events: [EventResource]
@@ -134,9 +133,7 @@ struct EventRoutes: RouteGroup {
     }
 
     /// Event and conversation ids: 1–200 printable ASCII characters, no spaces.
-    static func isPrintableID(_ text: String) -> Bool {
-        (1...200).contains(text.utf8.count) && text.utf8.allSatisfy { $0 > 32 && $0 < 127 }
-    }
+    static func isPrintableID(_ text: String) -> Bool { CustomEvent.isPrintableID(text) }
 
     /// `?type=`: an exact type, a prefix (`lead.*`) or `*`.
     private static func pattern(_ request: Request) throws -> EventTypePattern? {

@@ -116,8 +116,7 @@ extension TenantStore {
 
     /// The manifest's config schema; a plugin without one takes no settings.
     func configSchema(of manifest: PluginManifest) throws -> ConfigSchema {
-        try ConfigSchema(manifest.config ?? .object(["type": .string("object"), "additionalProperties": .bool(false)]),
-                         source: "the config schema of plugin \(manifest.id)")
+        try manifest.configSchema()
     }
 
     struct InstallationRow: Sendable {

@@ -1,7 +1,9 @@
 /*
- * __PLUGIN_NAME__ — a Market plugin in C. It needs only include/market/market.h.
+ * __PLUGIN_NAME__ — a Market plugin in C. It needs only include/market/market.h, and
+ * include/market/json.h to read arguments and write results (see that header).
  * Add a tool: describe it in list_tools and answer it in call_tool.
  */
+#include <market/json.h>
 #include <market/market.h>
 
 #include <stdio.h>
@@ -20,25 +22,6 @@ static mk_str_t str(const char *text) {
 
 static mk_status_t put(mk_sink_t *sink, const char *text) {
     return sink ? sink->write(sink->ctx, text, strlen(text)) : MK_OK;
-}
-
-/* Copies the string value of "key" from a flat JSON object (no escapes handled); NULL if absent. */
-static char *json_string(mk_str_t json, const char *key) {
-    size_t key_len = strlen(key);
-    for (size_t i = 0; i + key_len + 2 < json.len; i++) {
-        if (json.ptr[i] != '"' || memcmp(json.ptr + i + 1, key, key_len) != 0 || json.ptr[i + 1 + key_len] != '"') continue;
-        size_t j = i + key_len + 2;
-        while (j < json.len && (json.ptr[j] == ' ' || json.ptr[j] == ':')) j++;
-        if (j >= json.len || json.ptr[j] != '"') return NULL;
-        size_t end = ++j;
-        while (end < json.len && json.ptr[end] != '"') end++;
-        char *out = malloc(end - j + 1);
-        if (!out) return NULL;
-        memcpy(out, json.ptr + j, end - j);
-        out[end - j] = '\0';
-        return out;
-    }
-    return NULL;
 }
 
 static mk_status_t create(const mk_host_t *host, mk_str_t config_json, void **out_instance, mk_sink_t *error) {
@@ -66,15 +49,19 @@ static mk_status_t call_tool(void *instance, mk_str_t name, mk_str_t args, const
     (void)instance;
     (void)call;
     if (name.len == 5 && memcmp(name.ptr, "hello", 5) == 0) {
-        char *who = json_string(args, "name");
-        if (!who) {
-            put(error, "hello needs a \"name\"");
+        /* The host has checked args against the input_schema; check anyway, it is cheap. */
+        mk_str_t value;
+        char who[256];
+        if (mk_json_member(args, "name", &value) != MK_OK || mk_json_string(value, who, sizeof who, NULL) != MK_OK) {
+            put(error, "hello needs a \"name\" string of at most 255 bytes");
             return MK_ERR_INVALID_ARGUMENT;
         }
-        char out[512];
-        snprintf(out, sizeof out, "{\"greeting\":\"Hello, %.400s!\"}", who);
-        free(who);
-        return put(result, out);
+        /* Text from outside goes out through mk_json_write_string, which escapes it. */
+        char greeting[300];
+        snprintf(greeting, sizeof greeting, "Hello, %s!", who);
+        mk_status_t status = mk_json_write_raw(result, "{\"greeting\":");
+        if (status == MK_OK) status = mk_json_write_string(result, greeting, strlen(greeting));
+        return status == MK_OK ? mk_json_write_raw(result, "}") : status;
     }
     put(error, "no such tool");
     return MK_ERR_NOT_FOUND;

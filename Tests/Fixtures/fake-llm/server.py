@@ -22,7 +22,8 @@ encoding ("data: {chunk}" events, a usage chunk when stream_options.include_usag
   agent         an agent: when the last message is a tool result, streams "Result: " and that
                 result; otherwise calls one tool of the request's "tools": the last user message
                 may be {"call": SUFFIX, "arguments": {…}} to pick the first tool whose name ends
-                with SUFFIX, else the first tool is called with {"text": the message}
+                with SUFFIX (and "say": TEXT to stream TEXT before the call), else the first tool
+                is called with {"text": the message}
   loop          calls the request's first tool every time, never answering
 
 The Messages API (/v1/messages) answers the same scenarios with its own framing: JSON
@@ -85,6 +86,8 @@ def agent_chunks(body, always_call=False):
         name = tools[0] if tools else "no_tools"
         arguments = json.dumps({"text": "again" if always_call else user})
     count = sum(1 for m in messages if m.get("role") == "tool")
+    if isinstance(wanted, dict) and wanted.get("say"):
+        yield chunk({"role": "assistant", "content": wanted["say"]})
     yield chunk({"role": "assistant", "content": None,
                  "tool_calls": [{"index": 0, "id": "call_%d" % count, "type": "function",
                                  "function": {"name": name, "arguments": ""}}]})
