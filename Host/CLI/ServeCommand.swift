@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The TCP port; 0 lets the system choose (the 'listening' log line says which).")
     var port: Int = 8080
 
+    @OptionGroup(title: "HTTP connections")
+    var connections: ConnectionOptions
+
     @Option(help: "Market's state directory (default: $MARKET_HOME, /var/lib/market as root, else ~/.market).")
     var stateDir: String?
 
@@ -144,7 +147,7 @@ struct ServeCommand: AsyncParsableCommand {
                                processing: processing, logger: logger)
         dependencies.telegram = bot.telegram.webhook
         dependencies.chat = bot.chat
-        let server = MarketServer(configuration: ServerConfiguration(host: host, port: port), dependencies: dependencies, logger: logger)
+        let server = MarketServer(configuration: connections.configuration(host: host, port: port), dependencies: dependencies, logger: logger)
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,
             configuration: .init(lease: .seconds(deliveryLease)), logger: Logger(label: "market.deliveries")))

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
@@ -8,7 +9,8 @@ import ServiceLifecycle
 /// metrics and problem details.
 ///
 /// `makeService` gives a `Service` for a `ServiceGroup`: on graceful shutdown it stops
-/// accepting connections and finishes the requests in flight before it returns.
+/// accepting connections and finishes the requests in flight before it returns. Connections
+/// are capped and timed as `ServerConfiguration` says (`GuardedHTTP1Channel`).
 public struct MarketServer: Sendable {
     public let configuration: ServerConfiguration
     public let dependencies: ServerDependencies
@@ -43,12 +45,17 @@ public struct MarketServer: Sendable {
     public func makeService(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
         let logger = logger
         let configuration = configuration
+        let registry = ConnectionRegistry(maximum: configuration.effectiveMaximumConnections)
         return Application(
             responder: router,
+            server: HTTPServerBuilder { responder in
+                GuardedHTTP1Channel(responder: responder, registry: registry, timeouts: configuration.timeouts)
+            },
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
-                logger.info("listening", metadata: ["host": .string(configuration.host), "port": .stringConvertible(port)])
+                logger.info("listening", metadata: ["host": .string(configuration.host), "port": .stringConvertible(port),
+                                                    "max_connections": .stringConvertible(registry.maximum)])
                 await onListening(port)
             },
             logger: logger

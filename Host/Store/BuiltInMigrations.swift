@@ -11,6 +11,7 @@ public enum BuiltInMigrations {
         Migration(version: 5, name: "telegram_inbox_due", sql: telegramInboxDue),
         Migration(version: 6, name: "lighter_hot_writes", sql: lighterHotWrites),
         Migration(version: 7, name: "telegram_reply", sql: telegramReply),
+        Migration(version: 8, name: "event_ids_per_tenant", sql: eventIDsPerTenant),
     ]
 
     private static let initial = #"""
@@ -312,6 +313,20 @@ CREATE INDEX messages_experiment ON messages (tenant_id, experiment_id, variant)
 -- A reply computed for an update and not wholly sent (a failed send, a stop): its messages and
 -- how many went out. The next attempt sends the rest instead of making the reply again.
 ALTER TABLE telegram_inbox ADD COLUMN reply jsonb;
+
+"""#
+
+    private static let eventIDsPerTenant = #"""
+-- Event ids are unique within a tenant, not across tenants: with one key for all tenants, a
+-- tenant could learn which ids another had used (409 against 201) and claim an id first so
+-- that the other's event was never stored. The id comes first in each key, so looking rows up
+-- by event id alone (an operator's replay) still uses the index.
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+ALTER TABLE events ADD PRIMARY KEY (id, tenant_id);
+
+-- A delivery row names its event by tenant and id.
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey;
+ALTER TABLE deliveries ADD PRIMARY KEY (event_id, tenant_id, subscriber);
 
 """#
 }

@@ -25,10 +25,18 @@ extension ServerTests {
                 let clash = try await world.call("POST", path, token: world.tokenA, body: #"{"id":"order-1","type":"order.refunded"}"#)
                 #expect(clash.status == 409)
                 #expect(try clash.json()["code"] as? String == "EVENT_ID_TAKEN")
-                // Tenant B's event id is taken too, and nothing of it is shown.
+                // Ids are unique per tenant: tenant B's id is free in tenant A, and nothing of B's
+                // event is shown or changed.
                 let other = try await world.call("POST", path, token: world.tokenA, body: #"{"id":"\#(TenantAPIWorld.eventB)","type":"lead.created"}"#)
-                #expect(other.status == 409)
+                #expect(other.status == 201, "\(other.text)")
+                #expect(try other.json()["created"] as? Bool == true)
                 #expect(!other.text.contains("Ada"))
+                let mine = try await world.call("GET", path + "/" + TenantAPIWorld.eventB, token: world.tokenA)
+                #expect(mine.status == 200)
+                #expect(!mine.text.contains("Ada"))
+                let theirs = try await world.call("GET", "/v1/tenants/tenant-b/events/" + TenantAPIWorld.eventB, token: world.tokenB)
+                #expect(theirs.status == 200)
+                #expect(((try theirs.json()["data"] as? [String: Any])?["name"] as? String) == "Ada")
 
                 for (body, code) in [(#"{"type":"message.received"}"#, "EVENT_INVALID"), (#"{"type":"Lead.Created"}"#, "EVENT_INVALID"),
                                      (#"{"type":"lead.*"}"#, "EVENT_INVALID"), (#"{"type":"a.b","data":[1]}"#, "EVENT_INVALID"),
@@ -39,7 +47,8 @@ extension ServerTests {
                     #expect(reply.status == (code == "BAD_REQUEST" ? 400 : 422), "\(body)")
                 }
                 let listed = try await world.call("GET", path, token: world.tokenA).json()
-                #expect((listed["events"] as? [[String: Any]])?.map { $0["id"] as? String } == ["order-1"], "nothing refused was written")
+                #expect((listed["events"] as? [[String: Any]])?.map { $0["id"] as? String } == ["order-1", TenantAPIWorld.eventB],
+                        "tenant A's own event with B's id, and nothing refused, was written")
             }
         }
 

@@ -26,6 +26,7 @@ struct RunningServer: Sendable {
     static func with<Value: Sendable>(database connectionString: String, catalog: PluginCatalog = PluginCatalog(libraries: []),
                                       migrator: Migrator? = nil, manifests: (any ManifestSource)? = nil,
                                       masterKey: MasterKey = .generate(), logger: Logger = quietLogger,
+                                      configuration: ServerConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0),
                                       _ body: @Sendable (RunningServer) async throws -> Value) async throws -> Value {
         let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 2, acquireTimeout: .seconds(5)), logger: logger)
         let registry = PrometheusCollectorRegistry()
@@ -45,7 +46,7 @@ struct RunningServer: Sendable {
                                          experiments: ExperimentStore(pool: pool, logger: logger))
         let box = try TokenBox(keyBytes: (0..<32).map { _ in UInt8.random(in: 0...255) })
         dependencies.telegram = WebhookHandler(bots: TelegramBots(pool: pool, box: box, logger: logger), inbox: TelegramInbox(pool: pool), logger: logger)
-        let server = MarketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), dependencies: dependencies, logger: logger)
+        let server = MarketServer(configuration: configuration, dependencies: dependencies, logger: logger)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: server.makeService { port in announce.yield(port) })], logger: logger))

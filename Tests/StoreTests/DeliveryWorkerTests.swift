@@ -153,7 +153,7 @@ extension DatabaseTests {
             try await fixture.bus.publish([event, later])
             // The dead worker: it claimed the row for one second and never came back.
             let dying = DeliveryQueue(pool: fixture.pool)
-            let held = try await dying.claim(limit: 10, lease: .seconds(1))
+            let held = try await dying.claim(limit: 10, lease: .seconds(1)).deliveries
             #expect(held.map(\.event.id) == [event.id], "the later event waits behind the claimed one")
 
             let targets = RecordingTargets()

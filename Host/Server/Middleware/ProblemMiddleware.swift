@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import MarketCore
+import MarketStore
 
 /// Turns every error a handler or the router throws into an RFC 9457 problem response, so no
 /// error leaves the server in another shape. Errors that are not the client's fault are logged
@@ -27,6 +28,11 @@ struct ProblemMiddleware: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case let error as MarketError where error.code == .databaseUnavailable:
+            // libpq's messages name the socket path or the database host: the client gets a
+            // fixed text, the log (above) the whole error.
+            return Problem(.databaseUnavailable, "the database is unavailable right now",
+                           fix: "retry in a moment; if it persists, report it with the request id")
         case let error as MarketError:
             return Problem(error)
         case let error as HTTPError:

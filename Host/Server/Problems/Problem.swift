@@ -56,16 +56,21 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 
     /// The response, with `instance` (the request's path) and the request id in the body.
     func response(instance: String, requestID: String?) -> Response {
+        let data = encodedBody(instance: instance, requestID: requestID)
+        var fields = headers
+        fields[.contentType] = Self.mediaType
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The JSON body alone, for answers written below the router (a refused connection).
+    func encodedBody(instance: String, requestID: String?) -> Data {
         let body = Body(type: "about:blank", title: status.reasonPhrase, status: status.code, detail: detail,
                         instance: instance, code: code.rawValue, fix: fix.isEmpty ? nil : fix, requestID: requestID,
                         errors: errors.isEmpty ? nil : errors)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a struct of strings and an integer cannot fail.
-        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
-        var fields = headers
-        fields[.contentType] = Self.mediaType
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return (try? encoder.encode(body)) ?? Data("{}".utf8)
     }
 
     /// The fields of RFC 9457 plus Market's own (`code`, `fix`, `request_id`, `errors`).

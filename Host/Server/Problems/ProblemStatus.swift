@@ -36,6 +36,8 @@ public enum ProblemStatus {
         .eventInvalid: .unprocessableContent,
         .eventNotFound: .notFound,
         .eventIDTaken: .conflict,
+        .requestIncomplete: .badRequest,
+        .serverBusy: .serviceUnavailable,
     ]
 
     /// The status for `code`; 500 for codes without one.

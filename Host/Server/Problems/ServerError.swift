@@ -13,6 +13,11 @@ extension MarketError.Code {
     public static let migrationPending = Self(rawValue: "MIGRATION_PENDING")
     /// The request carries no API token, a malformed one, or one that is unknown or revoked.
     public static let unauthenticated = Self(rawValue: "UNAUTHENTICATED")
+    /// The request's body did not arrive in full: the client closed or reset the connection,
+    /// or was slower than the body timeout. A client error, never counted as a server failure.
+    public static let requestIncomplete = Self(rawValue: "REQUEST_INCOMPLETE")
+    /// The server holds as many connections as it may and none is idle: retry after a moment.
+    public static let serverBusy = Self(rawValue: "SERVER_BUSY")
     /// Something failed inside the server; the log has the cause under the request id.
     public static let internalError = Self(rawValue: "INTERNAL")
 }

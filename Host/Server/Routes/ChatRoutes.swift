@@ -137,8 +137,9 @@ enum ChatEventStream {
                 }
                 try await writer.write(event("reply", ["text": .string(text), "notices": .array(notices.map(JSONValue.string))]))
             } catch {
-                let failure = (error as? MarketError) ?? MarketError(.internalError, "the reply failed", underlying: error)
-                try await writer.write(event("error", ["code": .string(failure.code.rawValue), "detail": .string(failure.message),
+                // The same text a problem response would carry: never the database's own message.
+                let failure = ProblemMiddleware.problem(for: error)
+                try await writer.write(event("error", ["code": .string(failure.code.rawValue), "detail": .string(failure.detail),
                                                        "fix": .string(failure.fix)]))
             }
             try await writer.finish(nil)

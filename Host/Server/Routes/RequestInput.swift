@@ -15,12 +15,16 @@ enum RequestInput {
     static func object(_ request: Request, context: MarketRequestContext, allowed: Set<String>?,
                        required: Bool = true) async throws -> [String: JSONValue] {
         var request = request
-        let buffer = try await request.collectBody(upTo: bodyLimit)
+        let buffer = try await RequestBodyReader.collect(&request, upTo: bodyLimit, context: context)
         guard buffer.readableBytes > 0 else {
             guard required else { return [:] }
             throw Problem(.badRequest, "this endpoint needs a JSON object as its body", fix: "send one with Content-Type: application/json (see docs/openapi.yaml)")
         }
-        let text = String(buffer: buffer)
+        // Decoding would turn invalid UTF-8 into U+FFFD: a stored value (a secret, say) would
+        // differ from what was sent. Refuse it instead.
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+            throw Problem(.badRequest, "the request body is not valid UTF-8", fix: "send JSON encoded as UTF-8 (RFC 8259)")
+        }
         guard let value = try? JSONValue(parsing: text) else {
             throw Problem(.badRequest, "the request body is not valid JSON", fix: "send a JSON object with Content-Type: application/json")
         }

@@ -22,7 +22,7 @@ struct TelegramRoutes: RouteGroup {
                               fix: "run market serve with its database; Telegram delivers the update again", status: .serviceUnavailable)
             }
             var request = request
-            let buffer = try await request.collectBody(upTo: WebhookHandler.maximumBody)
+            let buffer = try await RequestBodyReader.collect(&request, upTo: WebhookHandler.maximumBody, context: context)
             let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
             let status = await webhook.handle(botID: RequestInput.path(context, "bot"), headers: headers,
                                               body: Array(buffer.readableBytesView))

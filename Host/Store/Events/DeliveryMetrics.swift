@@ -32,6 +32,11 @@ struct DeliveryMetrics: Sendable {
         duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }
 
+    /// A row dead-lettered at claim: counted as dead, with no attempt to time.
+    func recordExhausted() {
+        dead.increment()
+    }
+
     func recordPending(_ count: Int) {
         pending.record(count)
     }

@@ -9,8 +9,9 @@ import PluginRuntime
 /// SKIP LOCKED`, so workers never share a row) under a lease; it also polls, which picks up
 /// retries that came due and rows whose worker died (their lease ran out). Each outcome is
 /// written back: delivered, retried on the schedule, or dead after the last attempt or a
-/// rejection. Shaped as a service: `run()` returns when its task is cancelled, after the
-/// deliveries in flight finished and their outcomes were written.
+/// rejection. A row whose attempts were all claimed without an outcome (the host crashed while
+/// delivering it) is dead at its next claim. Shaped as a service: `run()` returns when its task
+/// is cancelled, after the deliveries in flight finished and their outcomes were written.
 public final class DeliveryWorker: Sendable {
     /// How a worker claims and retries.
     public struct Configuration: Sendable {
@@ -51,7 +52,7 @@ public final class DeliveryWorker: Sendable {
     ///     factory by default.
     public init(pool: DatabasePool, connectionString: String, targets: any DeliveryTargets,
                 configuration: Configuration = Configuration(), metrics: any MetricsFactory = MetricsSystem.factory, logger: Logger) {
-        queue = DeliveryQueue(pool: pool)
+        queue = DeliveryQueue(pool: pool, maximumAttempts: configuration.retries.maximumAttempts)
         self.pool = pool
         self.metrics = DeliveryMetrics(factory: metrics)
         self.connectionString = connectionString
@@ -107,11 +108,19 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// Claims one batch, delivers it and records the outcomes.
-    /// - Returns: how many deliveries were attempted.
+    /// - Returns: how many rows the claim took: deliveries attempted, and rows dead-lettered
+    ///   because their attempts were used up.
     @discardableResult
     public func deliverDue() async throws -> Int {
-        let claimed = try await queue.claim(limit: configuration.batchSize, lease: configuration.lease)
-        guard !claimed.isEmpty else { return 0 }
+        let claim = try await queue.claim(limit: configuration.batchSize, lease: configuration.lease)
+        for spent in claim.exhausted {
+            metrics.recordExhausted()
+            logger.error("delivery dead-lettered: its last attempt never finished (did the host crash delivering it?)",
+                         metadata: ["event": "\(spent.event.id)", "type": "\(spent.event.type)", "subscriber": "\(spent.subscriber)",
+                                    "attempts": "\(spent.attempt)"])
+        }
+        let claimed = claim.deliveries
+        guard !claimed.isEmpty else { return claim.exhausted.count }
         let outcomes = await withTaskGroup(of: (ClaimedDelivery, DeliveryResult).self) { group in
             for delivery in claimed {
                 group.addTask {
@@ -130,7 +139,7 @@ public final class DeliveryWorker: Sendable {
             logger.warning("some deliveries outlived their lease; another worker took them over",
                            metadata: ["count": "\(outcomes.count - recorded)"])
         }
-        return claimed.count
+        return claimed.count + claim.exhausted.count
     }
 
     private func attempt(_ delivery: ClaimedDelivery) async -> DeliveryResult {

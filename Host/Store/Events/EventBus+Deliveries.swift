@@ -9,7 +9,7 @@ extension EventBus {
         let rows = try await pool.query("""
             SELECT d.event_id, d.event_seq, e.type, d.tenant_id, d.subscriber, d.conversation_id, d.status, d.attempts, d.next_attempt_at,
                    d.last_error, d.created_at, d.delivered_at
-            FROM deliveries d JOIN events e ON e.id = d.event_id
+            FROM deliveries d JOIN events e ON e.id = d.event_id AND e.tenant_id = d.tenant_id
             WHERE \(DeliveryFilter.conditions) AND ($6::int8 IS NULL OR d.event_seq < $6)
             ORDER BY d.event_seq DESC, d.subscriber LIMIT $5
             """, filter.parameters + [max(1, limit), beforeSeq])
@@ -33,7 +33,8 @@ extension EventBus {
     public func replay(_ filter: DeliveryFilter) async throws -> Int {
         let count = try await pool.withConnection { connection in
             try connection.transaction { connection in
-                if let eventID = filter.eventID, try connection.query("SELECT 1 FROM events WHERE id = $1", eventID).isEmpty {
+                if let eventID = filter.eventID, try connection.query("SELECT 1 FROM events WHERE id = $1 AND ($2::text IS NULL OR tenant_id = $2)",
+                                                                                     [eventID, filter.tenantID]).isEmpty {
                     throw MarketError(.eventNotFound, "no event has the id \(eventID)", fix: "copy the id from `market deliveries list`")
                 }
                 let reset = try connection.query("""

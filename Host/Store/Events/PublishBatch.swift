@@ -26,8 +26,9 @@ struct PublishBatch: Sendable {
                 throw invalid("\(event.id) has data that is not a JSON object", "pass the event's data as a JSON object, such as {\"name\":\"Ada\"}")
             }
         }
-        var seen = Set<String>()
-        self.envelopes = envelopes.filter { seen.insert($0.id).inserted }
+        // Ids are unique per tenant: two tenants may both use an id.
+        var seen = Set<[String]>()
+        self.envelopes = envelopes.filter { seen.insert([$0.tenantID, $0.id]).inserted }
     }
 
     /// The tenant and conversation pairs, sorted, so concurrent publishers lock them in one order.
@@ -95,7 +96,7 @@ struct PublishBatch: Sendable {
             SELECT event->>'id', event->>'type', event->>'tenant_id', event->>'conversation_id',
                    NULLIF(event->'experiment', 'null'::jsonb), event->'data', (event->>'timestamp')::timestamptz
             FROM input ORDER BY position
-            ON CONFLICT (id) DO NOTHING
+            ON CONFLICT (id, tenant_id) DO NOTHING
             RETURNING id, seq, type, tenant_id, conversation_id
         ), fanned AS (
             INSERT INTO deliveries (event_id, subscriber, tenant_id, conversation_id, event_seq)
