@@ -69,6 +69,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // glibc's posix_spawn extensions (closing inherited descriptors in children).
+        .systemLibrary(name: "CSpawn", path: "Host/CSpawn"),
         .systemLibrary(
             name: "CArchive",
             path: "Host/CArchive",
@@ -83,6 +85,7 @@ let package = Package(
         ),
         .target(
             name: "MarketCore",
+            dependencies: ["CSpawn"],
             path: "Host/Core",
             swiftSettings: strictSettings
         ),
@@ -236,7 +239,7 @@ let package = Package(
         // Helpers shared by the test targets: child processes, temporary folders.
         .target(
             name: "MarketTestSupport",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["CSpawn", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support",
             swiftSettings: strictSettings
         ),

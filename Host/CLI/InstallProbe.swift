@@ -35,6 +35,7 @@ enum InstallProbe {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        SpawnActions.closeInheritedDescriptors(&actions)
         // The child starts with default signal handling and nothing blocked, whatever the
         // installer's own settings are.
         var attributes = posix_spawnattr_t()

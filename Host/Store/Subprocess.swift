@@ -34,6 +34,7 @@ enum Subprocess {
         posix_spawn_file_actions_adddup2(&actions, ends[1], 2)
         posix_spawn_file_actions_addclose(&actions, ends[0])
         posix_spawn_file_actions_addclose(&actions, ends[1])
+        SpawnActions.closeInheritedDescriptors(&actions)
         var pid: pid_t = 0
         let spawned = withCStrings(argv) { cArguments in
             posix_spawn(&pid, program, &actions, nil, cArguments.map { $0.map { UnsafeMutablePointer(mutating: $0) } }, environ)

@@ -147,6 +147,25 @@ import Testing
         await probe.close()
     }
 
+    /// A helper gets only its three standard descriptors: a socket the host holds (a server's
+    /// listener, a client's connection) must not stay open in it after the host closes it.
+    @Test func aHelperInheritsNoDescriptorButItsPipes() async throws {
+        let probe = try await probe()
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(socket > 2)
+        defer { close(socket) }
+        let listed = try JSONValue(parsing: try await probe.instance.callTool(
+            "helper", arguments: #"{"program":"sh","arguments":["-c","read x; ls /proc/self/fd"],"input":"go\n"}"#))
+        guard case .string(let text)? = listed["output"] else {
+            Issue.record("no listing in \(listed)")
+            return
+        }
+        let descriptors = text.split(separator: "\n").compactMap { Int32($0) }
+        #expect(descriptors.contains(0) && descriptors.contains(1) && descriptors.contains(2), "\(descriptors)")
+        #expect(!descriptors.contains(socket), "the helper inherited the host's socket \(socket): \(descriptors)")
+        await probe.close()
+    }
+
     @Test func helpersStillRunningStopWithTheInstance() async throws {
         let probe = try await probe()
         let started = try JSONValue(parsing: try await probe.instance.callTool(
