@@ -46,12 +46,12 @@ struct TenantOptions: ParsableArguments {
         }
     }
 
-    /// Prints `value` as indented JSON with sorted snake_case keys and ISO 8601 dates.
+    /// Prints `value` as indented JSON with sorted snake_case keys and RFC 3339 dates with milliseconds.
     func printJSON(encoding value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .timestampWithMilliseconds
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }

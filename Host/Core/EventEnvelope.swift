@@ -42,12 +42,8 @@ public struct EventEnvelope: Sendable, Equatable {
     public var jsonText: String {
         func quoted(_ text: String) -> String { JSONValue.string(text).jsonText }
         let conversation = conversationID.map(quoted) ?? "null"
-        return "{\"id\":\(quoted(id)),\"type\":\(quoted(type)),\"timestamp\":\(quoted(Self.format(timestamp)))," +
+        return "{\"id\":\(quoted(id)),\"type\":\(quoted(type)),\"timestamp\":\(quoted(Timestamp.format(timestamp)))," +
             "\"tenant_id\":\(quoted(tenantID)),\"conversation_id\":\(conversation)," +
             "\"experiment\":\(experiment?.jsonText ?? "null"),\"data\":\(data)}"
-    }
-
-    static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 }

@@ -49,6 +49,11 @@ extension ServerTests {
                 let listed = try await world.call("GET", path, token: world.tokenA).json()
                 #expect((listed["events"] as? [[String: Any]])?.map { $0["id"] as? String } == ["order-1", TenantAPIWorld.eventB],
                         "tenant A's own event with B's id, and nothing refused, was written")
+                // Timestamps are written as event envelopes write them (docs/abi.md): with milliseconds.
+                for event in listed["events"] as? [[String: Any]] ?? [] {
+                    let timestamp = try #require(event["timestamp"] as? String)
+                    #expect(timestamp.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(timestamp)")
+                }
             }
         }
 

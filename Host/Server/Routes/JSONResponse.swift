@@ -4,12 +4,12 @@ import Hummingbird
 import MarketCore
 
 /// JSON bodies for route handlers: sorted keys, so responses are stable byte for byte, and
-/// dates in ISO 8601.
+/// dates in RFC 3339 with milliseconds, as event envelopes write them.
 enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .timestampWithMilliseconds
         let data: Data
         do {
             data = try encoder.encode(value)
