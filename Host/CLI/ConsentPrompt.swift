@@ -3,7 +3,9 @@ import MarketRegistry
 
 /// Asks for consent to permission changes: `--yes` gives it; on a terminal the operator is
 /// shown the changes and asked; otherwise (a script without --yes) it is refused, and the
-/// install fails with `PERMISSIONS_CHANGED` listing the changes.
+/// install fails with `PERMISSIONS_CHANGED` listing the changes. An operator who answers no
+/// made a choice, not a mistake: the command says nothing changed and exits 1, without an
+/// error or a fix (`ConsentDeclined`).
 enum ConsentPrompt {
     static func consent(yes: Bool) -> Installer.Consent {
         { changes in
@@ -13,7 +15,13 @@ enum ConsentPrompt {
             FileHandle.standardError.write(Data(text.utf8))
             // Waiting for the operator blocks, so it happens off the cooperative pool.
             let answer = try await BlockingWork.run { readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "" }
-            return answer == "y" || answer == "yes"
+            guard answer == "y" || answer == "yes" else { throw ConsentDeclined() }
+            return true
         }
     }
+}
+
+/// The operator answered no at the consent prompt; nothing was installed or changed.
+struct ConsentDeclined: Error {
+    static let message = "nothing was installed or changed: the new permissions were declined"
 }

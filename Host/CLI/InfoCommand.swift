@@ -30,6 +30,7 @@ struct InfoCommand: AsyncParsableCommand {
                                  "abi": .string(version.abi), "publisher": .string(version.publisher), "permissions": .string(version.permissions),
                                  "platforms": .array(version.artifacts.keys.sorted().map(JSONValue.string)),
                                  "installable": .bool(version.artifact(for: host) != nil),
+                                 "grants": version.verifiedPermissions.map { .array(PermissionChange.grants($0).sorted().map(JSONValue.string)) } ?? .null,
                                  "yanked": .bool(version.yanked), "yank_reason": version.yankReason.map(JSONValue.string) ?? .null])
                     }),
                 ]).jsonText)
@@ -44,6 +45,13 @@ struct InfoCommand: AsyncParsableCommand {
             print("  \(TerminalText.escape(newest.summary))")
             print("kinds:     \(TerminalText.escape(newest.kinds.joined(separator: ", ")))")
             print("this host: \(host)")
+            if let permissions = newest.verifiedPermissions {
+                let grants = PermissionChange.grants(permissions).sorted()
+                print(grants.isEmpty ? "permissions: none (no network, secrets, programs or events)" : "permissions:")
+                for grant in grants { print("  \(TerminalText.escape(grant))") }
+            } else {
+                print("permissions: not listed by this registry (hash \(newest.permissions.prefix(12)))")
+            }
             print("versions:")
             for version in index.versions.reversed() {
                 var notes = ["abi \(version.abi)", "publisher \(version.publisher)", "for \(version.artifacts.keys.sorted().joined(separator: ", "))"]

@@ -22,7 +22,13 @@ struct OutdatedCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: json) {
             let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run)
-            let found = try await installer.outdated(clients: options.clients)
+            // The lock records where each plugin came from; people know the registry by its name.
+            let config = try ClientConfig.read(in: options.stateDirectory)
+            let found = try await installer.outdated(clients: options.clients).map { entry in
+                var named = entry
+                named.registry = config.registry(named: entry.registry)?.name ?? entry.registry
+                return named
+            }
             let shown = all ? found : found.filter { $0.isOutdated || $0.note != nil }
             if json {
                 printJSON(JSONValue.object(["plugins": .array(shown.map { entry in

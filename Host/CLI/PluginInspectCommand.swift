@@ -28,8 +28,9 @@ struct PluginInspectCommand: AsyncParsableCommand {
                 return
             }
             let manifest = library.manifest
-            print("\(manifest.name) (\(manifest.id) \(manifest.version)) by \(manifest.publisher), \(manifest.license)")
-            print("  \(manifest.summary)")
+            // The manifest's text and the plugin's own tool list are the publisher's: printed escaped.
+            print(TerminalText.escape("\(manifest.name) (\(manifest.id) \(manifest.version)) by \(manifest.publisher), \(manifest.license)"))
+            print("  \(TerminalText.escape(manifest.summary))")
             print("language:     \(manifest.language.rawValue)")
             print("library:      \(library.bundle.libraryURL.path)")
             print("abi:          built for \(library.abiVersion >> 16).\(library.abiVersion & 0xFFFF), accepts \(manifest.abi); host speaks \(PluginRuntime.abiVersion)")
@@ -42,7 +43,7 @@ struct PluginInspectCommand: AsyncParsableCommand {
                   "ingress \(permissions.ingress ? "yes" : "no")")
             print("config:")
             let settings = ConfigFieldSummary.fields(of: manifest.config)
-            for field in settings { print("  \(field.line)") }
+            for field in settings { print("  \(TerminalText.escape(field.line))") }
             if settings.isEmpty { print("  (no settings)") }
             print("tools:")
             guard let tools else {
@@ -51,8 +52,8 @@ struct PluginInspectCommand: AsyncParsableCommand {
                 return
             }
             for tool in tools {
-                print("  \(tool.name) — \(tool.description)")
-                print("    input: \(tool.inputSchema.jsonText)")
+                print("  \(TerminalText.escape(tool.name)) — \(TerminalText.escape(tool.description))")
+                print("    input: \(TerminalText.escape(tool.inputSchema.jsonText))")
             }
             if tools.isEmpty { print("  (none)") }
         }

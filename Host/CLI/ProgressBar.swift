@@ -31,9 +31,20 @@ final class ProgressBar: Sendable {
             state = Drawn(id: id, percent: percent)
             let filled = percent / 5
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled)
-            let megabytes = { (bytes: Int64) in String(format: "%.1f", Double(bytes) / 1_000_000) }
-            return "\r\(id)  [\(bar)] \(String(format: "%3d", percent))%  \(megabytes(received))/\(megabytes(total)) MB" + (percent == 100 ? "\n" : "")
+            return "\r\(id)  [\(bar)] \(String(format: "%3d", percent))%  \(Self.sizes(received, of: total))" + (percent == 100 ? "\n" : "")
         }
         if let line { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    /// `0.4/1.0 MB`, `12.3/40.0 kB` or `512/900 B`: the unit of the total, so a small package
+    /// does not read `0.0/0.0 MB`.
+    static func sizes(_ received: Int64, of total: Int64) -> String {
+        let (divisor, unit): (Double, String) = switch total {
+        case 1_000_000...: (1_000_000, "MB")
+        case 1_000...: (1_000, "kB")
+        default: (1, "B")
+        }
+        guard divisor > 1 else { return "\(received)/\(total) B" }
+        return String(format: "%.1f/%.1f ", Double(received) / divisor, Double(total) / divisor) + unit
     }
 }

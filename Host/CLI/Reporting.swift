@@ -18,6 +18,13 @@ func reportingErrors(json: Bool = false, _ body: () async throws -> Void) async 
         if !error.fix.isEmpty { text += "fix: \(TerminalText.escape(error.fix, multiline: true))\n" }
         FileHandle.standardError.write(Data(text.utf8))
         throw ExitCode.failure
+    } catch is ConsentDeclined {
+        if json {
+            printJSON(JSONValue.object(["declined": .bool(true), "message": .string(ConsentDeclined.message)]).jsonText)
+        } else {
+            FileHandle.standardError.write(Data((ConsentDeclined.message + "\n").utf8))
+        }
+        throw ExitCode.failure
     }
 }
 

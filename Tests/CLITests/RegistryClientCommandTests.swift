@@ -116,6 +116,17 @@ import Testing
         let install = try await MarketBinary.run(["install", "notes", "--state-dir", "home"], in: folder)
         #expect(install.status == 0, "\(install.stderr)")
         #expect(try await MarketBinary.run(["list", "--state-dir", "home"], in: folder).stdout.contains("notes 1.0.0  from beta ("))
+        // The first install says what the plugin may use; info says it before installing.
+        let textkit = try await MarketBinary.run(["install", "textkit", "--state-dir", "home"], in: folder)
+        #expect(textkit.stdout.contains("installed textkit 1.0.0"), "\(textkit.stdout)")
+        #expect(textkit.stdout.contains("  it may use:\n    events.subscribe: *\n    network: 127.0.0.1\n    network: localhost"), "\(textkit.stdout)")
+        let info = try await MarketBinary.run(["info", "textkit", "--state-dir", "home"], in: folder)
+        #expect(info.stdout.contains("permissions:\n  events.subscribe: *\n  network: 127.0.0.1\n  network: localhost"), "\(info.stdout)")
+        // Outdated names each plugin's registry as the operator named it, not by its path.
+        let outdated = try await MarketBinary.run(["outdated", "--all", "--state-dir", "home"], in: folder)
+        #expect(outdated.stdout.contains("notes") && outdated.stdout.contains("  beta"), "\(outdated.stdout)")
+        #expect(outdated.stdout.contains("  alpha"), "\(outdated.stdout)")
+        #expect(!outdated.stdout.contains(folder.path), "\(outdated.stdout)")
 
         try FileManager.default.removeItem(at: folder.appendingPathComponent("site-a"))
         let degraded = try await MarketBinary.run(["search", "text", "--state-dir", "home"], in: folder)

@@ -75,6 +75,7 @@ import Testing
         try await json(["registry", "build", "site", "--key", "keys/k.key", "--plugins", try await textkit(version: "1.0.1", extraHost: "api.example.com").path])
         let outdated = try await json(["outdated", "--state-dir", "home"])
         #expect((outdated["plugins"] as? [[String: Any]])?.first?["wanted"] as? String == "1.0.1")
+        #expect((outdated["plugins"] as? [[String: Any]])?.first?["registry"] as? String == "main")
         let dryRun = try await json(["update", "--dry-run", "--state-dir", "home"])
         #expect((dryRun["updates"] as? [[String: Any]])?.first?["permissions_change"] as? Bool == true)
         let lockBefore = try Data(contentsOf: folder.path("home/market.lock"))
@@ -89,7 +90,9 @@ import Testing
         let asked = try await runProcess("/bin/sh", ["-c", "printf 'n\\n' | script -qec \"\(command)\" /dev/null"], in: folder.url)
         #expect(asked.stdout.contains("+ network: api.example.com"), "\(asked.stdout)")
         #expect(asked.stdout.contains("Allow these permissions? [y/N]"))
-        #expect(asked.stdout.contains("PERMISSIONS_CHANGED"))
+        // Answering no is a choice, not an error: no code, no fix, nothing changed, status 1.
+        #expect(asked.stdout.contains("nothing was installed or changed: the new permissions were declined"), "\(asked.stdout)")
+        #expect(!asked.stdout.contains("PERMISSIONS_CHANGED") && !asked.stdout.contains("fix:"), "\(asked.stdout)")
         #expect(try Data(contentsOf: folder.path("home/market.lock")) == lockBefore)
         let updated = try await json(["update", "textkit", "--yes", "--state-dir", "home"])
         #expect((updated["plugins"] as? [[String: Any]])?.first?["version"] as? String == "1.0.1")

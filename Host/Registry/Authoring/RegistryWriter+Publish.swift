@@ -53,7 +53,8 @@ extension RegistryWriter {
             entry = IndexMetadata.Version(version: manifest.version, name: manifest.name, summary: manifest.summary, kinds: manifest.kinds.map(\.rawValue),
                                           abi: manifest.abi, permissions: permissions, publisher: package.publisherKey.id,
                                           artifacts: [platform.description: artifact], yanked: false, yankReason: nil,
-                                          dependencies: manifest.dependencies.isEmpty ? nil : manifest.dependencies)
+                                          dependencies: manifest.dependencies.isEmpty ? nil : manifest.dependencies,
+                                          declaredPermissions: manifest.permissions)
             index.versions.append(entry)
             index.versions.sort { (SemanticVersion($0.version) ?? SemanticVersion(0, 0, 0)) < (SemanticVersion($1.version) ?? SemanticVersion(0, 0, 0)) }
         }

@@ -23,7 +23,7 @@ public struct PermissionChange: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Each grant of `permissions` as one line.
-    static func grants(_ permissions: PluginManifest.Permissions) -> Set<String> {
+    public static func grants(_ permissions: PluginManifest.Permissions) -> Set<String> {
         var lines = Set(permissions.network.map { "network: \($0)" })
         lines.formUnion(permissions.secrets.map { "secret: \($0)" })
         lines.formUnion(permissions.processes.map { "process: \($0)" })

@@ -35,10 +35,20 @@ public struct IndexMetadata: Codable, Sendable, Equatable {
         public var yankReason: String?
         /// The plugins this version needs, by id, with version ranges; absent when none.
         public var dependencies: [String: String]?
+        /// The permissions themselves, so a client can show them before installing; absent in
+        /// indexes written before they were listed. Believed only when they hash to `permissions`.
+        public var declaredPermissions: PluginManifest.Permissions? = nil
 
         enum CodingKeys: String, CodingKey {
             case version, name, summary, kinds, abi, permissions, publisher, artifacts, yanked, dependencies
             case yankReason = "yank_reason"
+            case declaredPermissions = "declared_permissions"
+        }
+
+        /// The declared permissions when they match the pinned hash; nil when absent or not matching.
+        public var verifiedPermissions: PluginManifest.Permissions? {
+            guard let declaredPermissions, (try? IndexMetadata.permissionsHash(declaredPermissions)) == permissions else { return nil }
+            return declaredPermissions
         }
 
         /// The dependencies, empty when none.
