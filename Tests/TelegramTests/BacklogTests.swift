@@ -35,7 +35,9 @@ extension TelegramDatabaseTests {
             let times = replies.map(\.time).sorted()
             let span = (times.last ?? 0) - (times.first ?? 0)
             #expect(span < 60.0 / 30 + 0.6, "60 replies at about 30 a second: \(span) s, beside \(typing.count) typing calls")
-            #expect(typing.count <= 12, "typing only in slots no reply wanted: \(typing.count)")
+            // Typing takes slots no reply wants, so how many it gets depends on how fast this
+            // machine makes replies; before, it took about four calls in five (here some 200).
+            #expect(typing.count < replies.count / 2, "typing only in slots no reply wanted: \(typing.count)")
             let sentAt = Dictionary(replies.map { ($0.int("chat_id") ?? 0, $0.time) }, uniquingKeysWith: min)
             #expect(typing.allSatisfy { $0.time < sentAt[$0.int("chat_id") ?? 0] ?? 0 }, "no typing once the reply is out")
         }

@@ -11,9 +11,6 @@ struct EventRoutes: RouteGroup {
     let events: EventBus
     let tenants: TenantStore
 
-    /// Namespaces of the host's own events, which a tenant cannot publish into.
-    static let reservedNamespaces = CustomEvent.reservedNamespaces
-
     struct Page: Encodable {
         let events: [EventResource]
         /// The `after` of the next page; absent on the last one.
@@ -99,37 +96,14 @@ struct EventRoutes: RouteGroup {
             && (try? JSONValue(parsing: stored.data)) == (try? JSONValue(parsing: sent.data))
     }
 
-    /// The envelope a publish body describes.
+    /// The envelope a publish body describes, by the rules `market events publish` follows too.
     private static func envelope(_ body: [String: JSONValue], tenant: String) throws -> EventEnvelope {
         guard let type = try RequestInput.string(body, "type", maxLength: 128) else {
             throw Problem(.badRequest, "the body needs a 'type'", fix: "send e.g. {\"type\": \"lead.created\", \"data\": {}}")
         }
-        guard EventTypePattern.isValidType(type) else {
-            throw Problem(.eventInvalid, "'\(RequestInput.shown(type))' is not an event type",
-                          fix: "use dotted lower-case names such as lead.created (patterns with * are for subscribing)")
-        }
-        let namespace = String(type.prefix { $0 != "." })
-        guard !reservedNamespaces.contains(namespace) else {
-            throw Problem(.eventInvalid, "the host publishes the \(namespace).* events itself",
-                          fix: "choose a type outside \(reservedNamespaces.map { "\($0).*" }.joined(separator: ", ")), e.g. lead.created")
-        }
-        let id = try RequestInput.string(body, "id", maxLength: 200) ?? EventEnvelope.newID()
-        guard isPrintableID(id) else {
-            throw Problem(.eventInvalid, "'id' must be 1–200 printable ASCII characters without spaces",
-                          fix: "send an id such as order-1234-created, or none and the server makes one")
-        }
-        let conversation = try RequestInput.string(body, "conversation_id", maxLength: 200)
-        if let conversation, !isPrintableID(conversation) {
-            throw Problem(.eventInvalid, "'conversation_id' must be 1–200 printable ASCII characters without spaces",
-                          fix: "leave it out for events outside a conversation")
-        }
-        let data: JSONValue
-        switch body["data"] {
-        case nil: data = .object([:])
-        case .object?: data = body["data"] ?? .object([:])
-        default: throw Problem(.eventInvalid, "'data' must be a JSON object", fix: "send e.g. \"data\": {\"name\": \"Ada\"}")
-        }
-        return EventEnvelope(id: id, type: type, tenantID: tenant, conversationID: conversation, data: data.jsonText)
+        return try CustomEvent.envelope(type: type, id: try RequestInput.string(body, "id", maxLength: 200),
+                                        conversationID: try RequestInput.string(body, "conversation_id", maxLength: 200),
+                                        data: body["data"] ?? .object([:]), tenant: tenant)
     }
 
     /// Event and conversation ids: 1–200 printable ASCII characters, no spaces.
