@@ -44,7 +44,7 @@ import Testing
             Experiment(id: "x", variants: [.init(name: "a", plugin: "Open AI", weight: 1), .init(name: "b", plugin: "openai", weight: 1)]),
         ]
         for experiment in bad {
-            #expect(throws: MarketError.self) { try experiment.validate() }
+            #expect((#expect(throws: MarketError.self) { try experiment.validate() })?.code == .experimentInvalid)
         }
     }
 }

@@ -35,7 +35,8 @@ extension BotDatabaseTests {
             try await bot.experiments.create(second, tenant: bot.tenant)
             #expect(try await bot.experiments.active(tenant: bot.tenant)?.id == "models-2")
             #expect(try await bot.experiments.list(tenant: bot.tenant).map(\.active).sorted { $0 && !$1 } == [true, false])
-            await #expect(throws: MarketError.self) { try await bot.experiments.create(second, tenant: bot.tenant) }
+            let again = await #expect(throws: MarketError.self) { try await bot.experiments.create(second, tenant: bot.tenant) }
+            #expect(again?.code == .experimentInvalid)
             #expect(try await bot.experiments.list(tenant: "acme").first { $0.id == "models-1" }?.variants == Self.experiment.variants)
             await bot.close()
         }
@@ -81,7 +82,8 @@ extension BotDatabaseTests {
             #expect(small.feedbackUp == 2 && small.feedbackDown == 1)
             #expect(large.conversations == 1 && large.messages == 1 && large.latencyP50Milliseconds == 50 && large.latencyP95Milliseconds == 50)
             #expect(large.tokens == 10 && large.toolErrorRate == nil && large.feedbackUp == 0 && large.feedbackDown == 0)
-            await #expect(throws: MarketError.self) { try await bot.experiments.report("nope", tenant: bot.tenant) }
+            let missing = await #expect(throws: MarketError.self) { try await bot.experiments.report("nope", tenant: bot.tenant) }
+            #expect(missing?.code == .experimentNotFound)
             await bot.close()
         }
 

@@ -65,9 +65,9 @@ import Testing
 
     @Test func refusesWhatCannotMapOrDecode() {
         let long = ToolName(plugin: "a-long-plugin-id", tool: String(repeating: "x", count: 60))
-        #expect(throws: MarketError.self) { try long.encoded() }
+        #expect((#expect(throws: MarketError.self) { try long.encoded() })?.code == .toolNameInvalid)
         for bad in ["textkit", "textkit_word", "Text__x", "textkit__", "textkit__a-2", "textkit__a-", "__tool", "x__" + String(repeating: "y", count: 70)] {
-            #expect(throws: MarketError.self, "\(bad)") { try ToolName(decoding: bad) }
+            #expect((#expect(throws: MarketError.self, "\(bad)") { try ToolName(decoding: bad) })?.code == .toolNameInvalid, "\(bad)")
         }
     }
 }

@@ -88,7 +88,7 @@ import Testing
         #expect(error?.code == .pluginIDInvalid)
         #expect(scene.hostile.homeTree() == before)
         for id in ["../x", "Notes", "a", "notes/../../x", "notes\u{1B}[2J"] {
-            #expect(throws: MarketError.self) { try RegistryLayout.index(id) }
+            #expect((#expect(throws: MarketError.self) { try RegistryLayout.index(id) })?.code == .pluginIDInvalid)
         }
     }
 

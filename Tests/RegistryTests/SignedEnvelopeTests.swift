@@ -68,7 +68,8 @@ import Testing
         let once = try SignedEnvelope(signing: Payload(name: "n", version: 1), with: [first])
         var twiceBySameKey = once
         twiceBySameKey.signatures += once.signatures
-        #expect(throws: MarketError.self) { try twiceBySameKey.verify(role: role, keys: keys, what: "t") }
+        let refused = #expect(throws: MarketError.self) { try twiceBySameKey.verify(role: role, keys: keys, what: "t") }
+        #expect(refused?.code == .keyUntrusted)
         try SignedEnvelope(signing: Payload(name: "n", version: 1), with: [first, second]).verify(role: role, keys: keys, what: "t")
     }
 }

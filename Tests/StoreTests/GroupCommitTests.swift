@@ -59,7 +59,8 @@ extension DatabaseTests {
         @Test func anOutageFailsEveryCallerAtOnce() async throws {
             let (pool, commits) = try await numbers()
             await pool.shutdown()
-            await #expect(throws: MarketError.self) { try await commits.submit(1) }
+            let refused = await #expect(throws: MarketError.self) { try await commits.submit(1) }
+            #expect(refused?.code == .databaseUnavailable)
         }
     }
 }

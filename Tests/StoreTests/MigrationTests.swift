@@ -98,9 +98,10 @@ extension DatabaseTests {
         }
 
         @Test func duplicateVersionsAreRefused() {
-            #expect(throws: MarketError.self) {
+            let refused = #expect(throws: MarketError.self) {
                 try Migrator(migrations: [Migration(version: 1, name: "a", sql: ""), Migration(version: 1, name: "b", sql: "")])
             }
+            #expect(refused?.code == .migrationFailed)
         }
     }
 }

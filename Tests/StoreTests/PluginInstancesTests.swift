@@ -94,8 +94,10 @@ extension DatabaseTests {
             let second = try await world.instances.instance(of: library, installation: changed).instance
             #expect(second !== first)
             await world.instances.closeAll()
-            await #expect(throws: MarketError.self) { try await second.callTool("events_seen", arguments: "{}") }
-            await #expect(throws: MarketError.self) { try await world.instances.instance(of: library, installation: changed) }
+            let closedCall = await #expect(throws: MarketError.self) { try await second.callTool("events_seen", arguments: "{}") }
+            #expect(closedCall?.code == .instanceClosed)
+            let closedCache = await #expect(throws: MarketError.self) { try await world.instances.instance(of: library, installation: changed) }
+            #expect(closedCache?.code == .instanceClosed)
             await world.runtime.shutdown()
             await world.fixture.shutdown()
         }

@@ -161,6 +161,7 @@ import Testing
         #expect(!text.contains(FakeTelegram.token.value))
         #expect(text.contains("bot123456:…/getMe"))
         #expect("\(FakeTelegram.token)" == "123456:…")
-        #expect(throws: MarketError.self) { try BotToken("not a token") }
+        let refused = #expect(throws: MarketError.self) { try BotToken("not a token") }
+        #expect(refused?.code == .telegramTokenInvalid)
     }
 }
