@@ -57,32 +57,43 @@ struct InstanceOptions: ParsableArguments {
                                     fix: "correct the fields listed in --config '{…}' (secret fields: --secret NAME=VALUE); `market plugin inspect` shows the schema")
     }
 
+    /// How long a command waits, after its work, for calls still inside the plugin.
+    static let closeGrace: Duration = .seconds(1)
+
     /// Loads the plugin, creates an instance, runs `body` with it, and closes it whatever
-    /// `body` did.
+    /// `body` did. A call that ran past `--timeout` has already failed with `TIMEOUT`, but the
+    /// plugin may still be in it, forever if it loops (nothing in process can stop it): the
+    /// command then ends without waiting for it, and process exit ends the plugin's thread.
     func withInstance<Result>(_ body: (PluginInstance) async throws -> Result) async throws -> Result {
-        let (runtime, instance) = try await open()
-        let result: Swift.Result<Result, any Error>
-        do { result = .success(try await body(instance)) } catch { result = .failure(error) }
-        await instance.close()
-        await runtime.shutdown()
-        return try result.get()
+        let runtime = try makeRuntime()
+        let outcome: Swift.Result<Result, any Error>
+        let stuck: Bool
+        do {
+            let instance = try await open(runtime)
+            do { outcome = .success(try await body(instance)) } catch { outcome = .failure(error) }
+            stuck = !(await instance.close(waitingAtMost: Self.closeGrace))
+        } catch {
+            outcome = .failure(error)
+            // A create past its deadline may still be running on the runtime's threads.
+            stuck = (error as? MarketError)?.code == .timeout
+        }
+        if !stuck { await runtime.shutdown() }
+        return try outcome.get()
     }
 
-    private func open() async throws -> (PluginRuntime, PluginInstance) {
+    private func makeRuntime() throws -> PluginRuntime {
         let services = HostServices(
             logger: Logger(label: "market.plugin"),
             keyValue: try FileKeyValueStore(root: stateDirectory.appendingPathComponent("kv")),
             events: PrintingEventPublisher()
         )
-        let runtime = PluginRuntime(services: services, limits: { var limits = CallLimits(); limits.defaultTimeout = callTimeout; return limits }())
-        do {
-            let library = try runtime.load(URL(fileURLWithPath: path))
-            let config = try instanceConfig(for: library.manifest)
-            return (runtime, try await runtime.instantiate(library, tenantID: tenant, config: config.jsonText, secrets: secretValues))
-        } catch {
-            await runtime.shutdown()
-            throw error
-        }
+        return PluginRuntime(services: services, limits: { var limits = CallLimits(); limits.defaultTimeout = callTimeout; return limits }())
+    }
+
+    private func open(_ runtime: PluginRuntime) async throws -> PluginInstance {
+        let library = try runtime.load(URL(fileURLWithPath: path))
+        let config = try instanceConfig(for: library.manifest)
+        return try await runtime.instantiate(library, tenantID: tenant, config: config.jsonText, secrets: secretValues)
     }
 }
 

@@ -81,8 +81,11 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let logger = Logger(label: "market.serve")
+        // From here, an exit() that serve does not make is a plugin's: logged, and not status 0.
+        ForeignExitGuard.arm(logger: logger)
+        defer { ForeignExitGuard.disarm() }
         try await reportingErrors {
-            let logger = Logger(label: "market.serve")
             let location = DatabaseLocation.resolve(stateDirectory: stateDirectory)
             var startedCluster: PrivateCluster?
             if case .privateCluster(let cluster) = location, try await cluster.start() {

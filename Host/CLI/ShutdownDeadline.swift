@@ -36,6 +36,7 @@ final class ShutdownDeadline: Service, Sendable {
             guard !finished.load(ordering: .acquiring) else { return }
             logger.error("the stop did not finish within --delivery-timeout; exiting with work in flight (its leases will lapse and it is retried)",
                          metadata: ["limit_seconds": "\(limit.components.seconds)"])
+            ForeignExitGuard.disarm()
             exit(1)
         }
     }

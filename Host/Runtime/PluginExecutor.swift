@@ -50,8 +50,15 @@ public final class PluginExecutor: Sendable {
         }
     }
 
+    /// Stops the threads once they finish the work in hand, and waits for that.
     public func shutdown() async {
         try? await pool.shutdownGracefully()
+    }
+
+    /// Stops the threads once they finish the work in hand, without waiting: for when that
+    /// work is a call past its deadline that may never return.
+    func stopWhenIdle() {
+        pool.shutdownGracefully { _ in }
     }
 }
 

@@ -15,8 +15,8 @@ public final class PluginInstance: @unchecked Sendable {
     let context: InstanceContext
     let handle: UnsafeMutableRawPointer?
     let executor: PluginExecutor
-    private let ownsExecutor: Bool
-    private let gate: CallGate
+    let ownsExecutor: Bool
+    let gate: CallGate
     let toolsTable: UnsafePointer<mk_tools_v1_t>?
     let eventsTable: UnsafePointer<mk_events_v1_t>?
     let modelTable: UnsafePointer<mk_model_v1_t>?
@@ -102,23 +102,6 @@ public final class PluginInstance: @unchecked Sendable {
             throw MarketError(.invalidResult, "\(what) returned something that is not valid JSON", fix: "write exactly one JSON value to the result sink")
         }
         return buffer.string
-    }
-
-    /// Refuses new calls, waits on the instance's thread for the calls in flight to return,
-    /// destroys the plugin's instance there, and stops the instance's threads.
-    public func close() async {
-        guard gate.close() else { return }
-        let destroy = library.descriptor.pointee.destroy
-        // The handle is the plugin's; after the gate drained, nothing else uses it.
-        let handle = UncheckedSendable(handle)
-        let gate = self.gate
-        let processes = context.processes
-        _ = try? await executor.run(token: CallToken(), what: "destroy") {
-            gate.drain()
-            destroy?(handle.value)
-            processes.stopAll()
-        }
-        if ownsExecutor { await executor.shutdown() }
     }
 }
 

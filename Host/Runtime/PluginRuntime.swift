@@ -83,12 +83,14 @@ public final class PluginRuntime: Sendable {
             return try PluginInstance(library: library, tenantID: tenantID, limits: limits, context: context, handle: handle.value,
                                       executor: executor, ownsExecutor: !library.isConcurrent)
         } catch {
-            if !library.isConcurrent { await executor.shutdown() }
+            // Without waiting: a create that ran past its deadline may still be running there.
+            if !library.isConcurrent { executor.stopWhenIdle() }
             throw error
         }
     }
 
-    /// Stops the shared threads; close instances first.
+    /// Stops the shared threads once they finish the work in hand, and waits for that; close
+    /// instances first. A call stuck past its deadline holds this up for as long as it runs.
     public func shutdown() async {
         await concurrentExecutor.shutdown()
     }

@@ -23,16 +23,8 @@ struct SlowSinkWorld: Sendable {
     static func with<Value: Sendable>(delayMS: Int, _ body: @Sendable (SlowSinkWorld) async throws -> Value) async throws -> Value {
         let root = try temporaryDirectory("slowsink")
         defer { try? FileManager.default.removeItem(at: root) }
-        let plugins = root.appendingPathComponent("plugins"), folder = plugins.appendingPathComponent("slowsink")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let source = Repository.root.appendingPathComponent("Tests/Fixtures/slowsink")
-        try FileManager.default.copyItem(at: source.appendingPathComponent("plugin.json"), to: folder.appendingPathComponent("plugin.json"))
-        let compiled = try await runProcess("/usr/bin/cc", [
-            "-std=c11", "-O2", "-fPIC", "-shared", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror",
-            "-I", Repository.root.appendingPathComponent("PluginAPI/include").path,
-            source.appendingPathComponent("slowsink.c").path, "-o", folder.appendingPathComponent("libslowsink.so").path,
-        ])
-        try #require(compiled.status == 0, "slowsink.c did not compile: \(compiled.stderr)")
+        let plugins = root.appendingPathComponent("plugins")
+        try await FixturePlugin.build("slowsink", into: plugins)
         let world = SlowSinkWorld(database: try await freshDatabase(migrated: true), plugins: plugins,
                                   state: root.appendingPathComponent("state"), journal: root.appendingPathComponent("journal.txt"))
         try FileManager.default.createDirectory(at: world.state, withIntermediateDirectories: true)

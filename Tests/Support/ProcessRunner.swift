@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,8 @@ public struct ProcessOutput: Sendable {
 }
 
 /// Runs a program (an absolute path, or a name looked up on PATH) in `directory` and collects
-/// its output, with stdin from /dev/null.
+/// its output, with stdin from /dev/null. With `killAfter`, a child still running then is
+/// killed (SIGKILL, reported as `signaled`), so a test of a hang cannot hang itself.
 ///
 /// It spawns and reaps the child itself (`posix_spawn`, `waitpid`) on a thread of its own:
 /// waiting must not hold one of Swift's few cooperative threads, and Foundation's `Process` was
@@ -23,16 +25,18 @@ public struct ProcessOutput: Sendable {
 /// default signal handling, whatever the test runner ignores.
 @discardableResult
 public func runProcess(_ executable: String, _ arguments: [String], in directory: URL? = nil,
-                       environment: [String: String] = [:]) async throws -> ProcessOutput {
+                       environment: [String: String] = [:], killAfter: Duration? = nil) async throws -> ProcessOutput {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
-            continuation.resume(with: Result { try runProcessBlocking(executable, arguments, in: directory, environment: environment) })
+            continuation.resume(with: Result {
+                try runProcessBlocking(executable, arguments, in: directory, environment: environment, killAfter: killAfter)
+            })
         }
     }
 }
 
 private func runProcessBlocking(_ executable: String, _ arguments: [String], in directory: URL?,
-                                environment: [String: String]) throws -> ProcessOutput {
+                                environment: [String: String], killAfter: Duration?) throws -> ProcessOutput {
     // env(1) finds the program on PATH and changes directory for it, then execs it.
     let command = ["/usr/bin/env"] + (directory.map { ["-C", $0.path] } ?? []) + [executable] + arguments
     let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
@@ -41,17 +45,35 @@ private func runProcessBlocking(_ executable: String, _ arguments: [String], in 
         close(child.stdout)
         close(child.stderr)
     }
+    let exited = ExitFlag()
+    if let killAfter {
+        // The kill happens under the lock, before the child is reaped: its pid cannot have been reused.
+        Thread.detachNewThread {
+            let deadline = ContinuousClock.now + killAfter
+            while ContinuousClock.now < deadline, !exited.state.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.05) }
+            exited.state.withLock { if !$0 { kill(child.pid, SIGKILL) } }
+        }
+    }
     // Read both pipes at once, so a chatty child cannot block on a full pipe.
     let errors = Drained()
     Thread.detachNewThread { errors.read(child.stderr) }
     let output = Drained()
     output.read(child.stdout)
     errors.wait()
+    // Waits for the exit without reaping, so the killer above never signals a reused pid.
+    var info = siginfo_t()
+    while waitid(P_PID, id_t(child.pid), &info, WEXITED | WNOWAIT) < 0, errno == EINTR {}
+    exited.state.withLock { $0 = true }
     var status: Int32 = 0
     while waitpid(child.pid, &status, 0) < 0, errno == EINTR {}
     let signal = status & 0x7F
     return ProcessOutput(status: signal == 0 ? (status >> 8) & 0xFF : signal, signaled: signal != 0,
                          stdout: output.text, stderr: errors.text)
+}
+
+/// Whether a child has exited, shared with the thread that may kill it.
+private final class ExitFlag: Sendable {
+    let state = Mutex(false)
 }
 
 /// Reads a pipe to its end; `text` is ready once `wait` returns.

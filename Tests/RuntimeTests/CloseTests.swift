@@ -1,0 +1,41 @@
+import Foundation
+import MarketCore
+import PluginRuntime
+import MarketTestSupport
+import Testing
+
+/// Closing an instance: it waits for the calls in flight, or only for a grace when asked, so a
+/// caller about to exit is not held by a plugin stuck past its deadline.
+@Suite struct CloseTests {
+    func instance() async throws -> (PluginRuntime, PluginInstance) {
+        let runtime = makeRuntime()
+        return (runtime, try await runtime.instantiate(try runtime.load(try await buildFixture()), tenantID: "t1"))
+    }
+
+    @Test func anIdleInstanceClosesAtOnceWithinAGrace() async throws {
+        let (runtime, instance) = try await instance()
+        #expect(await instance.close(waitingAtMost: .seconds(1)))
+        await expectError(.instanceClosed) { try await instance.callTool("echo", arguments: "{}") }
+        #expect(await instance.close(waitingAtMost: .seconds(1)), "a second close has nothing left to do")
+        await runtime.shutdown()
+    }
+
+    @Test func aCallStuckPastItsDeadlineHoldsACloseOnlyForItsGrace() async throws {
+        let (runtime, instance) = try await instance()
+        // Sleeps 3 s without looking at its deadline of 100 ms.
+        await expectError(.timeout) { try await instance.callTool("sleep", arguments: #"{"ms":3000}"#, timeout: .milliseconds(100)) }
+        let started = ContinuousClock.now
+        #expect(await instance.close(waitingAtMost: .milliseconds(300)) == false)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        await runtime.shutdown()
+    }
+
+    @Test func withoutAGraceCloseWaitsForTheCallInFlight() async throws {
+        let (runtime, instance) = try await instance()
+        await expectError(.timeout) { try await instance.callTool("sleep", arguments: #"{"ms":800}"#, timeout: .milliseconds(100)) }
+        let started = ContinuousClock.now
+        await instance.close()
+        #expect(ContinuousClock.now - started > .milliseconds(400), "destroy never runs under a call")
+        await runtime.shutdown()
+    }
+}
