@@ -122,9 +122,22 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Host/Store",
-            // The SQL files are compiled in (BuiltInMigrations.swift); a test keeps the two equal.
+            // The SQL files are compiled in as Swift source by the EmbedMigrations plugin.
             exclude: ["Migrations"],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedMigrations"]
+        ),
+        // Build-time tools: Migrations/*.sql become Swift source of MarketStore.
+        .executableTarget(
+            name: "MigrationEmbedder",
+            path: "Host/Build/MigrationEmbedder",
             swiftSettings: strictSettings
+        ),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"],
+            path: "Host/Build/EmbedMigrations"
         ),
         // The Telegram channel: Bot API client, reply pacing and rendering, webhook inbox, long polling.
         .target(
