@@ -259,7 +259,12 @@ let package = Package(
         // For the test targets that need PostgreSQL: a private cluster per suite, fresh databases.
         .target(
             name: "StoreTestSupport",
-            dependencies: ["MarketStore", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "MarketStore", "MarketTestSupport",
+                // To write bot tokens as the Telegram channel's old box sealed them.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/StoreSupport",
             swiftSettings: strictSettings
         ),
