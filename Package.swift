@@ -122,9 +122,22 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Host/Store",
-            // The SQL files are compiled in (BuiltInMigrations.swift); a test keeps the two equal.
+            // The SQL files are compiled in as Swift source by the EmbedMigrations plugin.
             exclude: ["Migrations"],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedMigrations"]
+        ),
+        // Build-time tools: Migrations/*.sql become Swift source of MarketStore.
+        .executableTarget(
+            name: "MigrationEmbedder",
+            path: "Host/Build/MigrationEmbedder",
             swiftSettings: strictSettings
+        ),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"],
+            path: "Host/Build/EmbedMigrations"
         ),
         // The Telegram channel: Bot API client, reply pacing and rendering, webhook inbox, long polling.
         .target(
@@ -246,7 +259,12 @@ let package = Package(
         // For the test targets that need PostgreSQL: a private cluster per suite, fresh databases.
         .target(
             name: "StoreTestSupport",
-            dependencies: ["MarketStore", "MarketTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "MarketStore", "MarketTestSupport",
+                // To write bot tokens as the Telegram channel's old box sealed them.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/StoreSupport",
             swiftSettings: strictSettings
         ),

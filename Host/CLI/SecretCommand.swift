@@ -8,8 +8,8 @@ struct SecretCommand: AsyncParsableCommand {
         discussion: """
             A plugin may have the secrets its plugin.json names in permissions.secrets and its config fields marked \
             `format: secret`. Values are sealed with AES-GCM under the master key: MARKET_MASTER_KEY (base64 of \
-            32 bytes) or <state-dir>/master.key, made on first use with mode 0600.
+            32 bytes) or <state-dir>/master.key, made on first use with mode 0600; `rotate-key` replaces it.
             """,
-        subcommands: [SecretSetCommand.self, SecretListCommand.self, SecretDeleteCommand.self]
+        subcommands: [SecretSetCommand.self, SecretListCommand.self, SecretDeleteCommand.self, SecretRotateKeyCommand.self]
     )
 }

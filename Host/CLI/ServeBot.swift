@@ -29,8 +29,8 @@ struct ServeBot: Service {
                                     plugins: PluginDirectories(stateDirectory: stateDirectory, folders: pluginFolders),
                                     events: events, instances: instances, logger: botLogger)
         chat = ChatServices(engine: engine, conversations: conversations, experiments: experiments)
-        let box = try TokenBox.load(stateDirectory: stateDirectory, logger: logger)
-        telegram = TelegramRuntime(pool: pool, connectionString: connectionString, box: box,
+        // Bot tokens are sealed by the same box, on the same key, as the tenants' secrets.
+        telegram = TelegramRuntime(pool: pool, connectionString: connectionString, box: tenants.box,
                                    handler: EngineTelegramHandler(engine: engine, logger: Logger(label: "market.telegram")), processing: processing,
                                    logger: Logger(label: "market.telegram"))
     }

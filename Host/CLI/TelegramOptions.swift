@@ -12,14 +12,14 @@ struct TelegramOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    /// Opens the database (applying migrations) and the token box on the master key, runs
+    /// Opens the database (applying migrations) and the secret box on the master key, runs
     /// `body` with the bot registry, and closes the database.
     func withBots<Value>(_ body: (TelegramBots) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "market.telegram")
         let pool = DatabasePool(connectionString: database.location().connectionString, configuration: .init(size: 2), logger: logger)
         do {
             try await Migrator().apply(using: pool, logger: logger)
-            let box = try TokenBox.load(stateDirectory: database.stateDirectory, logger: logger)
+            let box = SecretBox(key: try MasterKey.load(stateDirectory: database.stateDirectory, logger: logger))
             let value = try await body(TelegramBots(pool: pool, box: box, logger: logger))
             await pool.shutdown()
             return value

@@ -3,13 +3,13 @@ import MarketCore
 import MarketStore
 
 /// The registered bots: connecting one to a tenant, looking them up, and opening their
-/// credentials. Work runs on the pool's threads.
+/// credentials, which the store's `SecretBox` seals. Work runs on the pool's threads.
 public final class TelegramBots: Sendable {
     let pool: DatabasePool
-    let box: TokenBox
+    let box: SecretBox
     let logger: Logger
 
-    public init(pool: DatabasePool, box: TokenBox, logger: Logger) {
+    public init(pool: DatabasePool, box: SecretBox, logger: Logger) {
         self.pool = pool
         self.box = box
         self.logger = logger
@@ -30,19 +30,21 @@ public final class TelegramBots: Sendable {
             let existing = try connection.prepared("SELECT id FROM telegram_bots WHERE tenant_id = $1 AND telegram_id = $2 FOR UPDATE",
                                                    [tenant, token.botUserID]).first.map { try $0.decode("id", as: String.self) }
             let id = existing ?? candidate
-            let sealedToken = try box.seal(token.value, bot: id, field: "token")
+            let sealedToken = try box.seal(token.value, for: .telegramBot(id, field: "token")).combined
+            let sealedSecret = try box.seal(secret, for: .telegramBot(id, field: "secret")).combined
             if existing == nil {
                 _ = try connection.prepared("""
-                    INSERT INTO telegram_bots (id, tenant_id, telegram_id, username, token_sealed, secret_sealed, key_id, mode, api_base)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                    """, [id, tenant, token.botUserID, username, sealedToken, try box.seal(secret, bot: id, field: "secret"),
-                          box.keyID, mode.rawValue, apiBase])
+                    INSERT INTO telegram_bots (id, tenant_id, telegram_id, username, token_sealed, secret_sealed, key_id, mode, api_base, sealing)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'secret/1')
+                    """, [id, tenant, token.botUserID, username, sealedToken, sealedSecret, box.keyID, mode.rawValue, apiBase])
             } else {
+                // The webhook secret stays when it can: a row sealed the old way is re-sealed first.
+                try LegacyBotSeals.reseal(on: connection, box: box, bot: id)
                 _ = try connection.prepared("""
                     UPDATE telegram_bots SET username = $2, token_sealed = $3, key_id = $4, mode = $5, api_base = $6, updated_at = now(),
-                        secret_sealed = CASE WHEN key_id = $4 THEN secret_sealed ELSE $7 END
+                        secret_sealed = CASE WHEN key_id = $4 THEN secret_sealed ELSE $7 END, sealing = 'secret/1'
                     WHERE id = $1
-                    """, [id, username, sealedToken, box.keyID, mode.rawValue, apiBase, try box.seal(secret, bot: id, field: "secret")])
+                    """, [id, username, sealedToken, box.keyID, mode.rawValue, apiBase, sealedSecret])
             }
             let row = try connection.prepared("SELECT \(Self.columns) FROM telegram_bots WHERE id = $1", [id])
             return (try Self.bot(row[0]), existing == nil)
@@ -67,18 +69,28 @@ public final class TelegramBots: Sendable {
         }
     }
 
-    /// The bot with its token and webhook secret opened, or nil when there is no such bot.
+    /// The bot with its token and webhook secret opened, or nil when there is no such bot. A bot
+    /// sealed before migration 9 is re-sealed by the store's box first.
     /// - Throws: `SECRET_UNREADABLE` when they were sealed under another key or altered.
     public func credentials(_ id: String) async throws -> BotCredentials? {
         guard TelegramBot.isValidID(id) else { return nil }
-        let row: (TelegramBot, [UInt8], [UInt8], String)? = try await pool.withConnection { connection in
-            try connection.prepared("SELECT \(Self.columns), token_sealed, secret_sealed, key_id FROM telegram_bots WHERE id = $1", [id])
-                .first.map { (try Self.bot($0), try $0.decode("token_sealed"), try $0.decode("secret_sealed"), try $0.decode("key_id")) }
+        guard let row = try await sealedCredentials(id) else { return nil }
+        let (bot, sealedToken, sealedSecret, keyID, sealing) = row
+        if sealing != "secret/1" {
+            try await pool.transaction { [box] connection in _ = try LegacyBotSeals.reseal(on: connection, box: box, bot: id) }
+            return try await credentials(id)
         }
-        guard let row else { return nil }
-        let (bot, sealedToken, sealedSecret, keyID) = row
-        let token = try BotToken(try box.open(sealedToken, keyID: keyID, bot: id, field: "token"))
-        return BotCredentials(bot: bot, token: token, secretToken: try box.open(sealedSecret, keyID: keyID, bot: id, field: "secret"))
+        let token = try BotToken(try box.open(SecretBox.Sealed(combined: sealedToken, keyID: keyID), for: .telegramBot(id, field: "token")))
+        let secret = try box.open(SecretBox.Sealed(combined: sealedSecret, keyID: keyID), for: .telegramBot(id, field: "secret"))
+        return BotCredentials(bot: bot, token: token, secretToken: secret)
+    }
+
+    private func sealedCredentials(_ id: String) async throws -> (TelegramBot, [UInt8], [UInt8], String, String)? {
+        try await pool.withConnection { connection in
+            try connection.prepared("SELECT \(Self.columns), token_sealed, secret_sealed, key_id, sealing FROM telegram_bots WHERE id = $1", [id])
+                .first.map { (try Self.bot($0), try $0.decode("token_sealed"), try $0.decode("secret_sealed"), try $0.decode("key_id"),
+                              try $0.decode("sealing")) }
+        }
     }
 
     /// Switches how the bot receives updates.

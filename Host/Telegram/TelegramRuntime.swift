@@ -24,7 +24,7 @@ public final class TelegramRuntime: Sendable {
     /// - Parameters:
     ///   - connectionString: for the pollers' own sessions, which hold their advisory locks.
     ///   - refreshInterval: how often the list of polling bots is read again.
-    public init(pool: DatabasePool, connectionString: String, box: TokenBox, handler: any TelegramMessageHandler,
+    public init(pool: DatabasePool, connectionString: String, box: SecretBox, handler: any TelegramMessageHandler,
                 processing: InboxProcessor.Configuration = .init(), polling: LongPoller.Configuration = .init(),
                 refreshInterval: Duration = .seconds(30), logger: Logger) {
         let bots = TelegramBots(pool: pool, box: box, logger: logger)

@@ -16,7 +16,7 @@ import Testing
         let tenant = try await MarketBinary.run(["tenant", "--help"])
         for command in ["create", "list", "token"] { #expect(tenant.stdout.contains("  \(command) "), "missing tenant \(command)") }
         let secret = try await MarketBinary.run(["secret", "--help"])
-        for command in ["set", "list", "delete"] { #expect(secret.stdout.contains("  \(command) "), "missing secret \(command)") }
+        for command in ["set", "list", "delete", "rotate-key"] { #expect(secret.stdout.contains("  \(command) "), "missing secret \(command)") }
         #expect(secret.stdout.contains("MARKET_MASTER_KEY"))
 
         let config = try await MarketBinary.run(["config", "--help"])
@@ -28,6 +28,10 @@ import Testing
         for option in ["--label", "--list", "--revoke"] { #expect(token.stdout.contains(option), "token lacks \(option)") }
         let set = try await MarketBinary.run(["secret", "set", "--help"])
         #expect(set.stdout.contains("--value") && set.stdout.contains("standard input"))
+        let rotate = try await MarketBinary.run(["secret", "rotate-key", "--help"])
+        for text in ["--new-key-file", "--state-dir", "--json", "MARKET_MASTER_KEY"] {
+            #expect(rotate.stdout.contains(text), "rotate-key lacks \(text)")
+        }
     }
 
     @Test func badArgumentsAreRefusedBeforeTouchingADatabase() async throws {

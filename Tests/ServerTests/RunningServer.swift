@@ -44,8 +44,7 @@ struct RunningServer: Sendable {
                                         events: DiscardedEvents(), logger: logger)
         dependencies.chat = ChatServices(engine: engine, conversations: ConversationStore(pool: pool, logger: logger),
                                          experiments: ExperimentStore(pool: pool, logger: logger))
-        let box = try TokenBox(keyBytes: (0..<32).map { _ in UInt8.random(in: 0...255) })
-        dependencies.telegram = WebhookHandler(bots: TelegramBots(pool: pool, box: box, logger: logger), inbox: TelegramInbox(pool: pool), logger: logger)
+        dependencies.telegram = WebhookHandler(bots: TelegramBots(pool: pool, box: tenants.box, logger: logger), inbox: TelegramInbox(pool: pool), logger: logger)
         let server = MarketServer(configuration: configuration, dependencies: dependencies, logger: logger)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

@@ -77,6 +77,20 @@ extension DatabaseTests {
             #expect(psql.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "42", "\(psql.stderr)")
         }
 
+        /// The migrations are compiled into the binary: a copy of `market` alone in another
+        /// folder, with no build folder beside it, still migrates a database.
+        @Test func aCopiedBinaryCarriesItsMigrations() async throws {
+            let folder = try temporaryDirectory("market-copy")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let copy = folder.appendingPathComponent("market")
+            try FileManager.default.copyItem(atPath: market, toPath: copy.path)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["market"])
+            let url = try await freshDatabase()
+            let migrated = try await runProcess(copy.path, ["db", "migrate"], in: folder, environment: ["DATABASE_URL": url])
+            #expect(migrated.status == 0, "\(migrated.stderr)")
+            #expect(migrated.stdout.contains("applied migrations " + BuiltInMigrations.all.map { String($0.version) }.joined(separator: ", ")))
+        }
+
         @Test func helpListsTheSubcommands() async throws {
             let help = try await run(["db", "--help"])
             #expect(help.status == 0)

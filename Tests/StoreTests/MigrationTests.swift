@@ -10,14 +10,16 @@ extension DatabaseTests {
         static let migrationsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Host/Store/Migrations")
 
-        @Test func theCompiledInMigrationsAreTheSQLFiles() throws {
+        /// The build embeds every file of the folder, each under its own number, in order.
+        @Test func theEmbeddedMigrationsAreTheSQLFilesNumberedWithoutGaps() throws {
             let files = try FileManager.default.contentsOfDirectory(atPath: Self.migrationsFolder.path).filter { $0.hasSuffix(".sql") }.sorted()
-            #expect(files == BuiltInMigrations.all.map { $0.fileName + ".sql" })
+            #expect(files.allSatisfy { $0.range(of: #"^[0-9]{4}_[a-z0-9_]+\.sql$"#, options: .regularExpression) != nil })
+            #expect(BuiltInMigrations.all.map { $0.fileName + ".sql" } == files)
+            #expect(BuiltInMigrations.all.map(\.version) == Array(1...files.count))
             for migration in BuiltInMigrations.all {
                 let text = try String(contentsOf: Self.migrationsFolder.appendingPathComponent(migration.fileName + ".sql"), encoding: .utf8)
-                #expect(text == migration.sql, "\(migration.fileName).sql differs from BuiltInMigrations.swift")
+                #expect(migration.sql == text, "\(migration.fileName) is not embedded byte for byte")
             }
-            #expect(files.allSatisfy { $0.range(of: #"^[0-9]{4}_[a-z0-9_]+\.sql$"#, options: .regularExpression) != nil })
         }
 
         @Test func theSchemaAppliesOnceAndHasItsTables() async throws {

@@ -16,7 +16,7 @@ struct TelegramFixture {
     let inbox: TelegramInbox
     let fake: FakeTelegram
     let bot: TelegramBot
-    let box: TokenBox
+    let box: SecretBox
     let logs: CapturingLogHandler
 
     static func make(mode: TelegramBot.Mode = .webhook) async throws -> TelegramFixture {
@@ -25,7 +25,7 @@ struct TelegramFixture {
         let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 4), logger: logs.logger)
         try await Migrator().apply(using: pool, logger: logs.logger)
         _ = try await pool.query("INSERT INTO tenants (id, name) VALUES ('acme', 'Acme')")
-        let box = try TokenBox(keyBytes: (0..<32).map { _ in UInt8.random(in: 0...255) })
+        let box = SecretBox(key: MasterKey.generate())
         let bots = TelegramBots(pool: pool, box: box, logger: logs.logger)
         let fake = try await FakeTelegram.start()
         let (bot, _) = try await bots.connect(tenant: "acme", token: FakeTelegram.token, username: "fake_market_bot", mode: mode, apiBase: fake.base)

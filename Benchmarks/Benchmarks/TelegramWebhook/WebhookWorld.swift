@@ -49,7 +49,7 @@ final class WebhookWorld: Sendable {
         _ = try await tenants.createTenant("bench", by: .system)
         _ = try await tenants.enable("textkit", tenant: "bench", by: .system)
 
-        let box = try TokenBox(keyBytes: (0..<32).map { _ in UInt8.random(in: 0...255) })
+        let box = tenants.box
         let bots = TelegramBots(pool: pool, box: box, logger: logger)
         let (bot, _) = try await bots.connect(tenant: "bench", token: try BotToken("123456:AABenchTokenForLoopbackOnly_0123456789"),
                                               username: "bench_bot", mode: .webhook, apiBase: "http://127.0.0.1:\(botAPIPort)")

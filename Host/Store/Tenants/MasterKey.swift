@@ -100,8 +100,7 @@ public struct MasterKey: Sendable {
         return try MasterKey(base64: text, source: file.path)
     }
 
-    /// Writes a new key to a private temporary file and links it into place, so no reader
-    /// ever sees a partial key and two processes starting at once end up with the same one.
+    /// Makes a new key file, so that two processes starting at once end up with the same key.
     private static func create(_ file: URL, logger: Logger) throws -> MasterKey {
         let folder = file.deletingLastPathComponent()
         do {
@@ -110,28 +109,59 @@ public struct MasterKey: Sendable {
             throw MarketError(.ioFailed, "cannot create the state directory \(folder.path)", fix: "choose a writable --state-dir", underlying: error)
         }
         let key = generate()
-        let temporary = folder.appendingPathComponent(".\(fileName).\(UUID().uuidString)")
+        guard try key.linkNew(at: file) else {
+            guard let winner = try read(file) else {
+                throw MarketError(.ioFailed, "cannot create \(file.path): it came and went", fix: "run the command again")
+            }
+            return winner
+        }
+        logger.notice("created a master key for secrets", metadata: ["file": .string(file.path), "key_id": .string(key.id)])
+        return key
+    }
+
+    /// Writes the key (mode 0600) to `file`, which must not exist yet.
+    /// - Throws: `IO_FAILED`, also when `file` exists.
+    public func save(to file: URL) throws {
+        guard try linkNew(at: file) else {
+            throw MarketError(.ioFailed, "\(file.path) exists already", fix: "move it away, or name another file")
+        }
+    }
+
+    /// Writes the key to a private temporary file beside `file` and links it into place, so no
+    /// reader ever sees a partial key.
+    /// - Returns: false, writing nothing, when `file` exists already.
+    private func linkNew(at file: URL) throws -> Bool {
+        let folder = file.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(file.lastPathComponent).\(UUID().uuidString)")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
             throw MarketError(.ioFailed, "cannot create \(temporary.path): \(String(cString: strerror(errno)))", fix: "choose a writable --state-dir")
         }
         defer { unlink(temporary.path) }
-        let text = Array((key.base64 + "\n").utf8)
+        let text = Array((base64 + "\n").utf8)
         let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         let synced = fsync(descriptor)
         close(descriptor)
         guard written == text.count, synced == 0 else {
             throw MarketError(.ioFailed, "cannot write \(temporary.path)", fix: "free disk space in the state directory")
         }
-        if link(temporary.path, file.path) != 0 {
+        guard link(temporary.path, file.path) == 0 else {
             let failure = errno
-            guard failure == EEXIST, let winner = try read(file) else {
-                throw MarketError(.ioFailed, "cannot create \(file.path): \(String(cString: strerror(failure)))", fix: "choose a writable --state-dir")
-            }
-            return winner
+            if failure == EEXIST { return false }
+            throw MarketError(.ioFailed, "cannot create \(file.path): \(String(cString: strerror(failure)))", fix: "choose a writable --state-dir")
         }
-        logger.notice("created a master key for secrets", metadata: ["file": .string(file.path), "key_id": .string(key.id)])
-        return key
+        return true
+    }
+
+    /// Moves the key file `file` into the state directory as its key (replacing the key there
+    /// in one step).
+    /// - Throws: `IO_FAILED`.
+    public static func install(_ file: URL, stateDirectory: URL) throws {
+        let target = stateDirectory.appendingPathComponent(fileName)
+        guard rename(file.path, target.path) == 0 else {
+            throw MarketError(.ioFailed, "cannot move \(file.path) to \(target.path): \(String(cString: strerror(errno)))",
+                              fix: "move it there yourself (mode 0600, owned by the user market runs as)")
+        }
     }
 
     /// The key in base64, as `MARKET_MASTER_KEY` takes it.

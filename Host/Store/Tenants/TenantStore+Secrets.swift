@@ -91,7 +91,7 @@ extension TenantStore {
             return (row, sealed)
         }
         var secrets: [String: String] = [:]
-        for (name, value) in sealed { secrets[name] = try box.open(value, tenant: tenant, plugin: plugin, name: name) }
+        for (name, value) in sealed { secrets[name] = try box.open(value, for: .secret(tenant: tenant, plugin: plugin, name: name)) }
         guard case .object(var config) = row.config else {
             throw MarketError(.configInvalid, "the stored config of \(plugin) for tenant \(tenant) is not an object", fix: "set it again")
         }
@@ -109,7 +109,7 @@ extension TenantStore {
     }
 
     static func storeSecret(_ connection: PostgresConnection, box: SecretBox, name: String, value: String, plugin: String, tenant: String) throws {
-        let sealed = try box.seal(value, tenant: tenant, plugin: plugin, name: name)
+        let sealed = try box.seal(value, for: .secret(tenant: tenant, plugin: plugin, name: name))
         _ = try connection.prepared("""
             INSERT INTO secrets (tenant_id, plugin_id, name, ciphertext, nonce, key_id) VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (tenant_id, plugin_id, name) DO UPDATE

@@ -11,7 +11,8 @@ import MarketCore
 /// one transaction. Work runs on the pool's threads, never on the cooperative pool.
 public final class TenantStore: Sendable {
     let pool: DatabasePool
-    let box: SecretBox
+    /// Seals and opens secrets under the master key; the Telegram channel seals bot tokens with it.
+    public let box: SecretBox
     let manifests: any ManifestSource
     let logger: Logger
 
@@ -27,7 +28,7 @@ public final class TenantStore: Sendable {
     }
 
     /// The id of the master key secrets are sealed under now.
-    public var masterKeyID: String { box.key.id }
+    public var masterKeyID: String { box.keyID }
 
     // MARK: Tenants
 
