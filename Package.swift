@@ -56,10 +56,17 @@ let package = Package(
             path: "PluginAPI/PluginKit",
             swiftSettings: strictSettings
         ),
+        // The one JSON scanner, shared by the SDK's fast paths and the host; it depends on nothing,
+        // so the SDK does not depend on the host (docs/decisions.md, "One of each").
+        .target(
+            name: "JSONScanning",
+            path: "PluginAPI/JSONScanning",
+            swiftSettings: strictSettings
+        ),
         // Shared by model-provider plugins: SSE parsing, streamed-answer assembly, retries.
         .target(
             name: "ModelProviderKit",
-            dependencies: ["PluginKit"],
+            dependencies: ["PluginKit", "JSONScanning"],
             path: "PluginAPI/ModelProviderKit",
             swiftSettings: strictSettings
         ),
@@ -85,7 +92,7 @@ let package = Package(
         ),
         .target(
             name: "MarketCore",
-            dependencies: ["CSpawn"],
+            dependencies: ["CSpawn", "JSONScanning"],
             path: "Host/Core",
             swiftSettings: strictSettings
         ),
@@ -272,6 +279,12 @@ let package = Package(
             name: "CoreTests",
             dependencies: ["MarketCore", "MarketTestSupport"],
             path: "Tests/CoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ModelProviderKitTests",
+            dependencies: ["ModelProviderKit", "JSONScanning"],
+            path: "Tests/ModelProviderKitTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

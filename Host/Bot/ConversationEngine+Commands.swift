@@ -52,7 +52,7 @@ extension ConversationEngine {
         }
         var data: [String: JSONValue] = [
             "plugin": .string(entry.name.plugin), "tool": .string(entry.name.tool), "via": .string(via),
-            "ok": .bool((try? outcome.get()) != nil), "latency_ms": .number(Double((ContinuousClock.now - started).inMilliseconds)),
+            "ok": .bool((try? outcome.get()) != nil), "latency_ms": .integer(Int64((ContinuousClock.now - started).inMilliseconds)),
         ]
         if case .failure(let error) = outcome {
             data["error_code"] = .string(BotTexts.errorCode(error))

@@ -51,7 +51,7 @@ extension ConversationEngine {
             } catch {
                 let latency = (ContinuousClock.now - started).inMilliseconds
                 publish(BotEventType.llmFailed, turn, ["plugin": .string(model.plugin), "error_code": .string(BotTexts.errorCode(error)),
-                                                                 "step": .number(Double(step)), "latency_ms": .number(Double(latency))])
+                                                                 "step": .integer(Int64(step)), "latency_ms": .integer(Int64(latency))])
                 logger.warning("model call failed", metadata: ["tenant": .string(turn.tenant), "plugin": .string(model.plugin), "error": .string("\(error)")])
                 let text = BotTexts.modelFailed(model.plugin, error)
                 // Whatever was streamed before the failure stays; the notice follows it.
@@ -62,11 +62,11 @@ extension ConversationEngine {
             let usage = ConversationStore.Usage(promptTokens: completion.promptTokens, completionTokens: completion.completionTokens,
                                                 latencyMilliseconds: latency)
             publish(BotEventType.llmCompleted, turn, [
-                "plugin": .string(model.plugin), "model": completion.model.map(JSONValue.string) ?? .null, "step": .number(Double(step)),
-                "latency_ms": .number(Double(latency)), "finish_reason": .string(completion.finishReason),
-                "prompt_tokens": completion.promptTokens.map { .number(Double($0)) } ?? .null,
-                "completion_tokens": completion.completionTokens.map { .number(Double($0)) } ?? .null,
-                "tool_calls": .number(Double(completion.toolCalls.count)),
+                "plugin": .string(model.plugin), "model": completion.model.map(JSONValue.string) ?? .null, "step": .integer(Int64(step)),
+                "latency_ms": .integer(Int64(latency)), "finish_reason": .string(completion.finishReason),
+                "prompt_tokens": completion.promptTokens.map { .integer(Int64($0)) } ?? .null,
+                "completion_tokens": completion.completionTokens.map { .integer(Int64($0)) } ?? .null,
+                "tool_calls": .integer(Int64(completion.toolCalls.count)),
             ])
             if completion.toolCalls.isEmpty {
                 // A model that streams nothing still has its text in the result.
@@ -155,7 +155,7 @@ struct ModelAnswer: Sendable {
         toolCalls = if case .array(let calls)? = message["tool_calls"] { calls.compactMap(ToolCall.init(json:)) } else { [] }
         finishReason = if case .string(let reason)? = result["finish_reason"] { reason } else { "stop" }
         model = if case .string(let name)? = result["model"] { name } else { nil }
-        func count(_ key: String) -> Int? { if case .number(let value)? = result["usage"]?[key] { Int(value) } else { nil } }
+        func count(_ key: String) -> Int? { result["usage"]?[key]?.integerValue.map { Int($0) } }
         promptTokens = count("prompt_tokens")
         completionTokens = count("completion_tokens")
     }

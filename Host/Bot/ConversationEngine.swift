@@ -152,7 +152,7 @@ public final class ConversationEngine: Sendable {
     func finish(_ turn: Turn, text: String, steps: Int, streamed: Bool = false, usage: ConversationStore.Usage? = nil) async throws -> Reply {
         if !streamed { turn.onChunk(.text(text)) }
         turn.journal.append(ChatMessage(role: .assistant, content: text), usage: usage ?? .init())
-        publish(BotEventType.messageSent, turn, ["text": .string(text), "steps": .number(Double(steps))])
+        publish(BotEventType.messageSent, turn, ["text": .string(text), "steps": .integer(Int64(steps))])
         try await commit(turn)
         return Reply(conversationID: turn.conversation, text: text, notices: turn.notices.all, steps: steps, assignment: turn.assignment)
     }

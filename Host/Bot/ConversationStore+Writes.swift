@@ -76,7 +76,7 @@ extension ConversationStore {
         guard !rows.isEmpty else { return }
         let json: [JSONValue] = rows.map { row in
             let message = row.message, usage = row.usage
-            func number(_ value: Int?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
+            func number(_ value: Int?) -> JSONValue { value.map { .integer(Int64($0)) } ?? .null }
             return .object([
                 "tenant_id": .string(row.tenant), "conversation_id": .string(row.conversation), "role": .string(message.role.rawValue),
                 "content": .string(message.content),

@@ -38,12 +38,12 @@ public struct Experiment: Sendable, Equatable {
 
         var json: JSONValue {
             .object(["name": .string(name), "plugin": .string(plugin), "model": model.map(JSONValue.string) ?? .null,
-                     "parameters": .object(parameters), "weight": .number(Double(weight))])
+                     "parameters": .object(parameters), "weight": .integer(Int64(weight))])
         }
 
         init?(json: JSONValue) {
             guard case .string(let name)? = json["name"], case .string(let plugin)? = json["plugin"],
-                  case .number(let weight)? = json["weight"] else { return nil }
+                  let weight = json["weight"]?.integerValue else { return nil }
             let model: String? = if case .string(let text)? = json["model"] { text } else { nil }
             let parameters: [String: JSONValue] = if case .object(let members)? = json["parameters"] { members } else { [:] }
             self.init(name: name, plugin: plugin, model: model, parameters: parameters, weight: Int(weight))

@@ -61,10 +61,12 @@ struct ExperimentCreateCommand: AsyncParsableCommand {
         }
         let model: String? = if case .string(let value)? = fields.removeValue(forKey: "model") { value } else { nil }
         let weight: Int
-        switch fields.removeValue(forKey: "weight") {
-        case nil: weight = 1
-        case .number(let value)? where value == value.rounded() && value >= 1 && value <= 1_000_000: weight = Int(value)
-        default:
+        let given = fields.removeValue(forKey: "weight")
+        if given == nil {
+            weight = 1
+        } else if let whole = given?.integerValue, (1...1_000_000).contains(whole) {
+            weight = Int(whole)
+        } else {
             throw MarketError(.experimentInvalid, "variant \(name) has a weight that is not a whole number from 1 to 1000000", fix: "write weight=50")
         }
         return Experiment.Variant(name: name, plugin: plugin, model: model, parameters: fields, weight: weight)

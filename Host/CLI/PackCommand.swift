@@ -30,7 +30,7 @@ struct PackCommand: AsyncParsableCommand {
             let package = try await BlockingWork.run { try PackageWriter.pack(source, signedWith: signingKey, into: destination) }
             if json {
                 printJSON(JSONValue.object(["file": .string(package.url.path), "id": .string(package.manifest.id), "version": .string(package.manifest.version),
-                                            "platform": .string(package.platform.description), "size": .number(Double(package.size)),
+                                            "platform": .string(package.platform.description), "size": .integer(Int64(package.size)),
                                             "sha256": .string(package.sha256), "publisher": .string(package.publisherKeyID)]).jsonText)
                 return
             }

@@ -43,7 +43,7 @@ struct PluginProbeCommand: AsyncParsableCommand {
                 }
                 library = loaded
                 report["started"] = .bool(true)
-                report["tools"] = .number(Double(tools))
+                report["tools"] = .integer(Int64(tools))
             }
             let elapsed = ContinuousClock.now - started
             report["id"] = .string(library.id)

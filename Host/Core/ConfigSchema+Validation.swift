@@ -45,6 +45,7 @@ extension SchemaNode {
             fail("must be \(constant.jsonText)")
         }
         switch value {
+        case .integer(let integer): checkNumber(Double(integer), at: path, into: &found)
         case .number(let number): checkNumber(number, at: path, into: &found)
         case .string(let text): checkString(text, at: path, into: &found)
         case .array(let elements): checkArray(elements, at: path, into: &found)

@@ -47,7 +47,8 @@ enum SchemaType: String, CaseIterable, Sendable {
     /// Whether `value` is of this type; an integer is a number with no fraction.
     func matches(_ value: JSONValue) -> Bool {
         switch (self, value) {
-        case (.null, .null), (.boolean, .bool), (.object, .object), (.array, .array), (.number, .number), (.string, .string): true
+        case (.null, .null), (.boolean, .bool), (.object, .object), (.array, .array), (.number, .number), (.number, .integer),
+             (.integer, .integer), (.string, .string): true
         case (.integer, .number(let number)): number.isFinite && number.rounded(.towardZero) == number
         default: false
         }
@@ -60,6 +61,7 @@ enum SchemaType: String, CaseIterable, Sendable {
         case .bool: "a boolean"
         case .object: "an object"
         case .array: "an array"
+        case .integer: "an integer"
         case .number(let number): number.rounded(.towardZero) == number ? "an integer" : "a number"
         case .string: "a string"
         }

@@ -1,4 +1,4 @@
-import Foundation
+import JSONScanning
 
 /// Indented JSON for people to read, such as a slash command's result in a chat. It is laid
 /// out from the text itself, without building values: numbers and strings stay exactly as
@@ -9,10 +9,14 @@ public enum JSONLayout {
     /// members sorted by key; empty containers stay `[]` and `{}`. Nil when `text` is not
     /// exactly one JSON value.
     public static func indented(_ text: String) -> String? {
-        guard JSONSyntax.isValid(text) else { return nil }
         let bytes = Array(text.utf8)
-        var reader = Reader(bytes: bytes)
-        let root = reader.value()
+        let root: Node? = bytes.withUnsafeBytes { buffer in
+            var scanner = JSONScanner(buffer)
+            guard let root = node(&scanner, depth: 0) else { return nil }
+            scanner.skipWhitespace()
+            return scanner.atEnd ? root : nil
+        }
+        guard let root else { return nil }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count * 2)
         write(root, depth: 0, of: bytes, into: &output)
@@ -23,74 +27,39 @@ public enum JSONLayout {
     private indirect enum Node {
         case scalar(Range<Int>)
         case array([Node])
-        case object([(key: Range<Int>, value: Node)])
+        /// Each member's key as written (quotes included) and its characters' UTF-8, to sort by.
+        case object([(key: Range<Int>, sortKey: [UInt8], value: Node)])
     }
 
-    /// Reads text that `JSONSyntax` has found valid, so it checks nothing itself.
-    private struct Reader {
-        let bytes: [UInt8]
-        var index = 0
-
-        mutating func value() -> Node {
-            skipSpace()
-            switch bytes[index] {
-            case UInt8(ascii: "["):
-                index += 1
-                var elements: [Node] = []
-                while !closes(UInt8(ascii: "]")) { elements.append(value()) }
-                return .array(elements)
-            case UInt8(ascii: "{"):
-                index += 1
-                var members: [(key: Range<Int>, value: Node)] = []
-                while !closes(UInt8(ascii: "}")) {
-                    skipSpace()
-                    let key = string()
-                    skipSpace()
-                    index += 1  // the colon
-                    members.append((key, value()))
-                }
-                return .object(members)
-            case UInt8(ascii: "\""):
-                return .scalar(string())
-            default:
-                let start = index
-                while index < bytes.count, !Self.ends(bytes[index]) { index += 1 }
-                return .scalar(start..<index)
-            }
+    /// Reads one value, checking it as it goes; nil when the text is not JSON.
+    private static func node(_ scanner: inout JSONScanner, depth: Int) -> Node? {
+        guard depth < JSONScanner.maximumDepth else { return nil }
+        scanner.skipWhitespace()
+        switch scanner.peek {
+        case UInt8(ascii: "["):
+            _ = scanner.consume(UInt8(ascii: "["))
+            var elements: [Node] = []
+            if scanner.consume(UInt8(ascii: "]")) { return .array(elements) }
+            repeat {
+                guard let element = node(&scanner, depth: depth + 1) else { return nil }
+                elements.append(element)
+            } while scanner.consume(UInt8(ascii: ","))
+            return scanner.consume(UInt8(ascii: "]")) ? .array(elements) : nil
+        case UInt8(ascii: "{"):
+            _ = scanner.consume(UInt8(ascii: "{"))
+            var members: [(key: Range<Int>, sortKey: [UInt8], value: Node)] = []
+            if scanner.consume(UInt8(ascii: "}")) { return .object(members) }
+            repeat {
+                guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")),
+                      let value = node(&scanner, depth: depth + 1) else { return nil }
+                let sortKey = key.escaped ? Array(scanner.text(of: key).utf8) : Array(scanner.bytes[key.contents])
+                members.append((key.contents.lowerBound - 1..<key.contents.upperBound + 1, sortKey, value))
+            } while scanner.consume(UInt8(ascii: ","))
+            return scanner.consume(UInt8(ascii: "}")) ? .object(members) : nil
+        default:
+            let start = scanner.index
+            return scanner.skipValue(depth: depth) ? .scalar(start..<scanner.index) : nil
         }
-
-        /// Steps over a comma, or over the closing bracket and answers true.
-        private mutating func closes(_ bracket: UInt8) -> Bool {
-            skipSpace()
-            if bytes[index] == UInt8(ascii: ",") { index += 1; skipSpace() }
-            guard bytes[index] == bracket else { return false }
-            index += 1
-            return true
-        }
-
-        private mutating func string() -> Range<Int> {
-            let start = index
-            index += 1
-            while bytes[index] != UInt8(ascii: "\"") { index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1 }
-            index += 1
-            return start..<index
-        }
-
-        private mutating func skipSpace() {
-            while index < bytes.count, Self.isSpace(bytes[index]) { index += 1 }
-        }
-
-        private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
-        private static func ends(_ byte: UInt8) -> Bool {
-            isSpace(byte) || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}")
-        }
-    }
-
-    /// The UTF-8 of a key's characters, from its quoted text.
-    private static func sortKey(_ quoted: ArraySlice<UInt8>) -> [UInt8] {
-        let inner = quoted.dropFirst().dropLast()
-        guard inner.contains(UInt8(ascii: "\\")) else { return Array(inner) }
-        return Array(((try? JSONDecoder().decode(String.self, from: Data(quoted))) ?? "").utf8)
     }
 
     private static func write(_ node: Node, depth: Int, of source: [UInt8], into output: inout [UInt8]) {
@@ -115,8 +84,9 @@ public enum JSONLayout {
             guard !members.isEmpty else { output.append(contentsOf: Array("{}".utf8)); return }
             output.append(UInt8(ascii: "{"))
             // Sorted by the keys' characters, not their escapes; members with equal keys keep their order.
-            let keys = members.map { sortKey(source[$0.key]) }
-            let order = members.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
+            let order = members.indices.sorted {
+                members[$0].sortKey.lexicographicallyPrecedes(members[$1].sortKey) || (members[$0].sortKey == members[$1].sortKey && $0 < $1)
+            }
             for (position, member) in order.map({ members[$0] }).enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
                 newline(depth + 1)

@@ -17,6 +17,7 @@ extension JSONValue {
         switch value {
         case .null: text += "null"
         case .bool(let flag): text += flag ? "true" : "false"
+        case .integer(let integer): text += String(integer)
         case .number(let number):
             guard number.isFinite else { return false }
             writeNumber(number, into: &text)

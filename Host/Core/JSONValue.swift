@@ -2,9 +2,14 @@ import Foundation
 
 /// Any JSON value, for the parts of Market that carry JSON they do not interpret
 /// (config schemas, event data).
-public enum JSONValue: Codable, Sendable, Equatable, Hashable {
+///
+/// A number written as an integer that fits 64 bits is an `integer`, kept exactly (Telegram's
+/// ids and 64-bit counters pass 2^53, where a `Double` starts rounding); any other number is a
+/// `number`. The two compare and hash by value: `.integer(2) == .number(2.0)`.
+public enum JSONValue: Codable, Sendable {
     case null
     case bool(Bool)
+    case integer(Int64)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -16,6 +21,13 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            // The decoder reads -0 as the integer 0; the sign survives as a Double.
+            if value == 0, let signed = try? container.decode(Double.self), signed.sign == .minus {
+                self = .number(signed)
+            } else {
+                self = .integer(value)
+            }
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
@@ -32,6 +44,7 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         switch self {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
         case .number(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
@@ -39,17 +52,26 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         }
     }
 
-    /// Parses JSON text into a value; throws on invalid JSON (RFC 8259: JSONDecoder alone
-    /// would accept trailing commas).
-    public init(parsing text: String) throws {
-        guard JSONSyntax.isValid(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not valid JSON"))
-        }
-        self = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-    }
-
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
+    }
+
+    /// The value of a number of either kind as a `Double` (rounded past 2^53); nil for anything else.
+    public var doubleValue: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .number(let value): value
+        default: nil
+        }
+    }
+
+    /// The value of a number that is a whole number within 64 bits, exactly; nil for anything else.
+    public var integerValue: Int64? {
+        switch self {
+        case .integer(let value): value
+        case .number(let value): Int64(exactly: value)
+        default: nil
+        }
     }
 }

@@ -49,7 +49,7 @@ final class SchemaNode: Sendable {
         }
         func number(_ keyword: String) throws -> Double? {
             guard let value = keywords[keyword] else { return nil }
-            guard case .number(let number) = value, number.isFinite else { throw problem(keyword, "must be a number") }
+            guard let number = value.doubleValue, number.isFinite else { throw problem(keyword, "must be a number") }
             return number
         }
         func count(_ keyword: String) throws -> Int? {

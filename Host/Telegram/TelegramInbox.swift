@@ -110,7 +110,7 @@ public struct TelegramInbox: Sendable {
     }
 
     static func json(_ key: Key) -> [String: JSONValue] {
-        ["bot_id": .string(key.bot), "update_id": .number(Double(key.updateID)), "chat_id": .number(Double(key.chat))]
+        ["bot_id": .string(key.bot), "update_id": .integer(key.updateID), "chat_id": .integer(key.chat)]
     }
 
     /// Claims up to `limit` updates for `lease`, oldest first: pending updates whose retry is
@@ -165,7 +165,7 @@ public struct TelegramInbox: Sendable {
             """, [json(keys)])
         // One lease for the batch: the longest asked for.
         let lease = completions.map(\.leaseSeconds).max() ?? 0
-        let chats = completions.map { ["bot_id": JSONValue.string($0.item.botID), "chat_id": .number(Double($0.item.chatID))] }
+        let chats = completions.map { ["bot_id": JSONValue.string($0.item.botID), "chat_id": .integer($0.item.chatID)] }
         let next = try connection.prepared("""
             UPDATE telegram_inbox i SET locked_until = now() + make_interval(secs => $2), attempts = i.attempts + 1
             WHERE i.ctid = ANY (ARRAY(

@@ -1,3 +1,5 @@
+import JSONScanning
+
 /// The commonest streamed chunk of the chat-completions protocol, recognised without building
 /// Foundation objects: one choice whose delta carries only text (and perhaps its role), no
 /// finish reason, no usage, no error.
@@ -8,9 +10,9 @@
 /// ```
 ///
 /// Anything else — tool-call deltas, role-only or empty deltas, a finish reason, usage, an
-/// error, several choices, a duplicated key, a number or escape outside ``JSONCursor``'s
-/// subset — is not recognised, and the caller parses the chunk in full. What is recognised
-/// means exactly what full parsing would make of it.
+/// error, several choices, a duplicated key, a number or escape that parsers read differently
+/// (see `JSONScanner.outsideCommonSubset`) — is not recognised, and the caller parses the chunk
+/// in full. What is recognised means exactly what full parsing would make of it.
 public struct ContentDelta {
     /// Where the delta object (`{"content":"Hel"}`) lies in the chunk: valid JSON, forwarded as is.
     public let delta: Range<Int>
@@ -21,81 +23,81 @@ public struct ContentDelta {
 
     /// Recognises `chunk` (one SSE event's data), or returns nil.
     public static func recognise(_ chunk: UnsafeBufferPointer<UInt8>) -> ContentDelta? {
-        var cursor = JSONCursor(chunk)
+        var scanner = JSONScanner(chunk)
         var choice: (delta: Range<Int>, text: String)?
         var model: String?
         var seenModel = false, seenUsage = false
-        guard cursor.consume(UInt8(ascii: "{")) else { return nil }
-        if cursor.consume(UInt8(ascii: "}")) { return nil }
+        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
+        if scanner.consume(UInt8(ascii: "}")) { return nil }
         repeat {
-            guard let key = cursor.string(), cursor.consume(UInt8(ascii: ":")) else { return nil }
-            if cursor.token(key, is: "choices") {
-                guard choice == nil, let only = onlyChoice(&cursor) else { return nil }
+            guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")) else { return nil }
+            if scanner.token(key, is: "choices") {
+                guard choice == nil, let only = onlyChoice(&scanner) else { return nil }
                 choice = only
-            } else if cursor.token(key, is: "model") {
+            } else if scanner.token(key, is: "model") {
                 guard !seenModel else { return nil }
                 seenModel = true
-                if cursor.null() { continue }
-                guard let name = cursor.string() else { return nil }
-                model = cursor.text(of: name)
-            } else if cursor.token(key, is: "usage") {
+                if scanner.null() { continue }
+                guard let name = scanner.string() else { return nil }
+                model = scanner.text(of: name)
+            } else if scanner.token(key, is: "usage") {
                 // Servers asked for usage send `"usage":null` on every chunk but the last.
-                guard !seenUsage, cursor.null() else { return nil }
+                guard !seenUsage, scanner.null() else { return nil }
                 seenUsage = true
-            } else if key.escaped || cursor.token(key, is: "error") {
+            } else if key.escaped || scanner.token(key, is: "error") {
                 return nil
             } else {
-                guard cursor.skipValue() else { return nil }
+                guard scanner.skipValue() else { return nil }
             }
-        } while cursor.consume(UInt8(ascii: ","))
-        guard cursor.consume(UInt8(ascii: "}")) else { return nil }
-        cursor.skipWhitespace()
-        guard cursor.atEnd, let choice else { return nil }
+        } while scanner.consume(UInt8(ascii: ","))
+        guard scanner.consume(UInt8(ascii: "}")) else { return nil }
+        scanner.skipWhitespace()
+        guard scanner.atEnd, !scanner.outsideCommonSubset, let choice else { return nil }
         return ContentDelta(delta: choice.delta, text: choice.text, model: model)
     }
 
     /// `[{"index":0,"delta":{…},"finish_reason":null}]`: exactly one choice, still running.
-    private static func onlyChoice(_ cursor: inout JSONCursor) -> (delta: Range<Int>, text: String)? {
-        guard cursor.consume(UInt8(ascii: "[")), cursor.consume(UInt8(ascii: "{")) else { return nil }
+    private static func onlyChoice(_ scanner: inout JSONScanner) -> (delta: Range<Int>, text: String)? {
+        guard scanner.consume(UInt8(ascii: "[")), scanner.consume(UInt8(ascii: "{")) else { return nil }
         var found: (delta: Range<Int>, text: String)?
         var seenIndex = false
         repeat {
-            guard let key = cursor.string(), cursor.consume(UInt8(ascii: ":")) else { return nil }
-            if cursor.token(key, is: "delta") {
-                guard found == nil, let delta = textDelta(&cursor) else { return nil }
+            guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")) else { return nil }
+            if scanner.token(key, is: "delta") {
+                guard found == nil, let delta = textDelta(&scanner) else { return nil }
                 found = delta
-            } else if cursor.token(key, is: "index") {
-                guard !seenIndex, cursor.number() else { return nil }
+            } else if scanner.token(key, is: "index") {
+                guard !seenIndex, scanner.number() != nil else { return nil }
                 seenIndex = true
-            } else if key.escaped || !cursor.null() {
+            } else if key.escaped || !scanner.null() {
                 // finish_reason, logprobs and whatever a server adds: only null keeps the fast path.
                 return nil
             }
-        } while cursor.consume(UInt8(ascii: ","))
-        guard cursor.consume(UInt8(ascii: "}")), cursor.consume(UInt8(ascii: "]")) else { return nil }
+        } while scanner.consume(UInt8(ascii: ","))
+        guard scanner.consume(UInt8(ascii: "}")), scanner.consume(UInt8(ascii: "]")) else { return nil }
         return found
     }
 
     /// `{"content":"…"}`, optionally with `"role":"…"`, as Ollama sends on every chunk.
-    private static func textDelta(_ cursor: inout JSONCursor) -> (delta: Range<Int>, text: String)? {
-        cursor.skipWhitespace()
-        let start = cursor.index
-        guard cursor.consume(UInt8(ascii: "{")) else { return nil }
+    private static func textDelta(_ scanner: inout JSONScanner) -> (delta: Range<Int>, text: String)? {
+        scanner.skipWhitespace()
+        let start = scanner.index
+        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
         var text: String?
         var seenRole = false
         repeat {
-            guard let key = cursor.string(), cursor.consume(UInt8(ascii: ":")) else { return nil }
-            if cursor.token(key, is: "content") {
-                guard text == nil, let value = cursor.string() else { return nil }
-                text = cursor.text(of: value)
-            } else if cursor.token(key, is: "role") {
-                guard !seenRole, cursor.string() != nil else { return nil }
+            guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")) else { return nil }
+            if scanner.token(key, is: "content") {
+                guard text == nil, let value = scanner.string() else { return nil }
+                text = scanner.text(of: value)
+            } else if scanner.token(key, is: "role") {
+                guard !seenRole, scanner.string() != nil else { return nil }
                 seenRole = true
             } else {
                 return nil
             }
-        } while cursor.consume(UInt8(ascii: ","))
-        guard cursor.consume(UInt8(ascii: "}")), let text else { return nil }
-        return (start..<cursor.index, text)
+        } while scanner.consume(UInt8(ascii: ","))
+        guard scanner.consume(UInt8(ascii: "}")), let text else { return nil }
+        return (start..<scanner.index, text)
     }
 }

@@ -87,6 +87,7 @@ import Testing
         JSONValue.number(0), .number(-0.0), .number(1), .number(-1), .number(16000), .number(0.1), .number(-2.5), .number(1e15),
         .number(1e16), .number(123456789012345), .number(9007199254740993), .number(1e-7), .number(3.141592653589793), .number(1e300),
         .number(-1e-300), .number(Double.greatestFiniteMagnitude), .number(.infinity), .number(.nan),
+        .integer(9_007_199_254_740_993), .integer(.min), .integer(.max), .integer(-0), .integer(1_000_000_000_000_000),
         .string(""), .string("\u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1F}\u{7F} \"\\/"), .string("é😀\u{2028}\u{FEFF}"),
         .array([.number(.infinity)]), .object(["b": .null, "a": .object(["": .array([])]), "é": .bool(true), "A": .bool(false)]),
     ])

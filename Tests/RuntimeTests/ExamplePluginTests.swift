@@ -58,7 +58,11 @@ import Testing
         }
         #expect(rolls.count == 3)
         for roll in rolls {
-            guard case .number(let value) = roll else { continue }
+            // Each roll is written as an integer, and read as one.
+            guard case .integer(let value) = roll else {
+                Issue.record("a roll that is not an integer: \(roll)")
+                continue
+            }
             #expect((1...6).contains(value))
         }
         // The schema dice lists follows its config (maximum = max_dice), so the host refuses 6.

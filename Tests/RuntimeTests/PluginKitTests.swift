@@ -186,7 +186,7 @@ import Testing
         let result = try JSONValue(parsing: try await probe.instance.callTool(
             "stream", arguments: #"{"url":"http://127.0.0.1:\#(server.port)/file.txt","limit":1000}"#))
         #expect(result["stopped"] == .number(1))
-        guard case .number(let seen)? = result["seen"] else {
+        guard let seen = result["seen"]?.doubleValue else {
             Issue.record("no byte count in \(result)")
             return
         }

@@ -126,7 +126,7 @@ public struct RegistryWriter: Sendable {
         for path in changed {
             let data = try readData(path)
             let envelope = try SignedEnvelope(parsing: data, what: path)
-            guard case .number(let version)? = envelope.signed["version"] else {
+            guard let version = envelope.signed["version"]?.doubleValue else {
                 throw MarketError(.registryInvalid, "\(path) has no version")
             }
             meta[path] = FileMeta(version: Int(version), data: data)

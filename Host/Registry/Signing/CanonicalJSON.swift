@@ -27,6 +27,12 @@ public enum CanonicalJSON {
         switch value {
         case .null: output += Array("null".utf8)
         case .bool(let flag): output += Array((flag ? "true" : "false").utf8)
+        case .integer(let integer):
+            // Kept to what a Double holds exactly, so a verifier reading numbers as doubles agrees.
+            guard integer.magnitude <= UInt64(largestExactInteger) else {
+                throw MarketError(.registryInvalid, "signed metadata may hold only integers within ±2^53, not \(integer)")
+            }
+            output += Array(String(integer).utf8)
         case .number(let number):
             guard number.rounded() == number, abs(number) <= largestExactInteger else {
                 throw MarketError(.registryInvalid, "signed metadata may hold only integers, not \(number)")

@@ -98,7 +98,7 @@ enum RequestInput {
         case .string(let text): text.utf8.contains(0)
         case .array(let items): items.contains(where: containsNUL)
         case .object(let members): members.contains { $0.key.utf8.contains(0) || containsNUL($0.value) }
-        case .null, .bool, .number: false
+        case .null, .bool, .integer, .number: false
         }
     }
 
