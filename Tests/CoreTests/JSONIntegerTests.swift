@@ -60,7 +60,7 @@ import Testing
     }
 
     /// Parsing agrees with Foundation's decoder where both accept the text, now in one pass.
-    @Test func parsingRefusesWhatTheDecoderRefuses() {
+    @Test func parsingRefusesWhatTheDecoderRefuses() throws {
         for text in [#""\ud800""#, #"["\udc00"]"#, #"{"\ud83d":1}"#, "1e400", "-1e400"] {
             #expect(throws: DecodingError.self, "\(text)") { try JSONValue(parsing: text) }
             #expect(throws: (any Error).self, "\(text)") { try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
