@@ -239,7 +239,7 @@ let package = Package(
         // Helpers shared by the test targets: child processes, temporary folders.
         .target(
             name: "MarketTestSupport",
-            dependencies: ["CSpawn", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MarketCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support",
             swiftSettings: strictSettings
         ),
