@@ -85,7 +85,7 @@ let package = Package(
         ),
         .target(
             name: "MarketCore",
-            dependencies: ["CSpawn"],
+            dependencies: ["CSpawn", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Host/Core",
             swiftSettings: strictSettings
         ),

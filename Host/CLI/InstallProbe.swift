@@ -12,8 +12,8 @@ enum InstallProbe {
     }
 
     static func run(_ folder: URL) async throws {
-        // Waiting for the child blocks, so it happens on a thread of its own.
-        try await BlockingWork.run { try runBlocking(folder) }
+        // Waiting for the child lasts up to the timeout: a thread of its own, not the pool's.
+        try await BlockingWork.runOnOwnThread { try runBlocking(folder) }
     }
 
     /// Spawns the probe with `ChildSpawner` rather than Foundation's `Process`, which was seen
