@@ -92,7 +92,7 @@ let package = Package(
         ),
         .target(
             name: "MarketCore",
-            dependencies: ["CSpawn", "JSONScanning"],
+            dependencies: ["CSpawn", "JSONScanning", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Host/Core",
             swiftSettings: strictSettings
         ),
@@ -259,7 +259,7 @@ let package = Package(
         // Helpers shared by the test targets: child processes, temporary folders.
         .target(
             name: "MarketTestSupport",
-            dependencies: ["CSpawn", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MarketCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support",
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import MarketCore
 import MarketRegistry
 
 /// Asks for consent to permission changes: `--yes` gives it; on a terminal the operator is
@@ -13,8 +14,8 @@ enum ConsentPrompt {
             guard isatty(STDIN_FILENO) == 1, isatty(STDERR_FILENO) == 1 else { return false }
             let text = changes.map(\.description).joined(separator: "\n") + "\nAllow these permissions? [y/N] "
             FileHandle.standardError.write(Data(text.utf8))
-            // Waiting for the operator blocks, so it happens off the cooperative pool.
-            let answer = try await BlockingWork.run { readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "" }
+            // Waiting for the operator takes as long as they take: a thread of its own, not the pool's.
+            let answer = try await BlockingWork.runOnOwnThread { readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "" }
             guard answer == "y" || answer == "yes" else { throw ConsentDeclined() }
             return true
         }

@@ -12,62 +12,32 @@ enum InstallProbe {
     }
 
     static func run(_ folder: URL) async throws {
-        // Waiting for the child blocks, so it happens on a thread of its own.
-        try await BlockingWork.run { try runBlocking(folder) }
+        // Waiting for the child lasts up to the timeout: a thread of its own, not the pool's.
+        try await BlockingWork.runOnOwnThread { try runBlocking(folder) }
     }
 
-    /// Spawns the probe with `posix_spawn` rather than Foundation's `Process`, which was seen
-    /// to spend tens of milliseconds between starting the child and its exec on every install. The installer's own descriptors are opened close-on-exec, so the child gets
-    /// only its three standard ones.
+    /// Spawns the probe with `ChildSpawner` rather than Foundation's `Process`, which was seen
+    /// to spend tens of milliseconds between starting the child and its exec on every install.
     private static func runBlocking(_ folder: URL) throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        var output: [Int32] = [-1, -1]
-        guard pipe(&output) == 0 else {
-            throw MarketError(.probeFailed, "cannot make a pipe to probe the plugin: \(String(cString: strerror(errno)))")
+        let child: SpawnedProcess
+        do {
+            child = try ChildSpawner.spawn(.init(executable, ["plugin", "probe", folder.path], stdout: .pipe))
+        } catch {
+            throw MarketError(.probeFailed, "cannot start a process to probe the plugin: \(error)")
         }
-        // Only the child's standard output is meant to hold the pipe (dup2 clears the flag).
-        _ = fcntl(output[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(output[1], F_SETFD, FD_CLOEXEC)
-        defer { close(output[0]) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        SpawnActions.closeInheritedDescriptors(&actions)
-        // The child starts with default signal handling and nothing blocked, whatever the
-        // installer's own settings are.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let folderPath: String = folder.path
-        let words: [String] = [executable, "plugin", "probe", folderPath]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        close(output[1])
-        guard spawned == 0 else {
-            throw MarketError(.probeFailed, "cannot start a process to probe the plugin: \(String(cString: strerror(spawned)))")
-        }
-        let (report, status) = try collect(output[0], pid: pid)
+        defer { close(child.stdout) }
+        let (report, status) = try collect(child)
         try interpret(report, status: status, folder: folder)
     }
 
     /// Reads the child's report until it exits; kills it at the timeout.
-    private static func collect(_ descriptor: Int32, pid: pid_t) throws -> (Data, Int32) {
+    private static func collect(_ child: SpawnedProcess) throws -> (Data, SpawnedProcess.ExitStatus) {
+        let descriptor = child.stdout
         let timeout = timeout
         let deadline = Date().addingTimeInterval(timeout)
         var report = Data()
         var buffer = [UInt8](repeating: 0, count: 4096)
-        var status: Int32 = 0
         var open = true
         while true {
             if open {
@@ -81,13 +51,13 @@ enum InstallProbe {
             }
             // Checked on every turn: the child may exit while a process it started still
             // holds the pipe open.
-            if waitpid(pid, &status, WNOHANG) == pid {
+            if let status = child.exitStatusIfExited() {
                 if open { drain(descriptor, into: &report) }
                 return (report, status)
             }
             guard Date() < deadline else {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
+                child.send(SIGKILL)
+                _ = child.wait()
                 throw MarketError(.probeFailed, "the plugin did not finish loading within \(timeout) seconds",
                                   fix: "ask its publisher; nothing was installed (a plugin that is slow to start may get more time with MARKET_PROBE_TIMEOUT)")
             }
@@ -105,12 +75,13 @@ enum InstallProbe {
         }
     }
 
-    private static func interpret(_ report: Data, status: Int32, folder: URL) throws {
-        let signal = status & 0x7f
-        guard signal == 0 else {
+    private static func interpret(_ report: Data, status: SpawnedProcess.ExitStatus, folder: URL) throws {
+        let exitStatus: Int32
+        switch status {
+        case .signalled(let signal):
             throw MarketError(.probeFailed, "the plugin crashed while loading (signal \(signal))", fix: "ask its publisher; nothing was installed")
+        case .exited(let code): exitStatus = code
         }
-        let exitStatus = (status >> 8) & 0xff
         guard exitStatus != 0 else { return }
         let line = (try? JSONValue(parsing: String(decoding: report, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))) ?? .null
         guard case .string(let code)? = line["code"], case .string(let message)? = line["message"] else {

@@ -6,75 +6,31 @@ import Synchronization
 /// A program started for a plugin through `market.process/1`: its pid (leader of its own
 /// process group, so helpers it starts stop with it) and the host's ends of its pipes.
 final class ChildProcess: @unchecked Sendable {
-    // @unchecked: the descriptors are fixed after spawn; `reaped` is guarded by `lock`.
-    let pid: pid_t
-    let stdin: Int32
-    let stdout: Int32
+    // @unchecked: `child` is fixed after spawn; `exitStatus` is guarded by `lock`.
+    private let child: SpawnedProcess
     private let lock = NSLock()
     private var exitStatus: Int32?
 
-    private init(pid: pid_t, stdin: Int32, stdout: Int32) {
-        self.pid = pid
-        self.stdin = stdin
-        self.stdout = stdout
+    private init(_ child: SpawnedProcess) {
+        self.child = child
     }
 
     /// Starts `path` with `arguments` and `environment`; its stderr lines go to `logger`.
-    static func spawn(path: String, arguments: [String], environment: [String], logger: Logger) throws -> ChildProcess {
+    static func spawn(path: String, arguments: [String], environment: [String], logger: Logger) throws(ChildSpawner.Failure) -> ChildProcess {
         ignoreBrokenPipes
-        var input: [Int32] = [-1, -1], output: [Int32] = [-1, -1], errors: [Int32] = [-1, -1]
-        guard pipe(&input) == 0, pipe(&output) == 0, pipe(&errors) == 0 else {
-            for fd in input + output + errors where fd >= 0 { close(fd) }
-            throw SpawnFailure(code: errno)
-        }
-        // Close-on-exec, so other children the host starts do not inherit these pipes.
-        for fd in input + output + errors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
-        SpawnActions.closeInheritedDescriptors(&actions)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group, and default signal handling whatever the host ignores.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var noneBlocked = sigset_t()
-        sigemptyset(&noneBlocked)
-        posix_spawnattr_setsigmask(&attributes, &noneBlocked)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        var pid: pid_t = 0
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        close(input[0])
-        close(output[1])
-        close(errors[1])
-        guard result == 0 else {
-            close(input[1])
-            close(output[0])
-            close(errors[0])
-            throw SpawnFailure(code: result)
-        }
-        let child = ChildProcess(pid: pid, stdin: input[1], stdout: output[0])
-        let stderr = errors[0]
-        let started = pid
+        let child = try ChildSpawner.spawn(.init(path, arguments, environment: environment, ownProcessGroup: true,
+                                                 stdin: .pipe, stdout: .pipe, stderr: .pipe))
+        let stderr = child.stderr
+        let started = child.pid
         Thread.detachNewThread { forwardLines(from: stderr, to: logger, pid: started) }
-        return child
+        return ChildProcess(child)
     }
 
     /// Writes all of `bytes`; false once the other end is closed.
     func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.write(stdin, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+            let written = Glibc.write(child.stdin, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 return false
@@ -92,49 +48,29 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Waits up to `timeout` milliseconds for output and returns what is there (≤ 64 KiB).
     func read(timeout: Int32) -> ReadResult {
-        var poller = pollfd(fd: stdout, events: Int16(POLLIN), revents: 0)
+        var poller = pollfd(fd: child.stdout, events: Int16(POLLIN), revents: 0)
         var ready: Int32
         repeat { ready = poll(&poller, 1, timeout) } while ready < 0 && errno == EINTR
         guard ready > 0 else { return ready == 0 ? .timedOut : .ended }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var count: Int
-        repeat { count = Glibc.read(stdout, &buffer, buffer.count) } while count < 0 && errno == EINTR
+        repeat { count = Glibc.read(child.stdout, &buffer, buffer.count) } while count < 0 && errno == EINTR
         guard count > 0 else { return .ended }
         return .data(Array(buffer[..<count]))
     }
 
-    /// Stops the process: closes its stdin and gives it half of `grace` ms to exit, then
-    /// SIGTERM and the other half, then SIGKILL to its whole group; reaps it and closes the
-    /// pipes. Returns the exit status, or the negated signal number.
+    /// Stops the process with the spawner's teardown (stdin closed, half of `grace` ms to exit,
+    /// SIGTERM to its group, the other half, SIGKILL) and closes the pipes. Returns the exit
+    /// status, or the negated signal number.
     func stop(grace: UInt32) -> Int32 {
         lock.lock()
         defer { lock.unlock() }
         if let exitStatus { return exitStatus }
-        close(stdin)
-        var status: Int32 = 0
-        func reap(within milliseconds: UInt32) -> Bool {
-            let deadline = ContinuousClock.now + .milliseconds(Int(milliseconds))
-            repeat {
-                if waitpid(pid, &status, WNOHANG) == pid { return true }
-                usleep(2_000)
-            } while ContinuousClock.now < deadline
-            return false
+        let result = switch child.terminate(grace: .milliseconds(Int(grace))) {
+        case .exited(let code): code
+        case .signalled(let signal): -signal
         }
-        var reaped = reap(within: grace / 2)
-        if !reaped {
-            kill(-pid, SIGTERM)
-            reaped = reap(within: grace - grace / 2)
-        }
-        if !reaped {
-            kill(-pid, SIGKILL)
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        } else {
-            // The leader is gone; make sure nothing it started outlives it.
-            kill(-pid, SIGKILL)
-        }
-        close(stdout)
-        let signal = status & 0x7f
-        let result = signal == 0 ? (status >> 8) & 0xff : -signal
+        close(child.stdout)
         exitStatus = result
         return result
     }
@@ -156,10 +92,6 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Writing to a helper that exited must fail with EPIPE, not end the host.
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
-
-    struct SpawnFailure: Error {
-        let code: Int32
-    }
 }
 
 /// The processes of one plugin instance, by handle.

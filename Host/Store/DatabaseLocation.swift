@@ -1,6 +1,6 @@
 import CLibPQ
 import Foundation
-import NIOPosix
+import MarketCore
 
 /// Which PostgreSQL server the host uses: the one `DATABASE_URL` names, or else the private
 /// cluster under the state directory.
@@ -26,7 +26,7 @@ public enum DatabaseLocation: Sendable {
     /// Whether the server accepts connections (`PQping`: no login is attempted).
     public func isAcceptingConnections() async -> Bool {
         let connectionString = connectionString
-        let answer = try? await NIOThreadPool.singleton.runIfActive {
+        let answer = try? await BlockingWork.run {
             withCStrings(["connect_timeout", "dbname"]) { keywords in
                 withCStrings(["5", connectionString]) { values in PQpingParams(keywords, values, 1) }
             }

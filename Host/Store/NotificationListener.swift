@@ -2,7 +2,6 @@ import CLibPQ
 import Foundation
 import Logging
 import MarketCore
-import NIOPosix
 import Synchronization
 
 #if canImport(Glibc)
@@ -40,7 +39,7 @@ public final class NotificationListener: Sendable {
 
     /// Connects, listens on `channels`, and starts the listening thread.
     public static func start(connectionString: String, channels: [String], logger: Logger) async throws -> NotificationListener {
-        let connection = try await NIOThreadPool.singleton.runIfActive {
+        let connection = try await BlockingWork.run {
             try Self.open(connectionString, channels)
         }
         var pipeEnds: [Int32] = [0, 0]

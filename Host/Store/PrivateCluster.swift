@@ -1,6 +1,5 @@
 import Foundation
 import MarketCore
-import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -67,19 +66,19 @@ public struct PrivateCluster: Sendable {
     /// - Returns: false when it was already running.
     @discardableResult
     public func start() async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { try startBlocking() }
+        try await BlockingWork.run { try startBlocking() }
     }
 
     /// Stops the cluster (fast shutdown: open transactions roll back).
     /// - Returns: false when it was not running.
     @discardableResult
     public func stop() async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { try stopBlocking() }
+        try await BlockingWork.run { try stopBlocking() }
     }
 
     /// Whether the cluster exists and runs (`pg_ctl status`).
     public func status() async throws -> Status {
-        try await NIOThreadPool.singleton.runIfActive { try statusBlocking() }
+        try await BlockingWork.run { try statusBlocking() }
     }
 
     /// The folder holding `psql` and the other client programs of the version in use.

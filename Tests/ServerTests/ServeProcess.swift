@@ -1,4 +1,5 @@
 import Foundation
+import MarketCore
 import MarketTestSupport
 import Synchronization
 
@@ -26,7 +27,8 @@ final class ServeProcess: Sendable {
          removing removed: Set<String> = [], environment extra: [String: String] = [:]) throws {
         var environment = ProcessInfo.processInfo.environment.filter { !removed.contains($0.key) }
         environment.merge(extra) { _, new in new }
-        let spawned = try SpawnedChild.spawn([executable] + arguments, environment: environment)
+        let spawned = try ChildSpawner.spawn(.init(executable, arguments, environment: environment.map { "\($0.key)=\($0.value)" },
+                                                   stdout: .pipe, stderr: .pipe))
         pid = spawned.pid
         let (outEnd, errEnd) = (spawned.stdout, spawned.stderr)
         Thread.detachNewThread { [self] in

@@ -1,33 +1,35 @@
 import Foundation
+import MarketCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A server started as a child process for a test, listening on an ephemeral loopback port
 /// that it announces on standard output. Killed when released.
 public final class LoopbackServerProcess: @unchecked Sendable {
-    // @unchecked: `process` is only started in init and killed in deinit.
-    private let process = Process()
+    // @unchecked: `child` is only started in init and killed in deinit.
+    private let child: SpawnedProcess
     public let port: Int
 
     /// Starts `arguments` (run through /usr/bin/env) and reads its output until `port(from:)`
     /// finds the port in what was printed so far.
     public init(_ arguments: [String], port find: (String) -> Int?) throws {
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        child = try ChildSpawner.spawn(.init("/usr/bin/env", arguments, stdout: .pipe))
         var seen = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             if let port = find(seen) {
                 self.port = port
                 return
             }
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                kill(process.processIdentifier, SIGKILL)
+            let count = read(child.stdout, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 {
+                Self.end(child)
                 throw LoopbackServerFailure(output: seen)
             }
-            seen += String(decoding: chunk, as: UTF8.self)
+            seen += String(decoding: buffer[0..<count], as: UTF8.self)
         }
     }
 
@@ -42,9 +44,15 @@ public final class LoopbackServerProcess: @unchecked Sendable {
     }
 
     deinit {
-        // SIGKILL: children of the test runner may inherit an ignored SIGTERM. Foundation reaps
-        // the child; waiting here could stall an async test.
-        kill(process.processIdentifier, SIGKILL)
+        Self.end(child)
+    }
+
+    /// SIGKILL (children of the test runner may inherit an ignored SIGTERM), then the child is
+    /// reaped on a thread of its own: waiting here could stall an async test.
+    private static func end(_ child: SpawnedProcess) {
+        child.send(SIGKILL)
+        close(child.stdout)
+        Thread.detachNewThread { _ = child.wait() }
     }
 }
 

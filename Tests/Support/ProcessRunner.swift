@@ -1,4 +1,5 @@
 import Foundation
+import MarketCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ public struct ProcessOutput: Sendable {
 /// its output, with stdin from /dev/null. With `killAfter`, a child still running then is
 /// killed (SIGKILL, reported as `signaled`), so a test of a hang cannot hang itself.
 ///
-/// It spawns and reaps the child itself (`posix_spawn`, `waitpid`) on a thread of its own:
+/// It spawns and reaps the child with the host's `ChildSpawner` on a thread of its own:
 /// waiting must not hold one of Swift's few cooperative threads, and Foundation's `Process` was
 /// seen to wait forever for children that had exited while others were running. The child gets
 /// default signal handling, whatever the test runner ignores.
@@ -37,10 +38,10 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
 
 private func runProcessBlocking(_ executable: String, _ arguments: [String], in directory: URL?,
                                 environment: [String: String], killAfter: Duration?) throws -> ProcessOutput {
-    // env(1) finds the program on PATH and changes directory for it, then execs it.
-    let command = ["/usr/bin/env"] + (directory.map { ["-C", $0.path] } ?? []) + [executable] + arguments
+    // env(1) finds the program on PATH, then execs it.
     let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let child = try SpawnedChild.spawn(command, environment: merged)
+    let child = try ChildSpawner.spawn(.init("/usr/bin/env", [executable] + arguments, environment: merged.map { "\($0.key)=\($0.value)" },
+                                             directory: directory?.path, stdout: .pipe, stderr: .pipe))
     defer {
         close(child.stdout)
         close(child.stderr)
@@ -57,18 +58,17 @@ private func runProcessBlocking(_ executable: String, _ arguments: [String], in 
     // Read both pipes at once, so a chatty child cannot block on a full pipe.
     let errors = Drained()
     Thread.detachNewThread { errors.read(child.stderr) }
-    let output = Drained()
-    output.read(child.stdout)
+    let output = SpawnedProcess.readToEnd(child.stdout)
     errors.wait()
     // Waits for the exit without reaping, so the killer above never signals a reused pid.
     var info = siginfo_t()
     while waitid(P_PID, id_t(child.pid), &info, WEXITED | WNOWAIT) < 0, errno == EINTR {}
     exited.state.withLock { $0 = true }
-    var status: Int32 = 0
-    while waitpid(child.pid, &status, 0) < 0, errno == EINTR {}
-    let signal = status & 0x7F
-    return ProcessOutput(status: signal == 0 ? (status >> 8) & 0xFF : signal, signaled: signal != 0,
-                         stdout: output.text, stderr: errors.text)
+    let (status, signaled): (Int32, Bool) = switch child.wait() {
+    case .exited(let code): (code, false)
+    case .signalled(let signal): (signal, true)
+    }
+    return ProcessOutput(status: status, signaled: signaled, stdout: String(decoding: output, as: UTF8.self), stderr: errors.text)
 }
 
 /// Whether a child has exited, shared with the thread that may kill it.
@@ -84,13 +84,7 @@ private final class Drained: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     func read(_ fd: Int32) {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = Glibc.read(fd, &buffer, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += buffer[0..<count]
-        }
+        bytes = SpawnedProcess.readToEnd(fd)
         done.signal()
     }
 

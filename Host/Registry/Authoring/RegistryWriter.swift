@@ -6,7 +6,7 @@ import MarketCore
 ///
 /// Every change rewrites, in this order, the artifact, the index file, the catalog, the
 /// snapshot and last the timestamp, so a client that starts from the timestamp only ever sees
-/// files the snapshot pins. Blocking: call from a thread of its own.
+/// files the snapshot pins. Blocking: call through `BlockingWork.run`.
 public struct RegistryWriter: Sendable {
     public let folder: URL
     /// The online key: it must be listed for the timestamp, snapshot and index roles.

@@ -17,7 +17,7 @@ public enum PackageVerifier {
     /// Verifies `archive` against `publishers`, the trusted publisher keys by id, then extracts
     /// it into `destination` (which must not exist) and verifies what was written. Nothing is
     /// written before the signature and every checksum verified; on any failure `destination`
-    /// does not exist afterwards. Blocking: call from a thread of its own.
+    /// does not exist afterwards. Blocking: call through `BlockingWork.run`.
     public static func open(_ archive: URL, into destination: URL, publishers: [String: PublicKey],
                             limits: ExtractionLimits = ExtractionLimits()) throws -> VerifiedPackage {
         let files = try PackageExtractor.extract(archive, to: destination, limits: limits) { survey in

@@ -9,7 +9,7 @@ public enum PackageWriter {
     public static let assetNames = ["icon.png", "icon.svg", "README.md", "CHANGELOG.md"]
 
     /// Packs the plugin folder `source` into `folder`, signed with `key`. Blocking: call it
-    /// from a thread of its own, not from async code directly.
+    /// through `BlockingWork.run`, not from async code directly.
     public static func pack(_ source: URL, signedWith key: SigningKey, into folder: URL) throws -> BuiltPackage {
         let manifest = try PluginManifest.load(from: source)
         let fileManager = FileManager.default

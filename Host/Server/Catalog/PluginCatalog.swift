@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import MarketCore
-import NIOPosix
 import PluginRuntime
 
 /// The plugins a server has loaded, by id: what `GET /v1/plugins` lists.
@@ -33,7 +32,7 @@ public struct PluginCatalog: Sendable {
     /// load. A plugin in `development` replaces an installed one with the same id (only the
     /// former is loaded). Loading opens libraries, so it runs on a thread pool.
     public static func load(installed: URL?, development: URL?, runtime: PluginRuntime, logger: Logger) async throws -> PluginCatalog {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await BlockingWork.run {
             var bundles: [String: PluginBundle] = [:]
             var failures: [MarketError] = []
             for result in installed.map(installedBundles) ?? [] {
