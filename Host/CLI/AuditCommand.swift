@@ -24,8 +24,8 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingTenantErrors {
             let entries = try await options.withStore { store, principal in try await store.auditLog(tenant: tenant, limit: limit, by: principal) }
-            if options.json {
-                try options.printJSON(encoding: entries)
+            if options.output.json {
+                try options.output.printJSON(encoding: entries)
             } else if entries.isEmpty {
                 print(tenant.map { "no audit entries for tenant \($0)" } ?? "the audit log is empty")
             } else {

@@ -31,21 +31,12 @@ extension TenantOptions {
     /// Opens the database (applying migrations) and the stores, runs `body`, and closes them.
     func withBot<Value>(_ body: (BotContext) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "market.bot")
-        let pool = DatabasePool(connectionString: database.location().connectionString, configuration: .init(size: 3), logger: logger)
-        do {
-            try await Migrator().apply(using: pool, logger: logger)
-            let key = try MasterKey.load(stateDirectory: database.stateDirectory, logger: logger)
+        return try await database.withMigratedStore(size: 3, logger: logger) { pool, key in
             let folders = pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) }
             let tenants = TenantStore(pool: pool, masterKey: key,
                                       manifests: PluginFolders(stateDirectory: database.stateDirectory, developmentFolders: folders), logger: logger)
-            let context = BotContext(tenants: tenants, conversations: ConversationStore(pool: pool, logger: logger),
-                                     experiments: ExperimentStore(pool: pool, logger: logger), pool: pool, logger: logger)
-            let value = try await body(context)
-            await pool.shutdown()
-            return value
-        } catch {
-            await pool.shutdown()
-            throw error
+            return try await body(BotContext(tenants: tenants, conversations: ConversationStore(pool: pool, logger: logger),
+                                             experiments: ExperimentStore(pool: pool, logger: logger), pool: pool, logger: logger))
         }
     }
 }

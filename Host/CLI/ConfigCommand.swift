@@ -70,8 +70,8 @@ struct ConfigCommand: AsyncParsableCommand {
                                                              mode: replace ? .replace : .merge, by: principal)
                 return Shown(installation, secretFields: schema.secretFields)
             }
-            if options.json {
-                try options.printJSON(encoding: ConfigOutput(plugin: plugin, tenant: tenant, enabled: shown.enabled, stored: shown.stored,
+            if options.output.json {
+                try options.output.printJSON(encoding: ConfigOutput(plugin: plugin, tenant: tenant, enabled: shown.enabled, stored: shown.stored,
                                                              config: shown.config, secrets: shown.secrets, missing: shown.missing))
             } else {
                 let state = shown.stored ? (shown.enabled ? "enabled" : "disabled") : "not configured yet; the defaults"

@@ -14,15 +14,7 @@ struct DatabaseMigrateCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let logger = Logger(label: "market.db")
-            let pool = DatabasePool(connectionString: database.location().connectionString, configuration: .init(size: 1), logger: logger)
-            let applied: [Int]
-            do {
-                applied = try await Migrator().apply(using: pool, logger: logger)
-            } catch {
-                await pool.shutdown()
-                throw error
-            }
-            await pool.shutdown()
+            let applied = try await database.withPool(size: 1, logger: logger) { pool in try await Migrator().apply(using: pool, logger: logger) }
             print(applied.isEmpty ? "the schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
         }
     }

@@ -4,8 +4,7 @@ import MarketStore
 
 /// Options shared by the `market db` commands.
 struct DatabaseOptions: ParsableArguments {
-    @Option(help: "Market's state directory, which holds the private cluster (default: $MARKET_HOME or ~/.market).")
-    var stateDir: String?
+    @OptionGroup var state: StateOptions
 
     @Option(help: "The port in the private cluster's socket name.")
     var port: Int = 5432
@@ -14,11 +13,7 @@ struct DatabaseOptions: ParsableArguments {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
     }
 
-    var stateDirectory: URL {
-        if let stateDir { return URL(fileURLWithPath: stateDir) }
-        if let home = ProcessInfo.processInfo.environment["MARKET_HOME"] { return URL(fileURLWithPath: home) }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".market")
-    }
+    var stateDirectory: URL { state.stateDirectory }
 
     func location(listenAddress: String? = nil) -> DatabaseLocation {
         DatabaseLocation.resolve(stateDirectory: stateDirectory,

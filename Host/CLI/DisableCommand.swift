@@ -20,8 +20,8 @@ struct DisableCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingTenantErrors {
             let installation = try await options.withStore { store, principal in try await store.disable(plugin, tenant: tenant, by: principal) }
-            if options.json {
-                try options.printJSON(encoding: installation)
+            if options.output.json {
+                try options.output.printJSON(encoding: installation)
             } else {
                 print(installation == nil ? "tenant \(tenant) has never enabled \(plugin); nothing to do" : "disabled \(plugin) for tenant \(tenant)")
             }

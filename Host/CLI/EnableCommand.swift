@@ -20,7 +20,7 @@ struct EnableCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingTenantErrors {
             let installation = try await options.withStore { store, principal in try await store.enable(plugin, tenant: tenant, by: principal) }
-            if options.json { try options.printJSON(encoding: installation) } else { print("enabled \(plugin) for tenant \(tenant)") }
+            if options.output.json { try options.output.printJSON(encoding: installation) } else { print("enabled \(plugin) for tenant \(tenant)") }
         }
     }
 }

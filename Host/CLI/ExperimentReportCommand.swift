@@ -21,8 +21,8 @@ struct ExperimentReportCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingTenantErrors {
             let report = try await options.withBot { try await $0.experiments.report(id, tenant: tenant) }
-            if options.json {
-                try options.printJSON(encoding: report.variants.map(Row.init))
+            if options.output.json {
+                try options.output.printJSON(encoding: report.variants.map(Row.init))
                 return
             }
             print("experiment \(id) (\(report.experiment.active ? "active" : "stopped"))")

@@ -14,15 +14,14 @@ struct InfoCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RegistryClientOptions
 
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let (_, client, verified) = try await options.registry(having: name)
             let index = try await client.index(name, verified)
             let host = Platform.current
-            if json {
+            if output.json {
                 printJSON(JSONValue.object([
                     "id": .string(index.id),
                     "versions": .array(index.versions.map { version in

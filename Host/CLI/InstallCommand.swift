@@ -29,8 +29,7 @@ struct InstallCommand: AsyncParsableCommand {
     @Flag(help: "Consent to a change of permissions from the installed version.")
     var yes = false
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         switch (target, from) {
@@ -42,8 +41,8 @@ struct InstallCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors(json: json) {
-            let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run, progress: ProgressBar.reporter(json: json))
+        try await reportingErrors(json: output.json) {
+            let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run, progress: ProgressBar.reporter(json: output.json))
             let outcomes: [Installer.Outcome]
             if let from {
                 let publishers = try ClientConfig.read(in: options.stateDirectory).trustedPublishers()
@@ -57,7 +56,7 @@ struct InstallCommand: AsyncParsableCommand {
                 let plan = try await installer.plan([(parts[0], range)], from: client, source: registry.source.location, verified: verified)
                 outcomes = try await installer.apply(plan, consent: ConsentPrompt.consent(yes: yes))
             }
-            InstallReport.print(outcomes, stateDirectory: options.stateDirectory, json: json)
+            InstallReport.print(outcomes, stateDirectory: options.stateDirectory, json: output.json)
         }
     }
 }

@@ -18,8 +18,8 @@ struct InstanceOptions: ParsableArguments {
     @Option(name: .customLong("secret"), help: ArgumentHelp("A secret for the instance, as NAME=VALUE (repeatable).", valueName: "name=value"))
     var secrets: [String] = []
 
-    @Option(help: "Where the key-value store keeps its files (default: $MARKET_HOME or ~/.market).")
-    var stateDir: String?
+    /// The key-value store keeps its files in `<state-dir>/kv`.
+    @OptionGroup var state: StateOptions
 
     @Option(help: "Seconds a call may take before it fails with TIMEOUT.")
     var timeout: Double = 30
@@ -43,11 +43,7 @@ struct InstanceOptions: ParsableArguments {
         }, uniquingKeysWith: { _, last in last })
     }
 
-    var stateDirectory: URL {
-        if let stateDir { return URL(fileURLWithPath: stateDir) }
-        if let home = ProcessInfo.processInfo.environment["MARKET_HOME"] { return URL(fileURLWithPath: home) }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".market")
-    }
+    var stateDirectory: URL { state.stateDirectory }
 
     /// `--config` and `--secret` as a tenant's installation would give them to the plugin:
     /// defaults filled in, validated against the manifest's config schema, secret fields put in.

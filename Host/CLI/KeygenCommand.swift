@@ -17,13 +17,12 @@ struct KeygenCommand: AsyncParsableCommand {
     @Option(help: "The file name of the pair, without extension.")
     var name = "market"
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let written = try KeyFiles.write(SigningKey.generate(), to: URL(fileURLWithPath: out), name: name)
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["keyid": .string(written.keyID), "private_key": .string(written.privateKey.path), "public_key": .string(written.publicKey.path)]).jsonText)
                 return
             }

@@ -12,14 +12,13 @@ struct ListCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let lock = try LockFile.read(in: state.stateDirectory)
             let entries = lock.plugins.sorted { $0.key < $1.key }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["plugins": .array(entries.map { InstallReport.json($0.key, $0.value) })]).jsonText)
                 return
             }

@@ -16,11 +16,10 @@ struct OutdatedCommand: AsyncParsableCommand {
     @Flag(help: "List every installed plugin, not only outdated ones.")
     var all = false
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run)
             // The lock records where each plugin came from; people know the registry by its name.
             let config = try ClientConfig.read(in: options.stateDirectory)
@@ -30,7 +29,7 @@ struct OutdatedCommand: AsyncParsableCommand {
                 return named
             }
             let shown = all ? found : found.filter { $0.isOutdated || $0.note != nil }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["plugins": .array(shown.map { entry in
                     .object(["id": .string(entry.id), "installed": .string(entry.installed), "wanted": entry.wanted.map(JSONValue.string) ?? .null,
                              "latest": entry.latest.map(JSONValue.string) ?? .null, "registry": .string(entry.registry),

@@ -20,15 +20,14 @@ struct PackCommand: AsyncParsableCommand {
     @Option(help: "The folder to write the package into.")
     var out = "."
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let (source, destination) = (URL(fileURLWithPath: folder), URL(fileURLWithPath: out))
             let package = try await BlockingWork.run { try PackageWriter.pack(source, signedWith: signingKey, into: destination) }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["file": .string(package.url.path), "id": .string(package.manifest.id), "version": .string(package.manifest.version),
                                             "platform": .string(package.platform.description), "size": .integer(Int64(package.size)),
                                             "sha256": .string(package.sha256), "publisher": .string(package.publisherKeyID)]).jsonText)

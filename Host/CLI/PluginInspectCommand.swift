@@ -17,13 +17,12 @@ struct PluginInspectCommand: AsyncParsableCommand {
 
     @OptionGroup var instance: InstanceOptions
 
-    @Flag(help: "Print one JSON object instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await reportingErrors {
             let (library, tools, needs) = try await inspect()
-            if json {
+            if output.json {
                 printJSON(Self.json(library, tools: tools, needs: needs).jsonText)
                 return
             }

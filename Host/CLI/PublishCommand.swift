@@ -20,15 +20,14 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "An online private key of the registry.")
     var key: String
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let (folder, file) = (URL(fileURLWithPath: registry), URL(fileURLWithPath: package))
             let entry = try await BlockingWork.run { try RegistryWriter(folder: folder, key: signingKey).publish(file) }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["name": .string(entry.name), "version": .string(entry.version), "publisher": .string(entry.publisher),
                                             "platforms": .array(entry.artifacts.keys.sorted().map(JSONValue.string))]).jsonText)
                 return

@@ -28,15 +28,14 @@ struct RegistryAddCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard PluginManifest.isIdentifier(name) else { throw ValidationError("name the registry with 2-64 lower-case letters, digits or '-', e.g. main") }
     }
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let source = try RegistrySource(url)
             let mirrorSources = try mirrors.map(RegistrySource.init)
             let stateFolder = source.stateFolder(in: state.stateDirectory)
@@ -57,7 +56,7 @@ struct RegistryAddCommand: AsyncParsableCommand {
                 }
                 if first { config.registries.insert(entry, at: 0) } else { config.registries.append(entry) }
             }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["name": .string(name), "url": .string(entry.url), "mirrors": .array(entry.mirrors.map(JSONValue.string)),
                                             "status": .string("added")]).jsonText)
             } else {

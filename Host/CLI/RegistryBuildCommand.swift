@@ -20,15 +20,14 @@ struct RegistryBuildCommand: AsyncParsableCommand {
     @Option(help: "The folder of built plugin folders.")
     var plugins = ".build/market-plugins"
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let (registry, source) = (URL(fileURLWithPath: folder), URL(fileURLWithPath: plugins))
             let outcomes = try await BlockingWork.run { try RegistryWriter(folder: registry, key: signingKey).build(plugins: source) }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["plugins": .array(outcomes.map { outcome in
                     switch outcome {
                     case .published(let id, let version): .object(["id": .string(id), "version": .string(version), "status": .string("published")])

@@ -20,17 +20,16 @@ struct RegistryInitCommand: AsyncParsableCommand {
     @Option(name: .customLong("key"), help: "An online key file (repeatable).")
     var keys: [String] = []
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let root = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: rootKey))
             let online = try keys.map { try KeyFiles.loadPublicKey(from: URL(fileURLWithPath: $0)) }
             let signer = try keys.first.map { try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: $0)) }
             let url = URL(fileURLWithPath: folder)
             let writer = try await BlockingWork.run { try RegistryWriter.create(at: url, rootKey: root, onlineKeys: online, onlineKey: signer) }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["folder": .string(writer.folder.path), "root_key": .string(root.id),
                                             "online_keys": .array((online.isEmpty ? [root.publicKey] : online).map { .string($0.id) })]).jsonText)
                 return

@@ -9,13 +9,12 @@ struct RegistryListCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let registries = try ClientConfig.read(in: state.stateDirectory).registries
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["registries": .array(registries.map { registry in
                     .object(["name": .string(registry.name), "url": .string(registry.url), "mirrors": .array(registry.mirrors.map(JSONValue.string))])
                 })]).jsonText)

@@ -17,15 +17,14 @@ struct RegistryRefreshCommand: AsyncParsableCommand {
     @Option(help: "An online private key of the registry.")
     var key: String
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let url = URL(fileURLWithPath: folder)
             try await BlockingWork.run { try RegistryWriter(folder: url, key: signingKey).refresh() }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["folder": .string(folder), "status": .string("refreshed")]).jsonText)
                 return
             }

@@ -15,11 +15,10 @@ struct RegistryRemoveCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let name = name
             try ClientConfig.update(in: state.stateDirectory) { config in
                 guard config.registries.contains(where: { $0.name == name }) else {
@@ -27,7 +26,7 @@ struct RegistryRemoveCommand: AsyncParsableCommand {
                 }
                 config.registries.removeAll { $0.name == name }
             }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["name": .string(name), "status": .string("removed")]).jsonText)
             } else {
                 print("removed registry \(name)")

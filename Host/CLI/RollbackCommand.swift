@@ -16,15 +16,14 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let installer = Installer(folder: state.stateDirectory, probe: InstallProbe.run)
             let name = name
             let entry = try await BlockingWork.run { try installer.rollback(name) }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["id": .string(name), "version": .string(entry.version), "from": .string(entry.previous?.version ?? ""),
                                             "status": .string("rolled_back")]).jsonText)
             } else {

@@ -16,11 +16,10 @@ struct SearchCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RegistryClientOptions
 
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             var found: [(registry: String, entry: CatalogMetadata.Entry)] = []
             let targets = try options.targets()
             var failures: [MarketError] = []
@@ -37,7 +36,7 @@ struct SearchCommand: AsyncParsableCommand {
                 }
             }
             if failures.count == targets.count, let first = failures.first { throw first }
-            if json {
+            if output.json {
                 printJSON(JSONValue.array(found.map { registry, entry in
                     .object(["id": .string(entry.id), "name": .string(entry.name), "summary": .string(entry.summary), "registry": .string(registry),
                              "latest": .string(entry.latest), "kinds": .array(entry.kinds.map(JSONValue.string))])

@@ -19,8 +19,8 @@ struct SecretDeleteCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingTenantErrors {
             try await options.withStore { store, principal in try await store.deleteSecret(name, plugin: plugin, tenant: tenant, by: principal) }
-            if options.json {
-                try options.printJSON(encoding: ["plugin": plugin, "tenant": tenant, "name": name, "status": "deleted"])
+            if options.output.json {
+                try options.output.printJSON(encoding: ["plugin": plugin, "tenant": tenant, "name": name, "status": "deleted"])
             } else {
                 print("deleted secret \(name) of \(plugin) for tenant \(tenant)")
             }

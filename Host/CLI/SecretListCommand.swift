@@ -21,8 +21,8 @@ struct SecretListCommand: AsyncParsableCommand {
             let (stored, allowed) = try await options.withStore { store, principal in
                 (try await store.secretNames(plugin, tenant: tenant, by: principal), (try? store.allowedSecretNames(plugin)) ?? [])
             }
-            if options.json {
-                try options.printJSON(encoding: ["stored": stored, "allowed": allowed])
+            if options.output.json {
+                try options.output.printJSON(encoding: ["stored": stored, "allowed": allowed])
             } else {
                 print(stored.isEmpty ? "no secrets stored for \(plugin) of tenant \(tenant)" : "stored: \(stored.joined(separator: ", "))")
                 let missing = allowed.filter { !stored.contains($0) }

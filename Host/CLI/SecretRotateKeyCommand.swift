@@ -23,11 +23,10 @@ struct SecretRotateKeyCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let logger = Logger(label: "market.secrets")
             let state = database.stateDirectory
             let fromEnvironment = !(ProcessInfo.processInfo.environment[MasterKey.environmentVariable] ?? "").isEmpty
@@ -39,7 +38,7 @@ struct SecretRotateKeyCommand: AsyncParsableCommand {
             let outcome = try await rotate(from: old, to: new, keptIn: file, logger: logger)
             if !fromEnvironment { try MasterKey.install(file, stateDirectory: state) }
             let installed = fromEnvironment ? nil : state.appendingPathComponent(MasterKey.fileName)
-            if json {
+            if output.json {
                 try print(Self.json(Report(oldKeyId: old.id, newKeyId: new.id, secrets: outcome.secrets, telegramBots: outcome.telegramBots,
                                            keyFile: (installed ?? file).path, installed: installed != nil)))
                 return
@@ -58,19 +57,16 @@ struct SecretRotateKeyCommand: AsyncParsableCommand {
 
     /// Migrates the database (so every table that holds secrets exists) and re-seals it.
     private func rotate(from old: MasterKey, to new: MasterKey, keptIn file: URL, logger: Logger) async throws -> MasterKeyRotation.Outcome {
-        let pool = DatabasePool(connectionString: database.location().connectionString, configuration: .init(size: 1), logger: logger)
         do {
-            try await Migrator().apply(using: pool, logger: logger)
-            let outcome = try await MasterKeyRotation(from: old, to: new).run(using: pool, logger: logger)
-            await pool.shutdown()
-            return outcome
+            return try await database.withPool(size: 1, logger: logger) { pool in
+                try await Migrator().apply(using: pool, logger: logger)
+                return try await MasterKeyRotation(from: old, to: new).run(using: pool, logger: logger)
+            }
         } catch let error as MarketError where error.code == .secretUnreadable || error.code == .migrationFailed {
             // Refused before the commit: nothing is sealed under the new key.
-            await pool.shutdown()
             try? FileManager.default.removeItem(at: file)
             throw error
         } catch {
-            await pool.shutdown()
             let error = error as? MarketError ?? MarketError(.ioFailed, "\(error)", fix: "")
             throw MarketError(error.code, error.message + " (the new key \(new.id) stays in \(file.path): if the database committed, its secrets need it)",
                               fix: error.fix.isEmpty ? "check with `market secret list`, then run the command again" : error.fix, underlying: error)

@@ -37,8 +37,8 @@ struct SecretSetCommand: AsyncParsableCommand {
             try await options.withStore { store, principal in
                 try await store.setSecret(name, value: secret, plugin: plugin, tenant: tenant, by: principal)
             }
-            if options.json {
-                try options.printJSON(encoding: ["plugin": plugin, "tenant": tenant, "name": name, "status": "set"])
+            if options.output.json {
+                try options.output.printJSON(encoding: ["plugin": plugin, "tenant": tenant, "name": name, "status": "set"])
             } else {
                 print("stored secret \(name) of \(plugin) for tenant \(tenant)")
             }

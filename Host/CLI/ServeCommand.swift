@@ -10,10 +10,6 @@ import ServiceLifecycle
 import TelegramChannel
 import UnixSignals
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `market serve`: the HTTP server, with its database and plugins.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,8 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "HTTP connections")
     var connections: ConnectionOptions
 
-    @Option(help: "Market's state directory (default: $MARKET_HOME, /var/lib/market as root, else ~/.market).")
-    var stateDir: String?
+    @OptionGroup var state: StateOptions
 
     @Option(help: "A folder of plugin folders to load as well, for development; they replace installed plugins with the same id.")
     var plugins: String?
@@ -71,14 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The state directory: the option, `$MARKET_HOME`, then `/var/lib/market` for root (the
-    /// private cluster's `postgres` user cannot traverse `/root`) or `~/.market`.
-    var stateDirectory: URL {
-        if let stateDir { return URL(fileURLWithPath: stateDir) }
-        if let home = ProcessInfo.processInfo.environment["MARKET_HOME"], !home.isEmpty { return URL(fileURLWithPath: home) }
-        if geteuid() == 0 { return URL(fileURLWithPath: "/var/lib/market") }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".market")
-    }
+    var stateDirectory: URL { state.stateDirectory }
 
     func run() async throws {
         let logger = Logger(label: "market.serve")
@@ -86,6 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
         ForeignExitGuard.arm(logger: logger)
         defer { ForeignExitGuard.disarm() }
         try await reportingErrors {
+            // Said first, so an operator sees which folder serve uses (the one `market install` fills).
+            logger.info("state directory", metadata: ["folder": .string(stateDirectory.path)])
             let location = DatabaseLocation.resolve(stateDirectory: stateDirectory)
             var startedCluster: PrivateCluster?
             if case .privateCluster(let cluster) = location, try await cluster.start() {

@@ -1,14 +1,10 @@
 import ArgumentParser
 import Foundation
 
-/// The state folder option of the commands that read or change what is installed.
+/// `--state-dir`, the one state folder option of every command that keeps state (see `StateDirectory`).
 struct StateOptions: ParsableArguments {
-    @Option(help: "Where installed plugins, market.lock and trusted registry metadata are kept (default: $MARKET_HOME or ~/.market).")
+    @Option(help: "Market's state directory: installed plugins, market.lock, registry metadata, master.key and the private cluster (default: $MARKET_HOME, else /var/lib/market as root, else ~/.market).")
     var stateDir: String?
 
-    var stateDirectory: URL {
-        if let stateDir { return URL(fileURLWithPath: stateDir) }
-        if let home = ProcessInfo.processInfo.environment["MARKET_HOME"] { return URL(fileURLWithPath: home) }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".market")
-    }
+    var stateDirectory: URL { StateDirectory.current(option: stateDir) }
 }

@@ -60,8 +60,8 @@ struct TelegramConnectCommand: AsyncParsableCommand {
                 }
                 return (bot, created, webhook)
             }
-            if options.json {
-                try options.printJSON(encoding: BotSummary(bot, webhook: webhook))
+            if options.output.json {
+                try options.output.printJSON(encoding: BotSummary(bot, webhook: webhook))
                 return
             }
             print("\(created ? "connected" : "updated") @\(bot.username) for tenant \(bot.tenantID) as \(bot.id) (\(bot.mode.rawValue))")

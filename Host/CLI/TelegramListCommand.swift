@@ -13,8 +13,8 @@ struct TelegramListCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let bots = try await options.withBots { bots in try await bots.bots(tenant: tenant) }
-            if options.json {
-                try options.printJSON(encoding: bots.map { BotSummary($0) })
+            if options.output.json {
+                try options.output.printJSON(encoding: bots.map { BotSummary($0) })
                 return
             }
             if bots.isEmpty { print("no bots; connect one with `market telegram connect --tenant <id>`") }

@@ -42,8 +42,8 @@ struct TelegramSetWebhookCommand: AsyncParsableCommand {
                 try await bots.setMode(.webhook, bot: bot)
                 return (BotSummary(credentials.bot, webhook: reconciler.webhookURL(publicBase: url)), outcome)
             }
-            if options.json {
-                try options.printJSON(encoding: summary)
+            if options.output.json {
+                try options.output.printJSON(encoding: summary)
             } else {
                 print(outcome == .set ? "set the webhook of \(bot) to \(summary.webhook ?? "")" : "the webhook of \(bot) is already \(summary.webhook ?? "")")
             }

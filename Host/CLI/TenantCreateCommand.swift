@@ -26,8 +26,8 @@ struct TenantCreateCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingTenantErrors {
             let tenant = try await options.withStore { store, principal in try await store.createTenant(id, name: name, by: principal) }
-            if options.json {
-                try options.printJSON(encoding: tenant)
+            if options.output.json {
+                try options.output.printJSON(encoding: tenant)
             } else {
                 print("created tenant \(tenant.id) (\(tenant.name))")
             }

@@ -11,8 +11,8 @@ struct TenantListCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingTenantErrors {
             let tenants = try await options.withStore { store, principal in try await store.tenants(by: principal) }
-            if options.json {
-                try options.printJSON(encoding: tenants)
+            if options.output.json {
+                try options.output.printJSON(encoding: tenants)
             } else if tenants.isEmpty {
                 print("no tenants yet (market tenant create ID makes one)")
             } else {

@@ -14,8 +14,7 @@ struct TenantOptions: ParsableArguments {
                                valueName: "dir"))
     var pluginFolders: [String] = []
 
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     /// The operator at the command line acts as an admin; the audit log records their user name.
     var principal: Principal {
@@ -29,30 +28,13 @@ struct TenantOptions: ParsableArguments {
     /// to standard error, once.
     func withStore<Value>(_ body: (TenantStore, Principal) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "market.tenants")
-        let pool = DatabasePool(connectionString: database.location().connectionString, configuration: .init(size: 2), logger: logger)
-        do {
-            try await Migrator().apply(using: pool, logger: logger)
-            let key = try MasterKey.load(stateDirectory: database.stateDirectory, logger: logger)
+        return try await database.withMigratedStore(size: 2, logger: logger) { pool, key in
             let folders = pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) }
             let store = TenantStore(pool: pool, masterKey: key,
                                     manifests: PluginFolders(stateDirectory: database.stateDirectory, developmentFolders: folders), logger: logger)
             if let admin = try await store.ensureAdminToken() { AdminTokenNotice.print(admin) }
-            let value = try await body(store, principal)
-            await pool.shutdown()
-            return value
-        } catch {
-            await pool.shutdown()
-            throw error
+            return try await body(store, principal)
         }
-    }
-
-    /// Prints `value` as indented JSON with sorted snake_case keys and RFC 3339 dates with milliseconds.
-    func printJSON(encoding value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .timestampWithMilliseconds
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }
 

@@ -43,11 +43,11 @@ struct TenantTokenCommand: AsyncParsableCommand {
             try await options.withStore { store, principal in
                 if let revoke {
                     let info = try await store.revokeToken(revoke, tenant: tenant, by: principal)
-                    if options.json { try options.printJSON(encoding: info) } else { print("revoked token \(info.id) of \(owner)") }
+                    if options.output.json { try options.output.printJSON(encoding: info) } else { print("revoked token \(info.id) of \(owner)") }
                 } else if list {
                     let tokens = try await store.tokens(tenant: tenant, by: principal)
-                    if options.json {
-                        try options.printJSON(encoding: tokens)
+                    if options.output.json {
+                        try options.output.printJSON(encoding: tokens)
                     } else if tokens.isEmpty {
                         print("\(owner) has no tokens")
                     } else {
@@ -59,8 +59,8 @@ struct TenantTokenCommand: AsyncParsableCommand {
                     }
                 } else {
                     let issued = try await store.createToken(tenant: tenant, label: label, by: principal)
-                    if options.json {
-                        try options.printJSON(encoding: IssuedTokenOutput(id: issued.info.id, role: issued.info.role.rawValue, tenantID: tenant,
+                    if options.output.json {
+                        try options.output.printJSON(encoding: IssuedTokenOutput(id: issued.info.id, role: issued.info.role.rawValue, tenantID: tenant,
                                                                           label: issued.info.label, token: issued.token))
                     } else {
                         FileHandle.standardError.write(Data("made token \(issued.info.id) for \(owner); it is shown only now, keep it safe:\n".utf8))

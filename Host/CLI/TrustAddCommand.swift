@@ -15,11 +15,10 @@ struct TrustAddCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let publicKey = FileManager.default.fileExists(atPath: key)
                 ? try KeyFiles.loadPublicKey(from: URL(fileURLWithPath: key)) : try PublicKey(base64: key)
             let added = try ClientConfig.update(in: state.stateDirectory) { config in
@@ -27,7 +26,7 @@ struct TrustAddCommand: AsyncParsableCommand {
                 config.publishers.append(ClientConfig.Publisher(id: publicKey.id, key: publicKey.base64, name: name))
                 return true
             }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["id": .string(publicKey.id), "status": .string(added ? "trusted" : "already_trusted")]).jsonText)
             } else {
                 print(added ? "trusted publisher key \(publicKey.id)\(name.map { " (\($0))" } ?? "")" : "publisher key \(publicKey.id) was already trusted")

@@ -9,13 +9,12 @@ struct TrustListCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let publishers = try ClientConfig.read(in: state.stateDirectory).publishers
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["publishers": .array(publishers.map { publisher in
                     .object(["id": .string(publisher.id), "key": .string(publisher.key), "name": publisher.name.map(JSONValue.string) ?? .null])
                 })]).jsonText)

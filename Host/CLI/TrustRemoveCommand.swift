@@ -12,11 +12,10 @@ struct TrustRemoveCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let keyID = keyID
             try ClientConfig.update(in: state.stateDirectory) { config in
                 guard config.publishers.contains(where: { $0.id == keyID }) else {
@@ -24,7 +23,7 @@ struct TrustRemoveCommand: AsyncParsableCommand {
                 }
                 config.publishers.removeAll { $0.id == keyID }
             }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["id": .string(keyID), "status": .string("removed")]).jsonText)
             } else {
                 print("no longer trusting publisher key \(keyID)")

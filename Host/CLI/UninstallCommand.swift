@@ -16,11 +16,10 @@ struct UninstallCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let installer = Installer(folder: state.stateDirectory, probe: InstallProbe.run)
             let name = name
             let entry = try await BlockingWork.run { try installer.uninstall(name) }
@@ -29,7 +28,7 @@ struct UninstallCommand: AsyncParsableCommand {
             let unneeded = entry.dependencies.keys.sorted().filter { id in
                 lock.plugins[id].map { !$0.requested && lock.dependents(of: id).isEmpty } ?? false
             }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["id": .string(name), "version": .string(entry.version), "status": .string("uninstalled"),
                                             "unneeded": .array(unneeded.map(JSONValue.string))]).jsonText)
             } else {

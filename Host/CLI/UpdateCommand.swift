@@ -26,12 +26,11 @@ struct UpdateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RegistryClientOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
-            let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run, progress: ProgressBar.reporter(json: json))
+        try await reportingErrors(json: output.json) {
+            let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run, progress: ProgressBar.reporter(json: output.json))
             let plans = try await installer.planUpdate(name, clients: options.clients)
             if dryRun {
                 report(plans)
@@ -39,18 +38,18 @@ struct UpdateCommand: AsyncParsableCommand {
             }
             var outcomes: [Installer.Outcome] = []
             for plan in plans { outcomes += try await installer.apply(plan, consent: ConsentPrompt.consent(yes: yes)) }
-            if outcomes.isEmpty, !json {
+            if outcomes.isEmpty, !output.json {
                 print("nothing to update")
                 return
             }
-            InstallReport.print(outcomes, stateDirectory: options.stateDirectory, json: json)
+            InstallReport.print(outcomes, stateDirectory: options.stateDirectory, json: output.json)
         }
     }
 
     /// What a dry run would do.
     private func report(_ plans: [InstallPlan]) {
         let steps = plans.flatMap(\.steps)
-        if json {
+        if output.json {
             printJSON(JSONValue.object(["dry_run": .bool(true), "updates": .array(steps.map { step in
                 .object(["id": .string(step.id), "from": step.replacing.map { JSONValue.string($0.version) } ?? .null, "to": .string(step.version),
                          "permissions_change": .bool(step.changesPermissions)])

@@ -13,15 +13,14 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let installer = Installer(folder: state.stateDirectory, probe: InstallProbe.run)
             let results = try await BlockingWork.run { try installer.verify() }
             let damaged = results.filter { $0.problem != nil }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object([
                     "ok": .bool(damaged.isEmpty),
                     "plugins": .array(results.map { .object(["id": .string($0.id), "version": .string($0.version), "ok": .bool($0.problem == nil),

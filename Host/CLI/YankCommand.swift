@@ -29,16 +29,15 @@ struct YankCommand: AsyncParsableCommand {
         }
     }
 
-    @Flag(help: "Print one JSON document instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        try await reportingErrors(json: json) {
+        try await reportingErrors(json: output.json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let parts = target.split(separator: "@").map(String.init)
             let (folder, reason) = (URL(fileURLWithPath: registry), reason)
             try await BlockingWork.run { try RegistryWriter(folder: folder, key: signingKey).yank(id: parts[0], version: parts[1], reason: reason) }
-            if json {
+            if output.json {
                 printJSON(JSONValue.object(["id": .string(parts[0]), "version": .string(parts[1]), "reason": .string(reason), "status": .string("yanked")]).jsonText)
                 return
             }

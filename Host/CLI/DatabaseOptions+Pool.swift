@@ -1,0 +1,35 @@
+import Logging
+import MarketStore
+
+/// The one place a command opens, migrates and closes the database it selects.
+extension DatabaseOptions {
+    /// Runs `body` with a pool of `size` connections on the selected database, closing the pool
+    /// afterwards whatever `body` did.
+    func withPool<Value>(size: Int, logger: Logger, _ body: (DatabasePool) async throws -> Value) async throws -> Value {
+        let pool = DatabasePool(connectionString: location().connectionString, configuration: .init(size: size), logger: logger)
+        do {
+            let value = try await body(pool)
+            await pool.shutdown()
+            return value
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+    }
+
+    /// Like `withPool`, after applying pending migrations and loading (or making) the master key.
+    func withMigratedStore<Value>(size: Int, logger: Logger, _ body: (DatabasePool, MasterKey) async throws -> Value) async throws -> Value {
+        try await withPool(size: size, logger: logger) { pool in
+            try await Migrator().apply(using: pool, logger: logger)
+            return try await body(pool, try MasterKey.load(stateDirectory: stateDirectory, logger: logger))
+        }
+    }
+
+    /// Runs `body` with an event bus on the selected database and its connection string.
+    func withBus<Value>(_ body: (EventBus, String) async throws -> Value) async throws -> Value {
+        let logger = Logger(label: "market.events")
+        return try await withPool(size: 1, logger: logger) { pool in
+            try await body(EventBus(pool: pool, logger: logger), location().connectionString)
+        }
+    }
+}
