@@ -3,7 +3,8 @@ import MarketCore
 import MarketRegistry
 
 /// Probe-loads a plugin folder in a child process (`market plugin probe`), so a plugin that
-/// crashes or hangs while loading cannot take the installer down.
+/// crashes or hangs while loading cannot take the installer down. `pack`, `publish` and
+/// `registry build` run the same probe, so a library that cannot load is never published.
 enum InstallProbe {
     /// Seconds a plugin may take to load: 30, or `$MARKET_PROBE_TIMEOUT` for plugins that are
     /// slow to start (and for tests of a hanging one).
@@ -14,6 +15,19 @@ enum InstallProbe {
     static func run(_ folder: URL) async throws {
         // Waiting for the child lasts up to the timeout: a thread of its own, not the pool's.
         try await BlockingWork.runOnOwnThread { try runBlocking(folder) }
+    }
+
+    /// The probe for `pack`, `publish` and `registry build`, whose refusals say nothing was
+    /// packed or published rather than installed. Blocking.
+    static func forPublishing(_ folder: URL) throws {
+        do {
+            try runBlocking(folder)
+        } catch let error as MarketError where error.code == .probeFailed {
+            let message = error.message.replacingOccurrences(of: "; nothing was installed", with: "")
+            throw MarketError(.probeFailed, message + "; nothing was packed or published",
+                              fix: error.fix.replacingOccurrences(of: "ask its publisher; nothing was installed", with: "fix the plugin so that it loads")
+                                .replacingOccurrences(of: "nothing was installed", with: "nothing was packed or published"))
+        }
     }
 
     /// Spawns the probe with `ChildSpawner` rather than Foundation's `Process`, which was seen

@@ -20,12 +20,17 @@ struct PackCommand: AsyncParsableCommand {
     @Option(help: "The folder to write the package into.")
     var out = "."
 
+    @Flag(name: .customLong("no-probe"), help: "Do not load the library before packing or publishing it (for a library this machine cannot load; install still probes it).")
+    var noProbe = false
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await reportingErrors(json: output.json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let (source, destination) = (URL(fileURLWithPath: folder), URL(fileURLWithPath: out))
+            // A library that cannot load is refused before it is signed, as install would refuse it.
+            if !noProbe { try await BlockingWork.runOnOwnThread { try InstallProbe.forPublishing(source) } }
             let package = try await BlockingWork.run { try PackageWriter.pack(source, signedWith: signingKey, into: destination) }
             if output.json {
                 printJSON(JSONValue.object(["file": .string(package.url.path), "id": .string(package.manifest.id), "version": .string(package.manifest.version),

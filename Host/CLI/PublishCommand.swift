@@ -20,13 +20,18 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "An online private key of the registry.")
     var key: String
 
+    @Flag(name: .customLong("no-probe"), help: "Do not load the library before packing or publishing it (for a library this machine cannot load; install still probes it).")
+    var noProbe = false
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await reportingErrors(json: output.json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let (folder, file) = (URL(fileURLWithPath: registry), URL(fileURLWithPath: package))
-            let entry = try await BlockingWork.run { try RegistryWriter(folder: folder, key: signingKey).publish(file) }
+            let probe: RegistryWriter.Probe? = noProbe ? nil : InstallProbe.forPublishing
+            // The probe's child may take up to its timeout: a thread of its own, not the pool's.
+            let entry = try await BlockingWork.runOnOwnThread { try RegistryWriter(folder: folder, key: signingKey).publish(file, probe: probe) }
             if output.json {
                 printJSON(JSONValue.object(["name": .string(entry.name), "version": .string(entry.version), "publisher": .string(entry.publisher),
                                             "platforms": .array(entry.artifacts.keys.sorted().map(JSONValue.string))]).jsonText)

@@ -20,13 +20,17 @@ struct RegistryBuildCommand: AsyncParsableCommand {
     @Option(help: "The folder of built plugin folders.")
     var plugins = ".build/market-plugins"
 
+    @Flag(name: .customLong("no-probe"), help: "Do not load the library before packing or publishing it (for a library this machine cannot load; install still probes it).")
+    var noProbe = false
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await reportingErrors(json: output.json) {
             let signingKey = try KeyFiles.loadSigningKey(from: URL(fileURLWithPath: key))
             let (registry, source) = (URL(fileURLWithPath: folder), URL(fileURLWithPath: plugins))
-            let outcomes = try await BlockingWork.run { try RegistryWriter(folder: registry, key: signingKey).build(plugins: source) }
+            let probe: RegistryWriter.Probe? = noProbe ? nil : InstallProbe.forPublishing
+            let outcomes = try await BlockingWork.runOnOwnThread { try RegistryWriter(folder: registry, key: signingKey).build(plugins: source, probe: probe) }
             if output.json {
                 printJSON(JSONValue.object(["plugins": .array(outcomes.map { outcome in
                     switch outcome {

@@ -22,12 +22,13 @@ import Testing
         #expect(!keygen.stdout.contains(secret) && !keygen.stderr.contains(secret))
         #expect(try await market(["keygen", "--out", "keys", "--name", "root"], in: folder.url).status == 0)
 
-        let pack = try await market(["pack", "plugins/acme-crm", "--key", "keys/online.key", "--out", "dist"], in: folder.url)
+        // The fixture's library is arbitrary bytes: packed without the probe (a test of it is below).
+        let pack = try await market(["pack", "plugins/acme-crm", "--key", "keys/online.key", "--out", "dist", "--no-probe"], in: folder.url)
         #expect(pack.status == 0)
         #expect(pack.stdout.contains("acme-crm-1.0.0-linux-"))
 
         #expect(try await market(["registry", "init", "site", "--root-key", "keys/root.key", "--key", "keys/online.key"], in: folder.url).status == 0)
-        let build = try await market(["registry", "build", "site", "--key", "keys/online.key", "--plugins", "plugins"], in: folder.url)
+        let build = try await market(["registry", "build", "site", "--key", "keys/online.key", "--plugins", "plugins", "--no-probe"], in: folder.url)
         #expect(build.stdout.contains("published acme-crm 1.0.0"))
         let again = try await market(["publish", try #require(TemporaryFolder.listing(folder.path("dist")).first.map { "dist/\($0)" }), "--registry", "site", "--key", "keys/online.key"], in: folder.url)
         #expect(again.status != 0)
@@ -56,7 +57,7 @@ import Testing
         #expect(try await market(["keygen", "--out", "keys", "--name", "online"], in: folder.url).status == 0)
         #expect(try await market(["keygen", "--out", "keys", "--name", "root"], in: folder.url).status == 0)
         #expect(try await market(["registry", "init", "site", "--root-key", "keys/root.key", "--key", "keys/online.key"], in: folder.url).status == 0)
-        #expect(try await market(["registry", "build", "site", "--key", "keys/online.key", "--plugins", "plugins"], in: folder.url).status == 0)
+        #expect(try await market(["registry", "build", "site", "--key", "keys/online.key", "--plugins", "plugins", "--no-probe"], in: folder.url).status == 0)
 
         let search = try await market(["search", "acme", "--registry", "site", "--root", "site/root.json", "--state-dir", "home"], in: folder.url)
         let info = try await market(["info", "acme-crm", "--registry", "site", "--state-dir", "home"], in: folder.url)
@@ -102,6 +103,40 @@ import Testing
         #expect(try String(contentsOf: folder.path("home/market.lock"), encoding: .utf8).contains("\"textkit\""))
     }
 
+    /// A library that cannot load is refused before it is packed or published, so its version
+    /// number is not burnt: pack writes no file, and publish and registry build leave the tree.
+    @Test func packAndPublishRefuseALibraryThatDoesNotLoad() async throws {
+        let folder = try TemporaryFolder()
+        let plugins = folder.path("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: try PluginFixture.make(in: folder.url, id: "broken"), to: plugins.appendingPathComponent("broken"))
+        #expect(try await market(["keygen", "--out", "keys", "--name", "k"], in: folder.url).status == 0)
+        #expect(try await market(["registry", "init", "site", "--root-key", "keys/k.key"], in: folder.url).status == 0)
+        // The registry's lock file appears at the first locked write; everything else must stay.
+        func tree() -> [String: Data?] {
+            Dictionary(uniqueKeysWithValues: TemporaryFolder.listing(folder.path("site")).filter { $0 != ".market-lock" }
+                .map { ($0, try? Data(contentsOf: folder.path("site/\($0)"))) })
+        }
+        let before = tree()
+
+        let pack = try await market(["pack", "plugins/broken", "--key", "keys/k.key", "--out", "dist"], in: folder.url)
+        #expect(pack.status == 1)
+        #expect(pack.stderr.contains("PROBE_FAILED: the plugin did not load"), "\(pack.stderr)")
+        #expect(pack.stderr.contains("nothing was packed or published"), "\(pack.stderr)")
+        #expect(TemporaryFolder.listing(folder.path("dist")).isEmpty)
+
+        let build = try await market(["registry", "build", "site", "--key", "keys/k.key", "--plugins", "plugins"], in: folder.url)
+        #expect(build.status == 1)
+        #expect(build.stderr.contains("PROBE_FAILED"), "\(build.stderr)")
+
+        #expect(try await market(["pack", "plugins/broken", "--key", "keys/k.key", "--out", "dist", "--no-probe"], in: folder.url).status == 0)
+        let file = try #require(TemporaryFolder.listing(folder.path("dist")).first)
+        let publish = try await market(["publish", "dist/\(file)", "--registry", "site", "--key", "keys/k.key"], in: folder.url)
+        #expect(publish.status == 1)
+        #expect(publish.stderr.contains("PROBE_FAILED"), "\(publish.stderr)")
+        #expect(tree() == before, "a refused publish or build left the registry tree as it was")
+    }
+
     @Test func aPluginThatDoesNotLoadIsPROBE_FAILEDAndNothingIsInstalled() async throws {
         let folder = try TemporaryFolder()
         let plugins = folder.path("plugins")
@@ -109,7 +144,7 @@ import Testing
         try FileManager.default.moveItem(at: try PluginFixture.make(in: folder.url, id: "broken"), to: plugins.appendingPathComponent("broken"))
         #expect(try await market(["keygen", "--out", "keys", "--name", "k"], in: folder.url).status == 0)
         #expect(try await market(["registry", "init", "site", "--root-key", "keys/k.key"], in: folder.url).status == 0)
-        #expect(try await market(["registry", "build", "site", "--key", "keys/k.key", "--plugins", "plugins"], in: folder.url).status == 0)
+        #expect(try await market(["registry", "build", "site", "--key", "keys/k.key", "--plugins", "plugins", "--no-probe"], in: folder.url).status == 0)
         let install = try await market(["install", "broken", "--registry", "site", "--root", "site/root.json", "--state-dir", "home"], in: folder.url)
         #expect(install.status == 1)
         #expect(install.stderr.contains("PROBE_FAILED"))

@@ -11,8 +11,8 @@ extension RegistryWriter {
 
     /// Packs every plugin folder under `plugins` (each holding a plugin.json) with the
     /// registry's key as publisher key and publishes it. Re-running it publishes only new
-    /// versions, so it can follow every build.
-    public func build(plugins: URL) throws -> [BuildOutcome] {
+    /// versions, so it can follow every build. `probe` is as for `publish`.
+    public func build(plugins: URL, probe: Probe? = nil) throws -> [BuildOutcome] {
         let folders: [URL]
         do {
             // Resolved first: listing a symlinked folder would otherwise list nothing.
@@ -30,7 +30,7 @@ extension RegistryWriter {
         return try folders.map { folder in
             let package = try PackageWriter.pack(folder, signedWith: key, into: staging)
             do {
-                try publish(package.url)
+                try publish(package.url, probe: probe)
                 return .published(id: package.manifest.id, version: package.manifest.version)
             } catch let error as MarketError where error.code == .versionExists {
                 return .alreadyPublished(id: package.manifest.id, version: package.manifest.version)

@@ -8,13 +8,18 @@ extension RegistryWriter {
     ///
     /// The first publish of a plugin pins the publisher key its package carries; later
     /// versions must be signed by a pinned key (`KEY_UNTRUSTED` otherwise). A version that
-    /// already has an artifact for the package's platform is `VERSION_EXISTS`.
+    /// already has an artifact for the package's platform is `VERSION_EXISTS`. With `probe`,
+    /// a package built for this host is loaded from its extracted folder before anything is
+    /// written, so a library that cannot load never burns its version number.
     @discardableResult
-    public func publish(_ url: URL) throws -> IndexMetadata.Version {
-        try RegistryLock.withLock(folder) { try publishLocked(url) }
+    public func publish(_ url: URL, probe: Probe? = nil) throws -> IndexMetadata.Version {
+        try RegistryLock.withLock(folder) { try publishLocked(url, probe: probe) }
     }
 
-    private func publishLocked(_ url: URL) throws -> IndexMetadata.Version {
+    /// Loads an extracted plugin folder, throwing when it cannot (`PROBE_FAILED`).
+    public typealias Probe = @Sendable (URL) throws -> Void
+
+    private func publishLocked(_ url: URL, probe: Probe?) throws -> IndexMetadata.Version {
         try checkOnlineKey()
         let staging = FileManager.default.temporaryDirectory.appendingPathComponent("market-publish-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: staging) }
@@ -58,6 +63,8 @@ extension RegistryWriter {
             index.versions.append(entry)
             index.versions.sort { (SemanticVersion($0.version) ?? SemanticVersion(0, 0, 0)) < (SemanticVersion($1.version) ?? SemanticVersion(0, 0, 0)) }
         }
+        // Only a library built for this host can be loaded here; others are probed where they install.
+        if let probe, platform.runs(on: .current) { try probe(package.folder) }
         index.publishers[package.publisherKey.id] = package.publisherKey.base64
         index.version += 1
         try AtomicFile.write(archive, to: folder.appendingPathComponent(artifact.file))
