@@ -103,15 +103,22 @@ import Testing
         #expect(try String(contentsOf: folder.path("home/market.lock"), encoding: .utf8).contains("\"textkit\""))
     }
 
-    /// A library that cannot load is refused before it is packed or published, so its version
-    /// number is not burnt: pack writes no file, and publish and registry build leave the tree.
-    @Test func packAndPublishRefuseALibraryThatDoesNotLoad() async throws {
+    /// A folder with `plugins/broken` (a fixture whose library is arbitrary bytes), a key
+    /// `keys/k.key` and an empty registry `site`.
+    func brokenPluginAndEmptyRegistry() async throws -> TemporaryFolder {
         let folder = try TemporaryFolder()
         let plugins = folder.path("plugins")
         try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
         try FileManager.default.moveItem(at: try PluginFixture.make(in: folder.url, id: "broken"), to: plugins.appendingPathComponent("broken"))
         #expect(try await market(["keygen", "--out", "keys", "--name", "k"], in: folder.url).status == 0)
         #expect(try await market(["registry", "init", "site", "--root-key", "keys/k.key"], in: folder.url).status == 0)
+        return folder
+    }
+
+    /// A library that cannot load is refused before it is packed or published, so its version
+    /// number is not burnt: pack writes no file, and publish and registry build leave the tree.
+    @Test func packAndPublishRefuseALibraryThatDoesNotLoad() async throws {
+        let folder = try await brokenPluginAndEmptyRegistry()
         // The registry's lock file appears at the first locked write; everything else must stay.
         func tree() -> [String: Data?] {
             Dictionary(uniqueKeysWithValues: TemporaryFolder.listing(folder.path("site")).filter { $0 != ".market-lock" }
@@ -138,12 +145,7 @@ import Testing
     }
 
     @Test func aPluginThatDoesNotLoadIsPROBE_FAILEDAndNothingIsInstalled() async throws {
-        let folder = try TemporaryFolder()
-        let plugins = folder.path("plugins")
-        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
-        try FileManager.default.moveItem(at: try PluginFixture.make(in: folder.url, id: "broken"), to: plugins.appendingPathComponent("broken"))
-        #expect(try await market(["keygen", "--out", "keys", "--name", "k"], in: folder.url).status == 0)
-        #expect(try await market(["registry", "init", "site", "--root-key", "keys/k.key"], in: folder.url).status == 0)
+        let folder = try await brokenPluginAndEmptyRegistry()
         #expect(try await market(["registry", "build", "site", "--key", "keys/k.key", "--plugins", "plugins", "--no-probe"], in: folder.url).status == 0)
         let install = try await market(["install", "broken", "--registry", "site", "--root", "site/root.json", "--state-dir", "home"], in: folder.url)
         #expect(install.status == 1)
