@@ -12,27 +12,32 @@ enum InstallProbe {
         ProcessInfo.processInfo.environment["MARKET_PROBE_TIMEOUT"].flatMap(TimeInterval.init).flatMap { $0 > 0 ? $0 : nil } ?? 30
     }
 
+    /// What a refusal says was not done, and who can mend the plugin.
+    struct Purpose: Sendable {
+        /// Appended to the message; empty for installs, whose fixes already say it.
+        let messageSuffix: String
+        let nothingDone: String
+        let whoMends: String
+
+        static let installing = Purpose(messageSuffix: "", nothingDone: "nothing was installed", whoMends: "ask its publisher")
+        static let publishing = Purpose(messageSuffix: "; nothing was packed or published", nothingDone: "nothing was packed or published",
+                                        whoMends: "fix the plugin so that it loads")
+    }
+
     static func run(_ folder: URL) async throws {
         // Waiting for the child lasts up to the timeout: a thread of its own, not the pool's.
-        try await BlockingWork.runOnOwnThread { try runBlocking(folder) }
+        try await BlockingWork.runOnOwnThread { try runBlocking(folder, for: .installing) }
     }
 
     /// The probe for `pack`, `publish` and `registry build`, whose refusals say nothing was
     /// packed or published rather than installed. Blocking.
     static func forPublishing(_ folder: URL) throws {
-        do {
-            try runBlocking(folder)
-        } catch let error as MarketError where error.code == .probeFailed {
-            let message = error.message.replacingOccurrences(of: "; nothing was installed", with: "")
-            throw MarketError(.probeFailed, message + "; nothing was packed or published",
-                              fix: error.fix.replacingOccurrences(of: "ask its publisher; nothing was installed", with: "fix the plugin so that it loads")
-                                .replacingOccurrences(of: "nothing was installed", with: "nothing was packed or published"))
-        }
+        try runBlocking(folder, for: .publishing)
     }
 
     /// Spawns the probe with `ChildSpawner` rather than Foundation's `Process`, which was seen
     /// to spend tens of milliseconds between starting the child and its exec on every install.
-    private static func runBlocking(_ folder: URL) throws {
+    private static func runBlocking(_ folder: URL, for purpose: Purpose) throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let child: SpawnedProcess
         do {
@@ -41,12 +46,12 @@ enum InstallProbe {
             throw MarketError(.probeFailed, "cannot start a process to probe the plugin: \(error)")
         }
         defer { close(child.stdout) }
-        let (report, status) = try collect(child)
-        try interpret(report, status: status, folder: folder)
+        let (report, status) = try collect(child, for: purpose)
+        try interpret(report, status: status, folder: folder, for: purpose)
     }
 
     /// Reads the child's report until it exits; kills it at the timeout.
-    private static func collect(_ child: SpawnedProcess) throws -> (Data, SpawnedProcess.ExitStatus) {
+    private static func collect(_ child: SpawnedProcess, for purpose: Purpose) throws -> (Data, SpawnedProcess.ExitStatus) {
         let descriptor = child.stdout
         let timeout = timeout
         let deadline = Date().addingTimeInterval(timeout)
@@ -72,8 +77,8 @@ enum InstallProbe {
             guard Date() < deadline else {
                 child.send(SIGKILL)
                 _ = child.wait()
-                throw MarketError(.probeFailed, "the plugin did not finish loading within \(timeout) seconds",
-                                  fix: "ask its publisher; nothing was installed (a plugin that is slow to start may get more time with MARKET_PROBE_TIMEOUT)")
+                throw MarketError(.probeFailed, "the plugin did not finish loading within \(timeout) seconds" + purpose.messageSuffix,
+                                  fix: "\(purpose.whoMends); \(purpose.nothingDone) (a plugin that is slow to start may get more time with MARKET_PROBE_TIMEOUT)")
             }
         }
     }
@@ -89,20 +94,21 @@ enum InstallProbe {
         }
     }
 
-    private static func interpret(_ report: Data, status: SpawnedProcess.ExitStatus, folder: URL) throws {
+    private static func interpret(_ report: Data, status: SpawnedProcess.ExitStatus, folder: URL, for purpose: Purpose) throws {
         let exitStatus: Int32
         switch status {
         case .signalled(let signal):
-            throw MarketError(.probeFailed, "the plugin crashed while loading (signal \(signal))", fix: "ask its publisher; nothing was installed")
+            throw MarketError(.probeFailed, "the plugin crashed while loading (signal \(signal))" + purpose.messageSuffix,
+                              fix: "\(purpose.whoMends); \(purpose.nothingDone)")
         case .exited(let code): exitStatus = code
         }
         guard exitStatus != 0 else { return }
         let line = (try? JSONValue(parsing: String(decoding: report, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))) ?? .null
         guard case .string(let code)? = line["code"], case .string(let message)? = line["message"] else {
-            throw MarketError(.probeFailed, "the plugin did not load (exit status \(exitStatus))",
-                              fix: "run `market plugin probe \(folder.path)` to see why; nothing was installed")
+            throw MarketError(.probeFailed, "the plugin did not load (exit status \(exitStatus))" + purpose.messageSuffix,
+                              fix: "run `market plugin probe \(folder.path)` to see why; \(purpose.nothingDone)")
         }
-        let fix = if case .string(let text)? = line["fix"], !text.isEmpty { text } else { "nothing was installed" }
-        throw MarketError(.probeFailed, "the plugin did not load: \(code): \(message)", fix: fix)
+        let fix = if case .string(let text)? = line["fix"], !text.isEmpty { text } else { purpose.nothingDone }
+        throw MarketError(.probeFailed, "the plugin did not load: \(code): \(message)" + purpose.messageSuffix, fix: fix)
     }
 }
