@@ -71,7 +71,12 @@ public struct Checksums: Sendable, Equatable {
 
 /// Lower-case hex SHA-256 of `data`.
 func sha256Hex(_ data: Data) -> String {
-    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    hexDigits(SHA256.hash(data: data))
+}
+
+/// Lower-case hex of `bytes` (a digest, or part of one).
+func hexDigits(_ bytes: some Sequence<UInt8>) -> String {
+    bytes.map { String(format: "%02x", $0) }.joined()
 }
 
 /// Reads a whole file, as `IO_FAILED` when it cannot.

@@ -34,7 +34,7 @@ public struct PackageSurvey: Sendable {
             count += Int64(chunk.count)
             if keep { data.append(contentsOf: chunk) }
         }
-        files[path] = File(sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), size: count)
+        files[path] = File(sha256: hexDigits(hasher.finalize()), size: count)
         if keep { kept[path] = data }
     }
 

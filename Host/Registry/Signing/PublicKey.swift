@@ -39,6 +39,6 @@ public struct PublicKey: Sendable, Hashable {
     }
 
     static func id(of raw: Data) -> String {
-        SHA256.hash(data: raw).prefix(8).map { String(format: "%02x", $0) }.joined()
+        hexDigits(SHA256.hash(data: raw).prefix(8))
     }
 }
