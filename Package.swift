@@ -17,7 +17,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "MarketRuntime", targets: ["MarketCore", "PluginRuntime"]),
         // For the benchmarks package: the server, the store and its event bus.
-        .library(name: "MarketServer", targets: ["MarketServer", "MarketBot", "TelegramChannel"]),
+        .library(name: "MarketServer", targets: ["MarketServer", "MarketBot", "TelegramChannel", "PluginHosting"]),
         .library(name: "MarketStore", targets: ["MarketStore"]),
         .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
@@ -92,7 +92,8 @@ let package = Package(
         ),
         .target(
             name: "MarketCore",
-            dependencies: ["CSpawn", "JSONScanning", .product(name: "NIOPosix", package: "swift-nio")],
+            // The ABI's constants (HostABI) come from the C header and the SDK.
+            dependencies: ["CSpawn", "JSONScanning", "MarketPluginAPI", "PluginKit", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Host/Core",
             swiftSettings: strictSettings
         ),
@@ -111,7 +112,7 @@ let package = Package(
         .target(
             name: "MarketRegistry",
             dependencies: [
-                "MarketCore", "PluginRuntime", "CArchive", "CCurl",
+                "MarketCore", "CArchive", "CCurl",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -122,7 +123,7 @@ let package = Package(
         .target(
             name: "MarketStore",
             dependencies: [
-                "MarketCore", "PluginRuntime", "CLibPQ",
+                "MarketCore", "CLibPQ",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -133,6 +134,18 @@ let package = Package(
             exclude: ["Migrations"],
             swiftSettings: strictSettings,
             plugins: ["EmbedMigrations"]
+        ),
+        // The one owner of plugin identity: which plugins exist, where their folders are, which
+        // library is loaded, and which instance serves a (tenant, plugin).
+        .target(
+            name: "PluginHosting",
+            dependencies: [
+                "MarketCore", "PluginRuntime", "MarketStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Host/Hosting",
+            swiftSettings: strictSettings
         ),
         // Build-time tools: Migrations/*.sql become Swift source of MarketStore.
         .executableTarget(
@@ -162,7 +175,7 @@ let package = Package(
         .target(
             name: "MarketBot",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketStore",
+                "MarketCore", "PluginRuntime", "MarketStore", "PluginHosting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -173,7 +186,7 @@ let package = Package(
         .target(
             name: "MarketServer",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketStore",
+                "MarketCore", "PluginRuntime", "MarketStore", "PluginHosting",
                 // The chat API and the Telegram webhook join the engine to its channels.
                 "MarketBot", "TelegramChannel",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -193,7 +206,7 @@ let package = Package(
         .target(
             name: "MarketCLI",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "MarketBot", "MarketServer", "TelegramChannel",
+                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "PluginHosting", "MarketBot", "MarketServer", "TelegramChannel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -307,14 +320,15 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", .product(name: "Logging", package: "swift-log")],
+            // The plugin owner's tests run here too: they need the store's cluster and bus fixtures.
+            dependencies: ["MarketStore", "PluginHosting", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/StoreTests",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "BotTests",
             dependencies: [
-                "MarketBot", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport",
+                "MarketBot", "MarketStore", "MarketCore", "PluginRuntime", "PluginHosting", "MarketTestSupport", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/BotTests",
@@ -341,7 +355,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", "MarketBot", "TelegramChannel",
+                "MarketServer", "MarketStore", "MarketCore", "PluginRuntime", "PluginHosting", "MarketTestSupport", "StoreTestSupport", "MarketBot", "TelegramChannel",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

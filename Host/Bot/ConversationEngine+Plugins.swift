@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MarketCore
 import MarketStore
+import PluginHosting
 import PluginRuntime
 import Synchronization
 
@@ -63,25 +64,30 @@ extension ConversationEngine {
         var loaded: [EnabledPlugin] = []
         var unavailable: [UnavailablePlugin] = []
         for installation in try await tenants.installations(tenant: tenant, by: .system) where installation.enabled {
-            guard let folder = directories.folder(of: installation.pluginID) else {
+            let hosted: HostedLibrary?
+            do {
+                hosted = try host.library(id: installation.pluginID)
+            } catch {
+                logger.error("an enabled plugin does not load", metadata: ["plugin": .string(installation.pluginID), "error": .string("\(error)")])
+                let tools = (try? host.folders.manifest(for: installation.pluginID))?.tools.map(\.name) ?? []
+                unavailable.append(UnavailablePlugin(id: installation.pluginID, reason: "it does not load (\(BotTexts.errorCode(error)))", tools: tools))
+                continue
+            }
+            guard let hosted else {
                 logger.warning("an enabled plugin is not installed here", metadata: ["tenant": .string(tenant), "plugin": .string(installation.pluginID)])
                 unavailable.append(UnavailablePlugin(id: installation.pluginID, reason: "it is not installed on this server", tools: []))
                 continue
             }
-            do {
-                loaded.append((installation, try runtime.load(folder)))
-            } catch {
-                logger.error("an enabled plugin does not load", metadata: ["plugin": .string(installation.pluginID), "error": .string("\(error)")])
-                let tools = (try? PluginManifest.load(from: folder))?.tools.map(\.name) ?? []
-                unavailable.append(UnavailablePlugin(id: installation.pluginID, reason: "it does not load (\(BotTexts.errorCode(error)))", tools: tools))
-            }
+            loaded.append((installation, hosted.library))
         }
         return (loaded, unavailable)
     }
 
-    /// The tenant's instance of `library`, from the process's one owner of plugin instances.
+    /// The tenant's instance for `installation`, from the process's one owner of plugins: of
+    /// the library serving the plugin now (the snapshot's `library` may be up to
+    /// `pluginRefresh` old; the instance never is), the same one the delivery workers get.
     func instance(of library: PluginLibrary, installation: Installation) async throws -> OwnedInstance {
-        try await instances.instance(of: library, installation: installation)
+        try await host.instance(for: installation)
     }
 
     /// The tools of the tenant's enabled tool plugins. A plugin that fails to start is left

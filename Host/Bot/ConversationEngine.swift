@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MarketCore
 import MarketStore
+import PluginHosting
 import PluginRuntime
 import Synchronization
 
@@ -26,43 +27,36 @@ public struct EngineLimits: Sendable {
 /// the tools of its enabled plugins, or through slash commands; keeps the history in
 /// PostgreSQL and publishes an event at each step.
 ///
-/// Plugin instances are one per tenant installation, made on first use and kept by a
-/// `PluginInstances` (the one the host shares with its delivery workers, or the engine's own);
-/// `shutdown()` closes the engine's own.
+/// Plugins, their libraries and their instances (one per tenant installation) come from the
+/// process's one owner, `PluginHost`, which the host shares with its delivery workers, so both
+/// always run the same build of a plugin for a tenant.
 public final class ConversationEngine: Sendable {
-    let runtime: PluginRuntime
+    let host: PluginHost
     let tenants: TenantStore
     let conversations: ConversationStore
     let experiments: ExperimentStore
-    let directories: PluginDirectories
     let writer: TurnWriter
     let limits: EngineLimits
     let logger: Logger
-    let instances: PluginInstances
-    /// Whether the engine made `instances` (and so closes them at shutdown).
-    let ownsInstances: Bool
+    /// Whether `shutdown()` closes the host's instances (the engine is their only user).
+    let closesInstances: Bool
     let snapshots = TenantSnapshots()
 
-    public init(runtime: PluginRuntime, tenants: TenantStore, conversations: ConversationStore, experiments: ExperimentStore,
-                plugins: PluginDirectories, events: any EventPublisher, instances: PluginInstances? = nil,
+    /// - Parameters:
+    ///   - host: the owner of plugins and instances; it must have `tenants` as its store.
+    ///   - closesInstances: whether `shutdown()` closes the host's instances: true when the
+    ///     engine is the host's only user (the CLI), false when it is shared (`market serve`).
+    public init(host: PluginHost, tenants: TenantStore, conversations: ConversationStore, experiments: ExperimentStore,
+                events: any EventPublisher, closesInstances: Bool = false,
                 limits: EngineLimits = EngineLimits(), logger: Logger) {
-        self.runtime = runtime
+        self.host = host
         self.tenants = tenants
         self.conversations = conversations
         self.experiments = experiments
-        directories = plugins
         writer = TurnWriter(pool: conversations.pool, publisher: events)
         self.limits = limits
         self.logger = logger
-        if let instances {
-            self.instances = instances
-            ownsInstances = false
-        } else {
-            self.instances = PluginInstances(runtime: runtime, tenants: tenants, libraries: { [runtime] id in
-                try plugins.folder(of: id).map { try runtime.load($0) }
-            }, logger: logger)
-            ownsInstances = true
-        }
+        self.closesInstances = closesInstances
     }
 
     /// Answers `text` from `address` for `tenant`, streaming the reply through `onChunk` as it
@@ -100,9 +94,10 @@ public final class ConversationEngine: Sendable {
         return try await answerWithModel(turn)
     }
 
-    /// Closes every plugin instance the engine made; shared instances stay with their owner.
+    /// Closes the host's plugin instances when the engine is their only user; shared ones stay
+    /// with their owner.
     public func shutdown() async {
-        if ownsInstances { await instances.closeAll() }
+        if closesInstances { await host.closeAll() }
     }
 
     // MARK: Steps shared by commands and the model

@@ -4,6 +4,7 @@ import Logging
 import MarketBot
 import MarketCore
 import MarketStore
+import PluginHosting
 import PluginRuntime
 
 /// The stores and engine the bot commands work with, opened from `TenantOptions`.
@@ -19,10 +20,9 @@ struct BotContext {
     func engine(options: TenantOptions) -> (ConversationEngine, PluginRuntime) {
         let services = HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool), events: LoggedEvents(logger: logger))
         let runtime = PluginRuntime(services: services)
-        let plugins = PluginDirectories(stateDirectory: options.database.stateDirectory,
-                                        folders: options.pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) })
-        let engine = ConversationEngine(runtime: runtime, tenants: tenants, conversations: conversations, experiments: experiments,
-                                        plugins: plugins, events: LoggedEvents(logger: logger), logger: logger)
+        let host = PluginHost(runtime: runtime, folders: options.pluginFolderSet, tenants: tenants, logger: logger)
+        let engine = ConversationEngine(host: host, tenants: tenants, conversations: conversations, experiments: experiments,
+                                        events: LoggedEvents(logger: logger), closesInstances: true, logger: logger)
         return (engine, runtime)
     }
 }
@@ -32,9 +32,7 @@ extension TenantOptions {
     func withBot<Value>(_ body: (BotContext) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "market.bot")
         return try await database.withMigratedStore(size: 3, logger: logger) { pool, key in
-            let folders = pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) }
-            let tenants = TenantStore(pool: pool, masterKey: key,
-                                      manifests: PluginFolders(stateDirectory: database.stateDirectory, developmentFolders: folders), logger: logger)
+            let tenants = TenantStore(pool: pool, masterKey: key, manifests: pluginFolderSet, logger: logger)
             return try await body(BotContext(tenants: tenants, conversations: ConversationStore(pool: pool, logger: logger),
                                              experiments: ExperimentStore(pool: pool, logger: logger), pool: pool, logger: logger))
         }

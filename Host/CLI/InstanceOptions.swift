@@ -2,11 +2,13 @@ import ArgumentParser
 import Foundation
 import Logging
 import MarketCore
+import MarketStore
+import PluginHosting
 import PluginRuntime
 
 /// Options shared by the commands that create a plugin instance.
 struct InstanceOptions: ParsableArguments {
-    @Argument(help: "The plugin folder (holding plugin.json), or its plugin.json.")
+    @Argument(help: "The plugin folder (holding plugin.json), its plugin.json, or the id of an installed plugin.")
     var path: String
 
     @Option(help: "The tenant the instance runs for.")
@@ -86,8 +88,25 @@ struct InstanceOptions: ParsableArguments {
         return PluginRuntime(services: services, limits: { var limits = CallLimits(); limits.defaultTimeout = callTimeout; return limits }())
     }
 
+    /// The plugin `path` names, through the plugin owner: a folder or plugin.json on disk as
+    /// given, else an id resolved by the owner's precedence rule (the installed plugin here).
+    /// - Throws: `PLUGIN_NOT_FOUND` for an id with no folder; the loader's errors.
+    func library(_ runtime: PluginRuntime) throws -> PluginLibrary {
+        let host = PluginHost(runtime: runtime, folders: PluginFolders(stateDirectory: stateDirectory), logger: Logger(label: "market.plugin"))
+        var url = URL(fileURLWithPath: path)
+        if FileManager.default.fileExists(atPath: url.path) || !PluginManifest.isIdentifier(path) {
+            if url.lastPathComponent == PluginManifest.fileName { url.deleteLastPathComponent() }
+            return try host.library(in: url).library
+        }
+        guard let hosted = try host.library(id: path) else {
+            throw MarketError(.pluginNotFound, "\(path) is neither a plugin folder nor a plugin installed in \(stateDirectory.path)",
+                              fix: "pass the plugin's folder, or install it with `market install \(path)`")
+        }
+        return hosted.library
+    }
+
     private func open(_ runtime: PluginRuntime) async throws -> PluginInstance {
-        let library = try runtime.load(URL(fileURLWithPath: path))
+        let library = try self.library(runtime)
         let config = try instanceConfig(for: library.manifest)
         return try await runtime.instantiate(library, tenantID: tenant, config: config.jsonText, secrets: secretValues)
     }

@@ -68,7 +68,7 @@ struct PluginInspectCommand: AsyncParsableCommand {
             return (library, tools, [])
         } catch let error as MarketError where error.code == .configInvalid && !error.violations.isEmpty && error.violations.allSatisfy(\.isMissing) {
             let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin")))
-            let library = try runtime.load(URL(fileURLWithPath: instance.path))
+            let library = try instance.library(runtime)
             await runtime.shutdown()
             return (library, nil, error.violations)
         }

@@ -31,7 +31,7 @@ struct PluginProbeCommand: AsyncParsableCommand {
             let library: PluginLibrary
             let needed = loadOnly ? [] : try settingsNeeded()
             if loadOnly || !needed.isEmpty {
-                library = try PluginRuntime(services: HostServices(logger: .init(label: "market.probe"))).load(URL(fileURLWithPath: instance.path))
+                library = try instance.library(PluginRuntime(services: HostServices(logger: .init(label: "market.probe"))))
                 report["started"] = .bool(false)
                 report["tools"] = .number(0)
                 if !needed.isEmpty { report["needs"] = .array(needed.map { .string($0.description) }) }

@@ -3,7 +3,8 @@ import Logging
 import MarketBot
 import MarketServer
 import MarketStore
-import PluginRuntime
+import MarketCore
+import PluginHosting
 import ServiceLifecycle
 import TelegramChannel
 
@@ -17,17 +18,16 @@ struct ServeBot: Service {
     let chat: ChatServices
 
     /// - Parameters:
-    ///   - instances: the process's owner of plugin instances, shared with the delivery workers.
+    ///   - host: the process's owner of plugins and instances, shared with the delivery workers.
     ///   - events: where the engine's events go (the event bus).
-    init(pool: DatabasePool, connectionString: String, runtime: PluginRuntime, tenants: TenantStore,
-         instances: PluginInstances, events: any EventPublisher,
-         stateDirectory: URL, pluginFolders: [URL], processing: InboxProcessor.Configuration, logger: Logger) throws {
+    init(pool: DatabasePool, connectionString: String, tenants: TenantStore,
+         host: PluginHost, events: any EventPublisher,
+         processing: InboxProcessor.Configuration, logger: Logger) throws {
         let botLogger = Logger(label: "market.bot")
         let conversations = ConversationStore(pool: pool, logger: botLogger)
         let experiments = ExperimentStore(pool: pool, logger: botLogger)
-        engine = ConversationEngine(runtime: runtime, tenants: tenants, conversations: conversations, experiments: experiments,
-                                    plugins: PluginDirectories(stateDirectory: stateDirectory, folders: pluginFolders),
-                                    events: events, instances: instances, logger: botLogger)
+        engine = ConversationEngine(host: host, tenants: tenants, conversations: conversations, experiments: experiments,
+                                    events: events, logger: botLogger)
         chat = ChatServices(engine: engine, conversations: conversations, experiments: experiments)
         // Bot tokens are sealed by the same box, on the same key, as the tenants' secrets.
         telegram = TelegramRuntime(pool: pool, connectionString: connectionString, box: tenants.box,

@@ -4,6 +4,7 @@ import Logging
 import MarketCore
 import MarketServer
 import MarketStore
+import PluginHosting
 import PluginRuntime
 import Prometheus
 import ServiceLifecycle
@@ -112,20 +113,18 @@ struct ServeCommand: AsyncParsableCommand {
         let migrator = try Migrator()
         let applied = try await migrator.apply(using: pool, logger: logger)
         logger.info("schema current", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
-        let catalog = try await PluginCatalog.load(
-            installed: stateDirectory.appendingPathComponent("plugins"),
-            development: plugins.map { URL(fileURLWithPath: $0) },
-            runtime: runtime, logger: logger)
-        let developmentFolders = plugins.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? []
+        let folders = PluginFolders(stateDirectory: stateDirectory,
+                                    developmentFolders: plugins.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? [])
         let tenants = TenantStore(pool: pool, masterKey: try MasterKey.load(stateDirectory: stateDirectory, logger: logger),
-                                  manifests: PluginFolders(stateDirectory: stateDirectory, developmentFolders: developmentFolders),
-                                  logger: logger)
+                                  manifests: folders, logger: logger)
         // Only the start that makes the admin token prints it; the log gets its id alone.
         if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
-        // The process's one owner of plugin instances: the delivery workers' targets and the
-        // conversation engine's.
-        let instances = PluginInstances(runtime: runtime, tenants: tenants, libraries: { catalog.library(id: $0) },
-                                        deliveryTimeout: .seconds(deliveryTimeout), logger: logger)
+        // The process's one owner of plugins and their instances: the catalogue's, the delivery
+        // workers' targets and the conversation engine's.
+        let instances = PluginHost(runtime: runtime, folders: folders, tenants: tenants,
+                                   deliveryTimeout: .seconds(deliveryTimeout), logger: logger)
+        let catalog = PluginCatalog(host: instances)
+        await catalog.loadAll(logger: logger)
         var dependencies = ServerDependencies(
             pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: migrator), catalog: catalog,
             metrics: ServeBackends.metrics ?? PrometheusCollectorRegistry(), tenants: tenants,
@@ -134,10 +133,8 @@ struct ServeCommand: AsyncParsableCommand {
         // A stop gives the Telegram replies in hand a third of its time; the rest waits in the inbox.
         var processing = InboxProcessor.Configuration(lease: .seconds(telegramLease))
         processing.drainTimeout = min(processing.drainTimeout, .seconds(deliveryTimeout) / 3)
-        let bot = try ServeBot(pool: pool, connectionString: connectionString, runtime: runtime, tenants: tenants,
-                               instances: instances, events: bus,
-                               stateDirectory: stateDirectory, pluginFolders: developmentFolders,
-                               processing: processing, logger: logger)
+        let bot = try ServeBot(pool: pool, connectionString: connectionString, tenants: tenants,
+                               host: instances, events: bus, processing: processing, logger: logger)
         dependencies.telegram = bot.telegram.webhook
         dependencies.chat = bot.chat
         let server = MarketServer(configuration: connections.configuration(host: host, port: port), dependencies: dependencies, logger: logger)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MarketCore
 import MarketStore
+import PluginHosting
 
 /// Options shared by the tenant commands (`tenant`, `enable`, `config`, `secret`, `audit`):
 /// the database as `market db` selects it, where plugin manifests come from, and `--json`.
@@ -10,11 +11,17 @@ struct TenantOptions: ParsableArguments {
     @OptionGroup var database: DatabaseOptions
 
     @Option(name: .customLong("plugins"),
-            help: ArgumentHelp("A folder of plugin folders (DIR/<id>/plugin.json), read besides the installed plugins; repeatable.",
+            help: ArgumentHelp("A folder of plugin folders (DIR/<id>/plugin.json) that wins over the installed plugins; repeatable.",
                                valueName: "dir"))
     var pluginFolders: [String] = []
 
     @OptionGroup var output: OutputOptions
+
+    /// The plugin folders by the owner's one precedence rule: `--plugins` folders, then the
+    /// state directory's installed plugins.
+    var pluginFolderSet: PluginFolders {
+        PluginFolders(stateDirectory: database.stateDirectory, developmentFolders: pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) })
+    }
 
     /// The operator at the command line acts as an admin; the audit log records their user name.
     var principal: Principal {
@@ -29,9 +36,7 @@ struct TenantOptions: ParsableArguments {
     func withStore<Value>(_ body: (TenantStore, Principal) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "market.tenants")
         return try await database.withMigratedStore(size: 2, logger: logger) { pool, key in
-            let folders = pluginFolders.map { URL(fileURLWithPath: $0, isDirectory: true) }
-            let store = TenantStore(pool: pool, masterKey: key,
-                                    manifests: PluginFolders(stateDirectory: database.stateDirectory, developmentFolders: folders), logger: logger)
+            let store = TenantStore(pool: pool, masterKey: key, manifests: pluginFolderSet, logger: logger)
             if let admin = try await store.ensureAdminToken() { AdminTokenNotice.print(admin) }
             return try await body(store, principal)
         }

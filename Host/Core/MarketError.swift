@@ -35,6 +35,9 @@ public struct MarketError: Error, CustomStringConvertible, CustomDebugStringConv
 }
 
 extension MarketError.Code {
+    /// A plugin built for another ABI major (or with structs too small): the runtime refuses to
+    /// load it and the registry refuses to choose it.
+    public static let abiIncompatible = Self(rawValue: "ABI_INCOMPATIBLE")
     public static let manifestInvalid = Self(rawValue: "MANIFEST_INVALID")
     public static let versionInvalid = Self(rawValue: "VERSION_INVALID")
     public static let ioFailed = Self(rawValue: "IO_FAILED")

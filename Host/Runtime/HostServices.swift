@@ -1,3 +1,4 @@
+import MarketCore
 import CoreMetrics
 import Logging
 

@@ -1,3 +1,4 @@
+import MarketCore
 import Synchronization
 
 /// A key-value store that lives as long as the process: for tests and one-off CLI calls.

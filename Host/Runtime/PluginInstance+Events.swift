@@ -2,15 +2,6 @@ import MarketCore
 import MarketPluginAPI
 import PluginKit
 
-/// What a plugin did with a delivered event.
-public enum EventDeliveryOutcome: Sendable, Equatable {
-    case acknowledged
-    /// Deliver again later; the message is the plugin's.
-    case retryLater(String)
-    /// Dead-letter at once; the message is the plugin's.
-    case rejected(String)
-}
-
 extension PluginInstance {
     /// Whether the manifest subscribes this plugin to events of `type`.
     public func subscribes(to type: String) -> Bool {

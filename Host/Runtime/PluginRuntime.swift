@@ -21,9 +21,9 @@ public final class PluginRuntime: Sendable {
     }
 
     /// The ABI version this host speaks.
-    public static let abiVersion = "\(MK_ABI_VERSION_MAJOR).\(MK_ABI_VERSION_MINOR)"
+    public static let abiVersion = HostABI.version
     /// The Swift toolchain Swift plugins must have been built with.
-    public static let toolchain = swiftToolchain
+    public static let toolchain = HostABI.toolchain
 
     /// Loads the plugin in `directory` (checks manifest, library, ABI and descriptor).
     public func load(_ directory: URL) throws -> PluginLibrary {

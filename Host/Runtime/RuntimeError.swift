@@ -3,8 +3,6 @@ import MarketCore
 extension MarketError.Code {
     /// The library has no `mk_plugin_entry_v1` export.
     public static let symbolMissing = Self(rawValue: "SYMBOL_MISSING")
-    /// The plugin was built for another ABI major, or its structs are too small.
-    public static let abiIncompatible = Self(rawValue: "ABI_INCOMPATIBLE")
     /// The descriptor's id, version or toolchain disagrees with plugin.json.
     public static let manifestMismatch = Self(rawValue: "MANIFEST_MISMATCH")
     /// A Swift plugin built with another toolchain than the host's.

@@ -1,5 +1,4 @@
 import MarketCore
-import PluginRuntime
 
 /// `market.kv/1` in PostgreSQL's `kv` table, one namespace per (tenant, plugin).
 ///

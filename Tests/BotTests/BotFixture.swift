@@ -4,6 +4,7 @@ import MarketBot
 import MarketCore
 import MarketStore
 import MarketTestSupport
+import PluginHosting
 import PluginRuntime
 import StoreTestSupport
 import Synchronization
@@ -51,9 +52,11 @@ struct BotFixture {
         let runtime = PluginRuntime(services: HostServices(logger: quietLogger, keyValue: PostgresKeyValueStore(pool: pool), events: events))
         let conversations = ConversationStore(pool: pool, logger: quietLogger)
         let experiments = ExperimentStore(pool: pool, logger: quietLogger)
-        let engine = ConversationEngine(runtime: runtime, tenants: tenants, conversations: conversations, experiments: experiments,
-                                        plugins: PluginDirectories(stateDirectory: nil, folders: [BotPaths.builtPlugins]),
-                                        events: bus ? EventBus(pool: pool, logger: quietLogger) : events, limits: limits, logger: logger)
+        let host = PluginHost(runtime: runtime, folders: PluginFolders(stateDirectory: nil, developmentFolders: [BotPaths.builtPlugins]),
+                              tenants: tenants, logger: quietLogger)
+        let engine = ConversationEngine(host: host, tenants: tenants, conversations: conversations, experiments: experiments,
+                                        events: bus ? EventBus(pool: pool, logger: quietLogger) : events, closesInstances: true,
+                                        limits: limits, logger: logger)
         return BotFixture(connectionString: connectionString, pool: pool, tenants: tenants, conversations: conversations,
                           experiments: experiments, events: events, runtime: runtime, engine: engine)
     }

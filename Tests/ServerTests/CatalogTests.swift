@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import MarketServer
 import MarketTestSupport
+import PluginHosting
 import StoreTestSupport
 import Testing
 
@@ -54,9 +55,9 @@ extension ServerTests {
             try FileManager.default.createSymbolicLink(atPath: installed.appendingPathComponent("textkit/current").path, withDestinationPath: "1.0.0")
             // A folder without a current link (an install in progress) is not a plugin yet.
             try FileManager.default.createDirectory(at: installed.appendingPathComponent("half/0.1.0"), withIntermediateDirectories: true)
-            let catalog = try await PluginCatalog.load(installed: installed, development: nil, runtime: BuiltCatalog.runtime, logger: quietLogger)
-            #expect(catalog.entries.map(\.id) == ["textkit"])
-            #expect(catalog.entry(id: "textkit")?.kinds == ["tools", "events"])
+            let catalog = BuiltCatalog.load(PluginFolders(stateDirectory: state))
+            #expect(await catalog.entries().map(\.id) == ["textkit"])
+            #expect(await catalog.entry(id: "textkit")?.kinds == ["tools", "events"])
         }
 
         @Test func aPluginThatFailsToLoadIsLeftOut() async throws {
@@ -69,8 +70,8 @@ extension ServerTests {
             let manifest = broken.appendingPathComponent("plugin.json")
             let text = try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(of: "libtextkit.so", with: "libmissing.so")
             try text.write(to: manifest, atomically: true, encoding: .utf8)
-            let catalog = try await PluginCatalog.load(installed: nil, development: folder, runtime: BuiltCatalog.runtime, logger: quietLogger)
-            #expect(catalog.entries.map(\.id) == ["dice"])
+            let catalog = BuiltCatalog.load(PluginFolders(stateDirectory: nil, developmentFolders: [folder]))
+            #expect(await catalog.entries().map(\.id) == ["dice"])
         }
     }
 }

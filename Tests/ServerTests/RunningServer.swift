@@ -4,6 +4,7 @@ import MarketBot
 import MarketCore
 import MarketServer
 import MarketStore
+import PluginHosting
 import PluginRuntime
 import Prometheus
 import ServiceLifecycle
@@ -23,7 +24,7 @@ struct RunningServer: Sendable {
     /// Starts a server on `connectionString`'s database with `catalog`, runs `body`, stops it.
     /// `manifests` back the tenant routes (the plugins built from source by default); `logger`
     /// receives the server's log (none by default).
-    static func with<Value: Sendable>(database connectionString: String, catalog: PluginCatalog = PluginCatalog(libraries: []),
+    static func with<Value: Sendable>(database connectionString: String, catalog: PluginCatalog = PluginCatalog(host: nil),
                                       migrator: Migrator? = nil, manifests: (any ManifestSource)? = nil,
                                       masterKey: MasterKey = .generate(), logger: Logger = quietLogger,
                                       configuration: ServerConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0),
@@ -37,11 +38,12 @@ struct RunningServer: Sendable {
                                               catalog: catalog, metrics: registry, tenants: tenants,
                                               events: EventBus(pool: pool, logger: logger))
         // The bot's routes on the same database: the engine with the built plugins, the webhook inbox.
-        let engine = ConversationEngine(runtime: PluginRuntime(services: HostServices(logger: logger)), tenants: tenants,
+        let host = PluginHost(runtime: PluginRuntime(services: HostServices(logger: logger)),
+                              folders: PluginFolders(stateDirectory: nil, developmentFolders: [Repository.builtPlugins]), tenants: tenants, logger: logger)
+        let engine = ConversationEngine(host: host, tenants: tenants,
                                         conversations: ConversationStore(pool: pool, logger: logger),
                                         experiments: ExperimentStore(pool: pool, logger: logger),
-                                        plugins: PluginDirectories(stateDirectory: nil, folders: [Repository.builtPlugins]),
-                                        events: DiscardedEvents(), logger: logger)
+                                        events: DiscardedEvents(), closesInstances: true, logger: logger)
         dependencies.chat = ChatServices(engine: engine, conversations: ConversationStore(pool: pool, logger: logger),
                                          experiments: ExperimentStore(pool: pool, logger: logger))
         dependencies.telegram = WebhookHandler(bots: TelegramBots(pool: pool, box: tenants.box, logger: logger), inbox: TelegramInbox(pool: pool), logger: logger)
@@ -83,7 +85,12 @@ enum BuiltCatalog {
     static let runtime = PluginRuntime(services: HostServices(logger: quietLogger))
 
     static func load() async throws -> PluginCatalog {
-        try await PluginCatalog.load(installed: nil, development: Repository.builtPlugins, runtime: runtime, logger: quietLogger)
+        load(PluginFolders(stateDirectory: nil, developmentFolders: [Repository.builtPlugins]))
+    }
+
+    /// The catalogue of what `folders` resolves, through a plugin owner of its own.
+    static func load(_ folders: PluginFolders) -> PluginCatalog {
+        PluginCatalog(host: PluginHost(runtime: runtime, folders: folders, logger: quietLogger))
     }
 }
 

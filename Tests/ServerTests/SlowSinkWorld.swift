@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import MarketStore
 import MarketTestSupport
+import PluginHosting
 import StoreTestSupport
 import Testing
 

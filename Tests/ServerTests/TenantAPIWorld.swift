@@ -4,6 +4,7 @@ import MarketCore
 import MarketServer
 import MarketStore
 import MarketTestSupport
+import PluginHosting
 import StoreTestSupport
 import Synchronization
 import Testing

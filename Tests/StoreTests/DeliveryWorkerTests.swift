@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import MarketStore
+import PluginHosting
 import PluginRuntime
 import StoreTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import MarketCore
 import MarketStore
 import PluginRuntime
 import StoreTestSupport

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MarketCore
 import MarketStore
+import PluginHosting
 import PluginRuntime
 import StoreTestSupport
 import Testing

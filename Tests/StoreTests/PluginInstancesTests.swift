@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import MarketStore
+import PluginHosting
 import PluginRuntime
 import StoreTestSupport
 import Testing
@@ -13,17 +14,14 @@ extension DatabaseTests {
             let fixture: BusFixture
             let tenants: TenantStore
             let runtime: PluginRuntime
-            let instances: PluginInstances
+            let instances: PluginHost
 
             static func make() async throws -> World {
                 let fixture = try await BusFixture.make()
                 let folders = PluginFolders(stateDirectory: nil, developmentFolders: [PluginDeliveryTests.builtPlugins])
                 let tenants = TenantStore(pool: fixture.pool, masterKey: .generate(), manifests: folders, logger: quietLogger)
                 let runtime = PluginRuntime(services: HostServices(logger: quietLogger, keyValue: PostgresKeyValueStore(pool: fixture.pool), events: fixture.bus))
-                let instances = PluginInstances(runtime: runtime, tenants: tenants, libraries: { [runtime] id in
-                    let folder = PluginDeliveryTests.builtPlugins.appendingPathComponent(id)
-                    return FileManager.default.fileExists(atPath: folder.path) ? try runtime.load(folder) : nil
-                }, logger: quietLogger)
+                let instances = PluginHost(runtime: runtime, folders: folders, tenants: tenants, logger: quietLogger)
                 _ = try await tenants.createTenant("acme", by: .system)
                 return World(fixture: fixture, tenants: tenants, runtime: runtime, instances: instances)
             }
@@ -87,16 +85,15 @@ extension DatabaseTests {
         @Test func newSettingsMakeANewInstanceAndCloseAllEndsThem() async throws {
             let world = try await World.make()
             let installation = try await world.tenants.enable("textkit", tenant: "acme", by: .system)
-            let library = try world.runtime.load(PluginDeliveryTests.builtPlugins.appendingPathComponent("textkit"))
-            let first = try await world.instances.instance(of: library, installation: installation).instance
-            #expect(try await world.instances.instance(of: library, installation: installation).instance === first)
+            let first = try await world.instances.instance(for: installation).instance
+            #expect(try await world.instances.instance(for: installation).instance === first)
             let changed = try await world.tenants.configure("textkit", tenant: "acme", with: .object([:]), by: .system)
-            let second = try await world.instances.instance(of: library, installation: changed).instance
+            let second = try await world.instances.instance(for: changed).instance
             #expect(second !== first)
             await world.instances.closeAll()
             let closedCall = await #expect(throws: MarketError.self) { try await second.callTool("events_seen", arguments: "{}") }
             #expect(closedCall?.code == .instanceClosed)
-            let closedCache = await #expect(throws: MarketError.self) { try await world.instances.instance(of: library, installation: changed) }
+            let closedCache = await #expect(throws: MarketError.self) { try await world.instances.instance(for: changed) }
             #expect(closedCache?.code == .instanceClosed)
             await world.runtime.shutdown()
             await world.fixture.shutdown()

@@ -3,6 +3,7 @@ import Logging
 import MarketCore
 import MarketStore
 import MarketTestSupport
+import PluginHosting
 import StoreTestSupport
 import Testing
 

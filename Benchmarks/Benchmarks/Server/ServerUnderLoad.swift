@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MarketServer
 import MarketStore
+import PluginHosting
 import PluginRuntime
 import Prometheus
 import ServiceLifecycle
@@ -26,11 +27,13 @@ final class ServerUnderLoad: Sendable {
     /// catalog needs none).
     static func start(plugins: URL, database: String?, logger: Logger) async throws -> ServerUnderLoad {
         let runtime = PluginRuntime(services: HostServices(logger: logger))
-        let catalog = try await PluginCatalog.load(installed: nil, development: plugins, runtime: runtime, logger: logger)
+        let folders = PluginFolders(stateDirectory: nil, developmentFolders: [plugins])
+        let catalog = PluginCatalog(host: PluginHost(runtime: runtime, folders: folders, logger: logger))
+        await catalog.loadAll(logger: logger)
         let pool = DatabasePool(connectionString: database ?? "host=/nonexistent port=1 user=market dbname=market", logger: logger)
         if database != nil { try await Migrator().apply(using: pool, logger: logger) }
         let tenants = TenantStore(pool: pool, masterKey: .generate(),
-                                  manifests: PluginFolders(stateDirectory: nil, developmentFolders: [plugins]), logger: logger)
+                                  manifests: folders, logger: logger)
         let dependencies = ServerDependencies(pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: try Migrator()),
                                               catalog: catalog, metrics: PrometheusCollectorRegistry(), tenants: tenants,
                                               events: EventBus(pool: pool, logger: logger))

@@ -4,6 +4,7 @@ import MarketBot
 import MarketCore
 import MarketServer
 import MarketStore
+import PluginHosting
 import PluginRuntime
 import Prometheus
 import ServiceLifecycle
@@ -56,10 +57,10 @@ final class WebhookWorld: Sendable {
         guard let credentials = try await bots.credentials(bot.id) else { throw CocoaError(.fileReadUnknown) }
 
         let runtime = PluginRuntime(services: HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool)))
-        let engine = ConversationEngine(runtime: runtime, tenants: tenants, conversations: ConversationStore(pool: pool, logger: logger),
+        let host = PluginHost(runtime: runtime, folders: PluginFolders(stateDirectory: nil, developmentFolders: [plugins]), tenants: tenants, logger: logger)
+        let engine = ConversationEngine(host: host, tenants: tenants, conversations: ConversationStore(pool: pool, logger: logger),
                                         experiments: ExperimentStore(pool: pool, logger: logger),
-                                        plugins: PluginDirectories(stateDirectory: nil, folders: [plugins]),
-                                        events: EventBus(pool: pool, logger: logger), logger: logger)
+                                        events: EventBus(pool: pool, logger: logger), closesInstances: true, logger: logger)
         // Each update is its own chat, so per-chat pacing never waits; the per-bot pace (Telegram's
         // 30 messages a second) is lifted: the figures are the host's, not Telegram's limits.
         var processing = InboxProcessor.Configuration(typingInterval: .seconds(30))
@@ -67,7 +68,7 @@ final class WebhookWorld: Sendable {
         let telegram = TelegramRuntime(pool: pool, connectionString: cluster.connectionString, box: box,
                                        handler: EngineTelegramHandler(engine: engine, logger: logger), processing: processing, logger: logger)
         var dependencies = ServerDependencies(pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: try Migrator()),
-                                              catalog: PluginCatalog(libraries: []), metrics: PrometheusCollectorRegistry(), tenants: tenants,
+                                              catalog: PluginCatalog(host: nil), metrics: PrometheusCollectorRegistry(), tenants: tenants,
                                               events: EventBus(pool: pool, logger: logger))
         dependencies.telegram = telegram.webhook
         let server = MarketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), dependencies: dependencies, logger: logger)

@@ -1,6 +1,5 @@
 import Foundation
 import MarketCore
-import PluginRuntime
 
 extension Installer {
     /// A package fetched, extracted and verified in the staging folder.

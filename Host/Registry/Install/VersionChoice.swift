@@ -1,5 +1,4 @@
 import MarketCore
-import PluginRuntime
 
 /// Picks the version of a plugin to install: the highest one in the requested range that is
 /// not yanked, accepts the host's ABI and has an artifact for the host's platform. When none
@@ -34,6 +33,6 @@ public enum VersionChoice {
 
     /// The ABI this host speaks, as a version.
     public static var hostABI: SemanticVersion {
-        SemanticVersion(PluginRuntime.abiVersion + ".0") ?? SemanticVersion(1, 0, 0)
+        SemanticVersion(HostABI.version + ".0") ?? SemanticVersion(1, 0, 0)
     }
 }

@@ -74,11 +74,6 @@ func sha256Hex(_ data: Data) -> String {
     hexDigits(SHA256.hash(data: data))
 }
 
-/// Lower-case hex of `bytes` (a digest, or part of one).
-func hexDigits(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
-}
-
 /// Reads a whole file, as `IO_FAILED` when it cannot.
 func readFile(_ url: URL) throws -> Data {
     do {

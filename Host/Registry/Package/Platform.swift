@@ -1,4 +1,4 @@
-import PluginRuntime
+import MarketCore
 
 /// Where an artifact runs: operating system, CPU architecture and, for Swift plugins, the
 /// toolchain that built it (Swift has no stable ABI on Linux).
@@ -28,7 +28,7 @@ public struct Platform: Codable, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The host this process runs on, with its toolchain.
-    public static var current: Platform { Platform(os: hostOS, arch: hostArch, toolchain: PluginRuntime.toolchain) }
+    public static var current: Platform { Platform(os: hostOS, arch: hostArch, toolchain: HostABI.toolchain) }
 
     /// `linux-x86_64` or `linux-x86_64-swift-6.3.1`: the suffix of package file names and
     /// the key of artifacts in an index.

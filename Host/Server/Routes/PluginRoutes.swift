@@ -2,7 +2,7 @@ import Hummingbird
 import MarketCore
 import MarketStore
 
-/// `GET /v1/plugins` and `GET /v1/plugins/{id}`: the plugins this server has loaded. Public,
+/// `GET /v1/plugins` and `GET /v1/plugins/{id}`: the plugins this server serves now. Public,
 /// read-only information, like the registry catalog it came from (see docs/decisions.md).
 struct PluginRoutes: RouteGroup {
     let catalog: PluginCatalog
@@ -12,14 +12,14 @@ struct PluginRoutes: RouteGroup {
     }
 
     func register(on routes: RouteRegistrar) {
-        routes.get("/v1/plugins") { _, _ in try JSONResponse.make(Listing(plugins: catalog.entries)) }
+        routes.get("/v1/plugins") { _, _ in try JSONResponse.make(Listing(plugins: await catalog.entries())) }
         routes.get("/v1/plugins/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard PluginManifest.isIdentifier(id) else {
                 throw Problem(.badRequest, "'\(Self.shown(id))' is not a plugin id",
                               fix: "ids are 2–64 lower-case letters, digits or '-', starting with a letter, e.g. notes")
             }
-            guard let entry = catalog.entry(id: id) else {
+            guard let entry = await catalog.entry(id: id) else {
                 throw Problem(.pluginNotFound, "no plugin with the id \(id) is installed on this server",
                               fix: "list the installed plugins with GET /v1/plugins, or install it with `market install \(id)`")
             }

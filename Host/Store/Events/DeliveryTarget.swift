@@ -1,5 +1,4 @@
 import MarketCore
-import PluginRuntime
 
 /// Something that takes delivery of events: a plugin instance, a webhook sender, a test's sink.
 /// `deliver` may be called concurrently for different events, and again for an event it has
@@ -14,20 +13,4 @@ public protocol DeliveryTargets: Sendable {
     /// The target for `subscriber`, or nil when it has none here; the delivery is then retried
     /// on the schedule (another replica, or this one later, may have it).
     func target(for subscriber: Subscriber) async -> (any DeliveryTarget)?
-}
-
-/// Delivers to a loaded plugin instance through `market.events/1`, on the instance's thread.
-public struct PluginDeliveryTarget: DeliveryTarget {
-    public let instance: PluginInstance
-    /// The plugin's time to handle one event; nil for the instance's default.
-    public let timeout: Duration?
-
-    public init(instance: PluginInstance, timeout: Duration? = nil) {
-        self.instance = instance
-        self.timeout = timeout
-    }
-
-    public func deliver(_ event: EventEnvelope) async throws -> EventDeliveryOutcome {
-        try await instance.deliver(event, timeout: timeout)
-    }
 }

@@ -1,7 +1,6 @@
 import CoreMetrics
 import Logging
 import MarketCore
-import PluginRuntime
 
 /// Delivers the outbox's due rows to their targets, on every replica at once.
 ///

@@ -1,6 +1,5 @@
 import Logging
 import MarketCore
-import PluginRuntime
 
 /// The durable event bus: publishing writes an event once and, in the same statement, one
 /// delivery row per subscriber whose pattern matches its type; `DeliveryWorker`s then deliver

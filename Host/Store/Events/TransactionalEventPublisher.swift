@@ -1,5 +1,4 @@
 import MarketCore
-import PluginRuntime
 
 /// A publisher that writes events inside a caller's own transaction, so they commit, or
 /// not, together with the caller's rows (the bot's messages and their events, say).

@@ -1,5 +1,6 @@
 import Synchronization
 import MarketCore
+import MarketStore
 import PluginRuntime
 
 /// The plugin instances of this replica that receive events, by installation.

@@ -1,4 +1,3 @@
-import MarketCore
 import Synchronization
 
 /// Where events published by plugins (`market.events/1`) go. The store issue's outbox is one;

@@ -1,22 +1,30 @@
 import Foundation
 import MarketCore
+import MarketStore
 import PluginRuntime
 
-/// One instance per tenant installation, created on first use and kept until the
-/// installation's settings change (then a new one replaces it), it is closed, or every
-/// instance is closed.
+/// What an instance was made from: the library build and the installation's settings as of
+/// their last change. An instance serves only requests that want the same.
+struct InstanceVersion: Hashable, Sendable {
+    let library: LibraryIdentity
+    let settings: Date
+}
+
+/// One instance per tenant installation, created on first use and kept until the library
+/// serving the plugin or the installation's settings change (then a new one replaces it), it is
+/// closed, or every instance is closed.
 actor InstanceCache {
     private struct Entry {
-        let version: Date
+        let version: InstanceVersion
         let task: Task<OwnedInstance, any Error>
     }
 
     private var entries: [Subscriber: Entry] = [:]
     private var closed = false
 
-    /// The cached instance of `key` made from settings as of `version`, or a new one from
-    /// `make` (the stale one, if any, is closed).
-    func instance(_ key: Subscriber, version: Date, make: @escaping @Sendable () async throws -> OwnedInstance) async throws -> OwnedInstance {
+    /// The cached instance of `key` made from `version`, or a new one from `make` (the stale
+    /// one, if any, is closed).
+    func instance(_ key: Subscriber, version: InstanceVersion, make: @escaping @Sendable () async throws -> OwnedInstance) async throws -> OwnedInstance {
         guard !closed else {
             throw MarketError(.instanceClosed, "the host is shutting down, so it starts no plugin instance", fix: "retry once the host is back")
         }

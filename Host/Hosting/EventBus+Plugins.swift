@@ -1,4 +1,5 @@
 import MarketCore
+import MarketStore
 import PluginRuntime
 
 extension EventBus {

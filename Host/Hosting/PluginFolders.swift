@@ -1,0 +1,73 @@
+import Foundation
+import MarketCore
+import MarketStore
+
+/// Where plugin folders are: the one resolver of a plugin id to its folder.
+///
+/// The precedence rule (docs/decisions.md, "One owner of plugin identity"): the development
+/// folders named for this run (`--plugins DIR`, `DIR/<id>/plugin.json`) win, in the order given,
+/// over the installed plugin (`<state-dir>/plugins/<id>/current`, as `market install` leaves it).
+/// An explicit folder for this run beats ambient state, so a developer always runs what they
+/// built. Resolved on every call (a few `stat`s), so an install or update is seen at once.
+public struct PluginFolders: ManifestSource {
+    /// Folders holding one folder per plugin, searched first, in order.
+    public let developmentFolders: [URL]
+    /// The state directory's installed plugins (`<state-dir>/plugins`), searched last.
+    public let installed: URL?
+
+    public init(stateDirectory: URL?, developmentFolders: [URL] = []) {
+        installed = stateDirectory?.appendingPathComponent("plugins", isDirectory: true)
+        self.developmentFolders = developmentFolders
+    }
+
+    /// The folder holding `pluginID`'s plugin.json by the precedence rule, with symlinks
+    /// resolved (an installed plugin's is its version folder); nil when there is none or the id
+    /// is not an identifier.
+    public func folder(of pluginID: String) -> URL? {
+        guard PluginManifest.isIdentifier(pluginID) else { return nil }
+        var candidates = developmentFolders.map { $0.appendingPathComponent(pluginID, isDirectory: true) }
+        if let installed { candidates.append(installed.appendingPathComponent("\(pluginID)/current", isDirectory: true)) }
+        return candidates
+            .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(PluginManifest.fileName).path) }?
+            .resolvingSymlinksInPath()
+    }
+
+    /// Whether `pluginID` resolves to a development folder while also being installed (the
+    /// development one serves; worth a notice).
+    public func shadowsInstalled(_ pluginID: String) -> Bool {
+        guard let installed, let folder = folder(of: pluginID),
+              FileManager.default.fileExists(atPath: installed.appendingPathComponent("\(pluginID)/current/\(PluginManifest.fileName)").path) else { return false }
+        return folder != installed.appendingPathComponent("\(pluginID)/current", isDirectory: true).resolvingSymlinksInPath()
+    }
+
+    /// Every plugin id with a folder here (development or installed), sorted.
+    public func pluginIDs() -> [String] {
+        var ids = Set<String>()
+        for root in developmentFolders {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+            where FileManager.default.fileExists(atPath: root.appendingPathComponent("\(name)/\(PluginManifest.fileName)").path) {
+                ids.insert(name)
+            }
+        }
+        if let installed {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: installed.path)) ?? []
+            where FileManager.default.fileExists(atPath: installed.appendingPathComponent("\(name)/current/\(PluginManifest.fileName)").path) {
+                ids.insert(name)
+            }
+        }
+        return ids.filter(PluginManifest.isIdentifier).sorted()
+    }
+
+    /// `ManifestSource`: the manifest of the folder `folder(of:)` resolves.
+    /// - Throws: `MANIFEST_INVALID` when the manifest is broken or declares another id.
+    public func manifest(for pluginID: String) throws -> PluginManifest? {
+        guard let folder = folder(of: pluginID) else { return nil }
+        let file = folder.appendingPathComponent(PluginManifest.fileName)
+        let manifest = try PluginManifest.load(from: file)
+        guard manifest.id == pluginID else {
+            throw MarketError(.manifestInvalid, "\(file.path) declares id '\(manifest.id)', not '\(pluginID)'",
+                              fix: "name the plugin's folder after its id")
+        }
+        return manifest
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import MarketCore
+import MarketStore
+import PluginRuntime
+import Synchronization
+
+/// The one owner of plugin identity: it alone knows which plugins exist (`PluginFolders`, one
+/// precedence rule), which library is loaded for each (`library(id:)`, keyed by the folder's
+/// current contents and named by `LibraryIdentity`), and which instance serves a (tenant,
+/// plugin) (`instance(for:)`, keyed by tenant, plugin, library identity and settings version).
+///
+/// The conversation engine, the delivery workers (it is their `DeliveryTargets`), the server's
+/// catalogue and the CLI all ask it, so no two parts of one process can run different builds of
+/// a plugin for one tenant. Folders are resolved on every call: after an install or update the
+/// next call loads the new library and gets a new instance; the old one is closed. Libraries
+/// are never unloaded (docs/DESIGN: unloading a Swift library crashes the host).
+public final class PluginHost: DeliveryTargets {
+    public let runtime: PluginRuntime
+    public let folders: PluginFolders
+    let tenants: TenantStore?
+    let deliveryTimeout: Duration?
+    let logger: Logger
+    let cache = InstanceCache()
+
+    /// What was loaded from a folder, and the stamps of the files it was loaded from.
+    private struct Loaded {
+        let manifestStamp: FileStamp
+        let libraryPath: String
+        let libraryStamp: FileStamp
+        let hosted: HostedLibrary
+    }
+
+    /// By resolved folder path.
+    private let loaded = Mutex<[String: Loaded]>([:])
+    /// The identity of each library image in the process, by its real path, fixed at its first
+    /// load: `dlopen` of a path already loaded returns the image already mapped, so a file
+    /// rewritten in place (rather than installed into a new version folder) is still the old code.
+    private let images = Mutex<[String: LibraryIdentity]>([:])
+
+    /// - Parameters:
+    ///   - tenants: the store tenants' installations and settings come from; nil for a host that
+    ///     only loads libraries (the CLI's `plugin` commands, the catalogue alone).
+    ///   - deliveryTimeout: a plugin's time to handle one event; nil for the instance's default.
+    public init(runtime: PluginRuntime, folders: PluginFolders, tenants: TenantStore? = nil,
+                deliveryTimeout: Duration? = nil, logger: Logger) {
+        self.runtime = runtime
+        self.folders = folders
+        self.tenants = tenants
+        self.deliveryTimeout = deliveryTimeout
+        self.logger = logger
+    }
+
+    /// The library serving `id` now: the folder `folders` resolves, loaded on first use and
+    /// again when its plugin.json or library file changed; nil when the plugin has no folder.
+    /// The first load of a library opens it (blocking); later calls cost a few `stat`s.
+    /// - Throws: `MANIFEST_INVALID`, `LOAD_FAILED`, `ABI_INCOMPATIBLE`, … from the loader.
+    public func library(id: String) throws -> HostedLibrary? {
+        guard let folder = folders.folder(of: id) else { return nil }
+        return try load(folder, id: id)
+    }
+
+    /// The library in the plugin folder `folder` (holding plugin.json), named explicitly rather
+    /// than by id: for the CLI's `market plugin` commands given a path. Cached like `library(id:)`.
+    /// - Throws: `MANIFEST_INVALID` when there is no readable plugin.json; the loader's errors.
+    public func library(in folder: URL) throws -> HostedLibrary {
+        let folder = folder.resolvingSymlinksInPath()
+        let manifest = try PluginManifest.load(from: folder.appendingPathComponent(PluginManifest.fileName))
+        guard let hosted = try load(folder, id: manifest.id) else {
+            throw MarketError(.manifestInvalid, "\(folder.path) holds no \(PluginManifest.fileName)", fix: "pass a plugin folder")
+        }
+        return hosted
+    }
+
+    private func load(_ folder: URL, id: String) throws -> HostedLibrary? {
+        let manifestPath = folder.appendingPathComponent(PluginManifest.fileName).path
+        guard let manifestStamp = FileStamp(path: manifestPath) else { return nil }
+        if let known = loaded.withLock({ $0[folder.path] }), known.manifestStamp == manifestStamp,
+           FileStamp(path: known.libraryPath) == known.libraryStamp {
+            return known.hosted
+        }
+        let bundle = try PluginBundle(at: folder)
+        guard bundle.manifest.id == id else {
+            throw MarketError(.manifestInvalid, "\(manifestPath) declares id '\(bundle.manifest.id)', not '\(id)'",
+                              fix: "name the plugin's folder after its id")
+        }
+        let libraryURL = bundle.libraryURL.resolvingSymlinksInPath()
+        guard let libraryStamp = FileStamp(path: libraryURL.path) else {
+            throw MarketError(.loadFailed, "\(id)'s library \(libraryURL.path) is missing", fix: "reinstall the plugin, or build it into its folder")
+        }
+        let library = try runtime.load(bundle)
+        let identity = try images.withLock { images in
+            if let known = images[libraryURL.path] { return known }
+            let identity = try LibraryIdentity.of(library: libraryURL, version: bundle.manifest.version)
+            images[libraryURL.path] = identity
+            return identity
+        }
+        if folders.shadowsInstalled(id) {
+            logger.notice("a development plugin folder serves instead of the installed plugin", metadata: ["plugin": .string(id), "folder": .string(folder.path)])
+        }
+        let hosted = HostedLibrary(library: library, identity: identity, folder: folder)
+        loaded.withLock { $0[folder.path] = Loaded(manifestStamp: manifestStamp, libraryPath: libraryURL.path, libraryStamp: libraryStamp, hosted: hosted) }
+        logger.debug("plugin library serving", metadata: ["plugin": .string(id), "identity": .string("\(identity)")])
+        return hosted
+    }
+
+    /// Every plugin with a folder here, loaded, and those that do not load with why; sorted by id.
+    public func plugins() -> (libraries: [HostedLibrary], failures: [MarketError]) {
+        var libraries: [HostedLibrary] = []
+        var failures: [MarketError] = []
+        for id in folders.pluginIDs() {
+            do {
+                if let hosted = try library(id: id) { libraries.append(hosted) }
+            } catch {
+                failures.append(error as? MarketError ?? MarketError(.loadFailed, "\(id) could not be loaded", underlying: error))
+            }
+        }
+        return (libraries, failures)
+    }
+}
