@@ -53,7 +53,7 @@ struct BotFixture {
         let conversations = ConversationStore(pool: pool, logger: quietLogger)
         let experiments = ExperimentStore(pool: pool, logger: quietLogger)
         let host = PluginHost(runtime: runtime, folders: PluginFolders(stateDirectory: nil, developmentFolders: [BotPaths.builtPlugins]),
-                              tenants: tenants, logger: quietLogger)
+                              tenants: tenants, logger: logger)
         let engine = ConversationEngine(host: host, tenants: tenants, conversations: conversations, experiments: experiments,
                                         events: bus ? EventBus(pool: pool, logger: quietLogger) : events, closesInstances: true,
                                         limits: limits, logger: logger)
