@@ -97,10 +97,17 @@ let package = Package(
             path: "Host/Core",
             swiftSettings: strictSettings
         ),
+        // The host's one HTTP client (libcurl): the runtime's market.http/1, the Bot API, the registry.
+        .target(
+            name: "MarketHTTP",
+            dependencies: ["MarketCore", "CCurl"],
+            path: "Host/HTTP",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PluginRuntime",
             dependencies: [
-                "MarketCore", "MarketPluginAPI", "PluginKit", "CCurl",
+                "MarketCore", "MarketPluginAPI", "PluginKit", "MarketHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -112,7 +119,7 @@ let package = Package(
         .target(
             name: "MarketRegistry",
             dependencies: [
-                "MarketCore", "CArchive", "CCurl",
+                "MarketCore", "CArchive", "MarketHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -163,7 +170,7 @@ let package = Package(
         .target(
             name: "TelegramChannel",
             dependencies: [
-                "MarketCore", "MarketStore", "CCurl",
+                "MarketCore", "MarketStore", "MarketHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -295,6 +302,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "HTTPTests",
+            dependencies: [
+                "MarketHTTP", "MarketCore",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/HTTPTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "ModelProviderKitTests",
             dependencies: ["ModelProviderKit", "JSONScanning"],
             path: "Tests/ModelProviderKitTests",
@@ -338,10 +357,9 @@ let package = Package(
             name: "TelegramTests",
             dependencies: [
                 "TelegramChannel", "MarketStore", "MarketCore", "MarketTestSupport", "StoreTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TelegramTests",
             swiftSettings: strictSettings

@@ -4,6 +4,11 @@ import Synchronization
 /// A small HTTP/1.1 server on 127.0.0.1 serving the files of a folder, on a thread of its own.
 /// It can answer 503 to the first requests, to exercise retries, cut one file short, as a
 /// server that goes away mid-download does, and trickle one file a byte a second.
+///
+/// Hand-written rather than a Hummingbird router on purpose: cutting a file short means
+/// promising a Content-Length and closing the connection halfway, which a router cannot do
+/// (Hummingbird completes or resets the response itself), and the registry's tests need that
+/// exact failure (libcurl's partial file) to check that an install leaves nothing behind.
 final class LoopbackServer: Sendable {
     let port: UInt16
     private let listener: Int32

@@ -19,20 +19,20 @@ extension TelegramDatabaseTests {
             let fixture = try await TelegramFixture.make()
             defer { Task { await fixture.close() } }
             let runtime = runtime(fixture)
-            let server = try await WebhookServer(handler: runtime.webhook)
-            let running = Task { await runtime.run() }
-            try await WebhookReconciler(credentials: try await fixture.credentials, logger: fixture.logs.logger)
-                .reconcile(publicBase: "http://127.0.0.1:\(server.port)")
-            let started = ContinuousClock.now
-            #expect(try await fixture.fake.deliver(FakeTelegram.textUpdate(1, chat: -300, text: "ping from the group")) == 200)
-            #expect(try await fixture.eventually { try await !fixture.fake.requests("sendMessage").isEmpty })
-            #expect(ContinuousClock.now - started < .seconds(3), "woken by the delivery, not the 5 s poll")
-            let sent = try await fixture.fake.requests("sendMessage")
-            #expect(sent.map { $0.string("text") } == ["PING FROM THE GROUP"])
-            #expect(sent.first?.int("reply_to_message_id") == 10, "in a group the reply quotes the message")
-            running.cancel()
-            await running.value
-            await server.stop()
+            try await WebhookServer.serving(runtime.webhook) { server in
+                let running = Task { await runtime.run() }
+                try await WebhookReconciler(credentials: try await fixture.credentials, logger: fixture.logs.logger)
+                    .reconcile(publicBase: "http://127.0.0.1:\(server.port)")
+                let started = ContinuousClock.now
+                #expect(try await fixture.fake.deliver(FakeTelegram.textUpdate(1, chat: -300, text: "ping from the group")) == 200)
+                #expect(try await fixture.eventually { try await !fixture.fake.requests("sendMessage").isEmpty })
+                #expect(ContinuousClock.now - started < .seconds(3), "woken by the delivery, not the 5 s poll")
+                let sent = try await fixture.fake.requests("sendMessage")
+                #expect(sent.map { $0.string("text") } == ["PING FROM THE GROUP"])
+                #expect(sent.first?.int("reply_to_message_id") == 10, "in a group the reply quotes the message")
+                running.cancel()
+                await running.value
+            }
         }
 
         @Test func aPollingBotIsPolledAndAnswered() async throws {
@@ -60,18 +60,18 @@ extension TelegramDatabaseTests {
             let running = Task { await runtime.run() }
             #expect(try await fixture.eventually { try await !fixture.fake.requests("getUpdates").isEmpty })
             // What `market telegram set-webhook` does while `market serve` runs.
-            let server = try await WebhookServer(handler: runtime.webhook)
-            try await WebhookReconciler(credentials: try await fixture.credentials, logger: fixture.logs.logger)
-                .reconcile(publicBase: "http://127.0.0.1:\(server.port)")
-            try await fixture.bots.setMode(.webhook, bot: fixture.bot.id)
-            try await Task.sleep(for: .seconds(2))
-            let polls = try await fixture.fake.requests("getUpdates").count
-            try await Task.sleep(for: .seconds(1.5))
-            #expect(try await fixture.fake.requests("getUpdates").count == polls, "no getUpdates after the switch")
-            #expect(fixture.logs.lines.text.contains("the bot no longer polls for updates"))
+            try await WebhookServer.serving(runtime.webhook) { server in
+                try await WebhookReconciler(credentials: try await fixture.credentials, logger: fixture.logs.logger)
+                    .reconcile(publicBase: "http://127.0.0.1:\(server.port)")
+                try await fixture.bots.setMode(.webhook, bot: fixture.bot.id)
+                try await Task.sleep(for: .seconds(2))
+                let polls = try await fixture.fake.requests("getUpdates").count
+                try await Task.sleep(for: .seconds(1.5))
+                #expect(try await fixture.fake.requests("getUpdates").count == polls, "no getUpdates after the switch")
+                #expect(fixture.logs.lines.text.contains("the bot no longer polls for updates"))
+            }
             running.cancel()
             await running.value
-            await server.stop()
         }
     }
 }

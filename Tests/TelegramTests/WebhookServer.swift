@@ -1,73 +1,29 @@
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+import Hummingbird
+import HummingbirdTesting
 import TelegramChannel
+import Testing
 
-/// A minimal HTTP server on loopback for the tests, standing in for Market's server: it hands
-/// `POST /telegram/<bot id>` to a `WebhookHandler` and answers with the status it returns.
-final class WebhookServer: Sendable {
-    let channel: any Channel
-    let group: MultiThreadedEventLoopGroup
-    var port: Int { channel.localAddress?.port ?? 0 }
-
-    init(handler: WebhookHandler) async throws {
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(WebhookRoute(handler: handler))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-    }
+/// Market's webhook route, standing in for Market's server: `POST /telegram/{bot id}` handed to
+/// a `WebhookHandler`, answered with the status it returns. It runs on Hummingbird's test
+/// framework in live mode, since the fake Telegram delivers updates over a real socket.
+struct WebhookServer: Sendable {
+    let port: Int
 
     func url(for bot: TelegramBot) -> String { "http://127.0.0.1:\(port)\(bot.webhookPath)" }
 
-    func stop() async {
-        try? await channel.close()
-        try? await group.shutdownGracefully()
-    }
-}
-
-private final class WebhookRoute: ChannelInboundHandler, @unchecked Sendable {
-    // @unchecked: NIO calls a handler on its channel's event loop only; `head` and `body` are
-    // touched there alone.
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    let handler: WebhookHandler
-    var head: HTTPRequestHead?
-    var body: [UInt8] = []
-
-    init(handler: WebhookHandler) {
-        self.handler = handler
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body = []
-        case .body(var buffer):
-            body += buffer.readBytes(length: buffer.readableBytes) ?? []
-        case .end:
-            guard let head else { return }
-            let path = head.uri.split(separator: "/")
-            let botID = path.count == 2 && path[0] == "telegram" ? String(path[1]) : ""
-            let headers = head.headers.map { (name: $0.name, value: $0.value) }
-            let body = self.body
-            let promise = context.eventLoop.makePromise(of: Int.self)
-            let handler = self.handler
-            promise.completeWithTask { await handler.handle(botID: botID, headers: headers, body: body) }
-            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            promise.futureResult.whenSuccess { status in
-                let context = bound.value
-                var headers = HTTPHeaders()
-                headers.add(name: "Content-Length", value: "0")
-                context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .init(statusCode: status), headers: headers))), promise: nil)
-                context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
-            }
+    /// Runs `body` while the route serves on a loopback port.
+    static func serving(_ handler: WebhookHandler, _ body: @Sendable (WebhookServer) async throws -> Void) async throws {
+        let router = Router()
+        router.post("/telegram/:bot") { request, context in
+            // One byte past the handler's limit, so that it is the handler that refuses (413).
+            let bytes = try await request.body.collect(upTo: WebhookHandler.maximumBody + 1)
+            let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+            let status = await handler.handle(botID: context.parameters.get("bot") ?? "", headers: headers, body: Array(bytes.readableBytesView))
+            return Response(status: .init(code: status))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            try await body(WebhookServer(port: try #require(client.port)))
         }
     }
 }

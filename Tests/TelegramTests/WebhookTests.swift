@@ -6,21 +6,20 @@ import Testing
 extension TelegramDatabaseTests {
     @Suite struct WebhookTests {
         /// A fixture whose fake Telegram has the bot's webhook pointed at a loopback server.
-        func withWebhook(_ body: (TelegramFixture, WebhookServer) async throws -> Void) async throws {
+        func withWebhook(_ body: @Sendable (TelegramFixture, WebhookServer) async throws -> Void) async throws {
             let fixture = try await TelegramFixture.make()
             let handler = WebhookHandler(bots: fixture.bots, inbox: fixture.inbox, logger: fixture.logs.logger)
-            let server = try await WebhookServer(handler: handler)
             do {
-                let credentials = try await fixture.credentials
-                let reconciler = WebhookReconciler(credentials: credentials, logger: fixture.logs.logger)
-                #expect(try await reconciler.reconcile(publicBase: "http://127.0.0.1:\(server.port)") == .set)
-                try await body(fixture, server)
+                try await WebhookServer.serving(handler) { server in
+                    let credentials = try await fixture.credentials
+                    let reconciler = WebhookReconciler(credentials: credentials, logger: fixture.logs.logger)
+                    #expect(try await reconciler.reconcile(publicBase: "http://127.0.0.1:\(server.port)") == .set)
+                    try await body(fixture, server)
+                }
             } catch {
-                await server.stop()
                 await fixture.close()
                 throw error
             }
-            await server.stop()
             await fixture.close()
         }
 

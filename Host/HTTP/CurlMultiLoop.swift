@@ -2,10 +2,11 @@ import CCurl
 import Foundation
 import Synchronization
 
-/// Runs the channel's Bot API transfers on one thread with libcurl's multi interface: any
-/// number at once, sharing one connection cache. A blocking transfer per thread had capped the
-/// calls in flight at the threads there were (eight), which a bot host with many bots, each
-/// call taking tens of milliseconds to reach Telegram, would soon have hit.
+/// Runs `HTTPClient.send`'s transfers (the Bot API's calls, the registry's downloads) on one
+/// thread with libcurl's multi interface: any number at once, sharing one connection cache. A
+/// blocking transfer per thread had capped the calls in flight at the threads there were
+/// (eight), which a bot host with many bots, each call taking tens of milliseconds to reach
+/// Telegram, would soon have hit.
 final class CurlMultiLoop: Sendable {
     static let shared = CurlMultiLoop()
 
@@ -23,7 +24,7 @@ final class CurlMultiLoop: Sendable {
     private let incoming = Mutex<[Transfer]>([])
 
     private init() {
-        // curl_global_init has run: BotAPIClient checks it before any transfer.
+        // curl_global_init has run: HTTPClient checks it before any transfer.
         multi = curl_multi_init().map(Pointer.init)
         guard let multi else { return }
         // The loop holds the instance for good: it is the process's one and only.
