@@ -127,6 +127,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Host/Store",
             // The SQL files are compiled in as Swift source by the EmbedMigrations plugin.
@@ -154,6 +155,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Host/Telegram",
             swiftSettings: strictSettings
@@ -307,7 +309,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MarketStore", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/StoreTests",
             swiftSettings: strictSettings
         ),
@@ -328,6 +331,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/TelegramTests",
             swiftSettings: strictSettings

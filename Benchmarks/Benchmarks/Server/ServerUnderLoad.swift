@@ -28,6 +28,7 @@ final class ServerUnderLoad: Sendable {
         let runtime = PluginRuntime(services: HostServices(logger: logger))
         let catalog = try await PluginCatalog.load(installed: nil, development: plugins, runtime: runtime, logger: logger)
         let pool = DatabasePool(connectionString: database ?? "host=/nonexistent port=1 user=market dbname=market", logger: logger)
+        pool.start()
         if database != nil { try await Migrator().apply(using: pool, logger: logger) }
         let tenants = TenantStore(pool: pool, masterKey: .generate(),
                                   manifests: PluginFolders(stateDirectory: nil, developmentFolders: [plugins]), logger: logger)
