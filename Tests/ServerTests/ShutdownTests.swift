@@ -111,7 +111,7 @@ extension ServerTests {
             try await onThread { try blocker.run("COMMIT") }
             let reply = try await inFlight.value
             #expect(reply.status == 200, "\(reply.text)")
-            #expect(reply.text.contains("\"words\": 4"), "\(reply.text)")
+            #expect((try reply.json()["text"] as? String)?.contains("\"words\": 4") == true, "\(reply.text)")
             let exit = try await process.exitStatus(within: 60)
             #expect(exit.signaled == false && exit.status == 0, "stderr: \(process.standardError)")
             // Written before the pool drained: the reply is in the history.
