@@ -26,11 +26,14 @@ extension DatabaseTests {
         @Test func aShutdownLetsWorkInFlightFinishAndRefusesNewWork() async throws {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 3), logger: quietLogger)
             pool.start()
+            let released = Locked(false)
             let finished = Locked<[String: ContinuousClock.Instant]>([:])
-            // One async caller and one blocking caller (a plugin's thread) in the middle of a query.
+            // One async caller and one blocking caller (a plugin's thread), each holding a
+            // connection until released, then running a query.
             let async = Task {
                 try await pool.withConnection { connection in
-                    _ = try connection.query("SELECT pg_sleep(0.6)")
+                    while !released.withLock({ $0 }) { usleep(1000) }
+                    _ = try connection.query("SELECT pg_sleep(0.2)")
                     finished.withLock { $0["async"] = .now }
                     return 1
                 }
@@ -38,28 +41,33 @@ extension DatabaseTests {
             let blocking = Task {
                 try await onThread {
                     try pool.withConnectionBlocking { connection in
-                        _ = try connection.query("SELECT pg_sleep(0.8)")
+                        while !released.withLock({ $0 }) { usleep(1000) }
+                        _ = try connection.query("SELECT pg_sleep(0.3)")
                         finished.withLock { $0["blocking"] = .now }
                         return 2
                     }
                 }
             }
             try await waitUntil { pool.statistics.open == 2 && pool.statistics.idle == 0 }
+            let stopped = Locked<ContinuousClock.Instant?>(nil)
             let shutdown = Task {
                 await pool.shutdown()
-                return ContinuousClock.now
+                stopped.withLock { $0 = .now }
             }
-            // Refused while the shutdown waits for the two queries, with the pool's code.
-            try await Task.sleep(for: .milliseconds(100))
+            // Refused while the shutdown waits for the two callers, with the pool's code.
+            try await Task.sleep(for: .milliseconds(200))
             let refused = await #expect(throws: MarketError.self) { try await pool.query("SELECT 1") }
             #expect(refused?.code == .databaseUnavailable)
             #expect(refused?.message.contains("shut down") == true, "\(String(describing: refused))")
+            #expect(stopped.withLock { $0 } == nil, "the shutdown returned with work in flight")
+            released.withLock { $0 = true }
             #expect(try await async.value == 1)
             #expect(try await blocking.value == 2)
-            let stopped = await shutdown.value
+            await shutdown.value
             let times = finished.withLock { $0 }
+            let end = try #require(stopped.withLock { $0 })
             #expect(times.count == 2)
-            #expect(times.values.allSatisfy { $0 <= stopped }, "the shutdown returned before the work in flight finished")
+            #expect(times.values.allSatisfy { $0 <= end }, "the shutdown returned before the work in flight finished")
             #expect(pool.statistics.open == 0)
         }
 
