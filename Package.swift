@@ -135,6 +135,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Host/Store",
             // The SQL files are compiled in as Swift source by the EmbedMigrations plugin.
@@ -174,6 +175,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Host/Telegram",
             swiftSettings: strictSettings
@@ -340,7 +342,8 @@ let package = Package(
         .testTarget(
             name: "StoreTests",
             // The plugin owner's tests run here too: they need the store's cluster and bus fixtures.
-            dependencies: ["MarketStore", "PluginHosting", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MarketStore", "PluginHosting", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/StoreTests",
             swiftSettings: strictSettings
         ),
@@ -360,6 +363,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/TelegramTests",
             swiftSettings: strictSettings

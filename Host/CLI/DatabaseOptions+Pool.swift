@@ -3,10 +3,12 @@ import MarketStore
 
 /// The one place a command opens, migrates and closes the database it selects.
 extension DatabaseOptions {
-    /// Runs `body` with a pool of `size` connections on the selected database, closing the pool
-    /// afterwards whatever `body` did.
+    /// Runs `body` with a started pool of `size` connections on the selected database, draining
+    /// and closing the pool afterwards whatever `body` did: a short-lived command's scope is
+    /// the pool's lifetime, so it needs no `ServiceGroup`.
     func withPool<Value>(size: Int, logger: Logger, _ body: (DatabasePool) async throws -> Value) async throws -> Value {
         let pool = DatabasePool(connectionString: location().connectionString, configuration: .init(size: size), logger: logger)
+        pool.start()
         do {
             let value = try await body(pool)
             await pool.shutdown()

@@ -36,7 +36,9 @@ struct ServeBot: Service {
     }
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await telegram.run() }
+        // The runtime is told of the graceful shutdown itself: it stops its pollers and lets the
+        // processor finish the replies in hand.
+        await telegram.run()
         await engine.shutdown()
     }
 }

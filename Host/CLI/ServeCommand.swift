@@ -88,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             let bus = EventBus(pool: pool, logger: Logger(label: "market.events"))
             let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin"), keyValue: PostgresKeyValueStore(pool: pool),
                                                                events: bus))
-            // Also bounds what follows the services: closing plugin instances, the pool, the cluster.
+            // Also bounds what follows the services: stopping the cluster.
             let deadline = ShutdownDeadline(limit: .seconds(deliveryTimeout), logger: logger)
             let outcome: Result<Void, any Error>
             do {
@@ -97,8 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 outcome = .failure(error)
             }
-            await runtime.shutdown()
-            await pool.shutdown()
+            // The one part stopped by hand: the private cluster is a separate process, started
+            // before the pool and the setup that precedes the group, and stopped only once the
+            // pool has drained (by the group, or by a setup that failed before it ran).
             if let startedCluster {
                 try await startedCluster.stop()
                 logger.info("stopped the private PostgreSQL cluster", metadata: ["folder": .string(startedCluster.folder.path)])
@@ -108,8 +109,36 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// Runs every long-lived part in one `ServiceGroup` until SIGTERM or SIGINT, which stops
+    /// them last to first, each finishing its work in flight.
     private func serve(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime, deadline: ShutdownDeadline,
                        logger: Logger) async throws {
+        // Started ahead of its service: the setup (migrations, the plugin catalog, the admin token)
+        // needs it before the group runs.
+        pool.start()
+        let services: [any Service]
+        do {
+            services = try await prepare(pool: pool, connectionString: connectionString, bus: bus, runtime: runtime, logger: logger)
+        } catch {
+            // The group never ran: what the setup started stops here.
+            await runtime.shutdown()
+            await pool.shutdown()
+            throw error
+        }
+        // Started in this order and shut down in reverse: the deadline starts, HTTP stops taking
+        // requests and finishes those in flight, the Telegram channel finishes the replies in hand,
+        // deliveries in flight finish, the plugin instances close, and the pool drains last.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: (services + [deadline as any Service]).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        logger.info("stopped serving")
+    }
+
+    /// Migrates, loads the plugins and builds the long-lived parts, in the order the group starts them.
+    private func prepare(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime,
+                         logger: Logger) async throws -> [any Service] {
         let migrator = try Migrator()
         let applied = try await migrator.apply(using: pool, logger: logger)
         logger.info("schema current", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
@@ -141,23 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,
             configuration: .init(lease: .seconds(deliveryLease)), logger: Logger(label: "market.deliveries")))
-        // Shut down last to first: the deadline starts, HTTP stops taking requests, then
-        // deliveries in flight finish.
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: deliveries),
-                       .init(service: server.makeService()),
-                       .init(service: bot),
-                       .init(service: deadline)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            await instances.closeAll()
-            throw error
-        }
-        await instances.closeAll()
-        logger.info("stopped serving")
+        return [pool, ServePluginHosting(instances: instances, runtime: runtime), deliveries, bot, server.makeService()]
     }
 }
 

@@ -18,8 +18,15 @@ final class Lending: Sendable {
         var open = 0
         var waiters: [(id: UInt64, callback: Callback)] = []
         var nextID: UInt64 = 0
-        var closed = false
+        var phase = Phase.notStarted
+        /// Shutdowns waiting for the last lent connection to come back.
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
+
+        var closed: Bool { phase == .closed }
     }
+
+    /// Lending begins at `open()` and ends for good at `close()`.
+    enum Phase: Sendable { case notStarted, open, closed }
 
     private let size: Int
     private let state = Mutex(State())
@@ -29,9 +36,9 @@ final class Lending: Sendable {
     /// Grants at once when it can; otherwise queues `callback` and returns its id (for `expire`
     /// and `withdraw`).
     func acquire(_ callback: @escaping Callback) -> UInt64? {
-        enum Decision { case granted(Grant), refused, queued(UInt64) }
+        enum Decision { case granted(Grant), refused(Phase), queued(UInt64) }
         let decision: Decision = state.withLock { state in
-            if state.closed { return .refused }
+            if state.phase != .open { return .refused(state.phase) }
             if let connection = state.idle.popLast() { return .granted(.connection(connection)) }
             if state.open < size {
                 state.open += 1
@@ -45,34 +52,61 @@ final class Lending: Sendable {
         case .granted(let grant):
             callback(.success(grant))
             return nil
+        case .refused(.notStarted):
+            callback(.failure(Self.notStarted))
+            return nil
         case .refused:
-            callback(.failure(MarketError(.databaseUnavailable, "the database pool is shut down", fix: "the host is stopping; retry on another replica")))
+            callback(.failure(Self.shutDown))
             return nil
         case .queued(let id):
             return id
         }
     }
 
+    /// The refusal of a caller that comes after `close()`.
+    static let shutDown = MarketError(.databaseUnavailable, "the database pool is shut down and takes no new work",
+                                      fix: "the host is stopping; retry on another replica")
+    /// The refusal of a caller that comes before `open()`: a defect of the code that made the pool.
+    static let notStarted = MarketError(.databaseUnavailable, "the database pool is not started",
+                                        fix: "start the pool (run it as a service, or call start()) before using it")
+
+    /// Starts lending; false when lending has already begun or ended.
+    func open() -> Bool {
+        state.withLock { state in
+            guard state.phase == .notStarted else { return false }
+            state.phase = .open
+            return true
+        }
+    }
+
     /// Returns a connection (or, for a closed one, its slot) to the first waiter, or keeps it.
     func giveBack(_ grant: Grant) {
-        let (waiter, leftover): (Callback?, PostgresConnection?) = state.withLock { state in
-            if !state.waiters.isEmpty, !state.closed {
-                return (state.waiters.removeFirst().callback, nil)
-            }
-            switch grant {
-            case .connection(let connection) where !state.closed:
-                state.idle.append(connection)
-                return (nil, nil)
-            case .connection(let connection):
-                state.open -= 1
-                return (nil, connection)
-            case .slot:
-                state.open -= 1
-                return (nil, nil)
-            }
+        let (waiter, leftover, drained): (Callback?, PostgresConnection?, [CheckedContinuation<Void, Never>]) = state.withLock { state in
+            let (waiter, leftover) = Self.hand(grant, &state)
+            guard state.closed, state.open == 0 else { return (waiter, leftover, []) }
+            defer { state.drainWaiters = [] }
+            return (waiter, leftover, state.drainWaiters)
         }
         leftover?.close()
         waiter?(.success(grant))
+        for shutdown in drained { shutdown.resume() }
+    }
+
+    private static func hand(_ grant: Grant, _ state: inout State) -> (Callback?, PostgresConnection?) {
+        if !state.waiters.isEmpty, !state.closed {
+            return (state.waiters.removeFirst().callback, nil)
+        }
+        switch grant {
+        case .connection(let connection) where !state.closed:
+            state.idle.append(connection)
+            return (nil, nil)
+        case .connection(let connection):
+            state.open -= 1
+            return (nil, connection)
+        case .slot:
+            state.open -= 1
+            return (nil, nil)
+        }
     }
 
     /// Fails a waiter that is still queued with `error`.
@@ -88,21 +122,38 @@ final class Lending: Sendable {
         state.withLock { ($0.idle.count, $0.open, $0.waiters.count) }
     }
 
-    /// Stops lending: fails every waiter and returns the idle connections for closing.
-    func close() -> [PostgresConnection] {
-        let (waiters, idle) = state.withLock { state in
-            state.closed = true
-            defer {
-                state.waiters = []
-                state.open -= state.idle.count
-                state.idle = []
+    /// Stops lending for good: fails every waiter and returns the idle connections for closing,
+    /// and whether lending had begun (so the caller knows whether its threads were started).
+    func close() -> (idle: [PostgresConnection], wasOpen: Bool) {
+        let (waiters, idle, wasOpen, drained) = state.withLock { state in
+            let wasOpen = state.phase == .open
+            state.phase = .closed
+            let waiters = state.waiters.map(\.callback)
+            let idle = state.idle
+            state.waiters = []
+            state.open -= idle.count
+            state.idle = []
+            let drained = state.open == 0 ? state.drainWaiters : []
+            if state.open == 0 { state.drainWaiters = [] }
+            return (waiters, idle, wasOpen, drained)
+        }
+        for callback in waiters { callback(.failure(Self.shutDown)) }
+        for shutdown in drained { shutdown.resume() }
+        return (idle, wasOpen)
+    }
+
+    /// Returns once `close()` has been called and every lent connection has come back.
+    func drained() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state in
+                guard state.closed, state.open == 0 else {
+                    state.drainWaiters.append(continuation)
+                    return false
+                }
+                return true
             }
-            return (state.waiters.map(\.callback), state.idle)
+            if done { continuation.resume() }
         }
-        for callback in waiters {
-            callback(.failure(MarketError(.databaseUnavailable, "the database pool is shut down", fix: "the host is stopping; retry on another replica")))
-        }
-        return idle
     }
 
     private func remove(_ id: UInt64) -> Callback? {

@@ -10,6 +10,10 @@ import Synchronization
 /// Callers wait in order of arrival when every connection is busy, and give up with
 /// `DB_UNAVAILABLE` after `acquireTimeout`. A connection that breaks, or is returned inside a
 /// transaction, is closed and replaced on demand. Connections are opened lazily.
+///
+/// A pool does nothing until started: `run()` (as a `Service` in a `ServiceGroup`) or `start()`
+/// starts its threads, and `shutdown()` (or the group's graceful shutdown) drains it: new work
+/// is refused with `DB_UNAVAILABLE`, work in flight finishes, then the threads stop.
 public final class DatabasePool: Sendable {
     /// The pool's size and patience.
     public struct Configuration: Sendable {
@@ -53,8 +57,13 @@ public final class DatabasePool: Sendable {
         self.configuration = configuration
         self.logger = logger
         lending = Lending(size: configuration.size)
+        // Threads start with the pool (`start()`), not here: making a pool costs nothing.
         threads = NIOThreadPool(numberOfThreads: configuration.size)
-        threads.start()
+    }
+
+    /// Starts the pool's threads and lending; does nothing when it is started or shut down.
+    public func start() {
+        if lending.open() { threads.start() }
     }
 
     /// Runs `body` with a connection, on one of the pool's threads.
@@ -62,9 +71,10 @@ public final class DatabasePool: Sendable {
         let grant = try await acquire()
         do {
             return try await threads.runIfActive { [self] in try use(grant, body) }
-        } catch let error as NIOThreadPoolError.ThreadPoolInactive {
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            // Not expected: a shutdown waits for granted work before stopping the threads.
             lending.giveBack(grant)
-            throw MarketError(.databaseUnavailable, "the database pool is shut down", fix: "the host is stopping; retry on another replica", underlying: error)
+            throw Lending.shutDown
         }
     }
 
@@ -91,10 +101,14 @@ public final class DatabasePool: Sendable {
         return try use(try waiter.wait(), body)
     }
 
-    /// Closes idle connections and fails waiting callers; connections in use close when returned.
+    /// Drains the pool: refuses new work and fails waiting callers (`DB_UNAVAILABLE`), closes
+    /// idle connections, waits for the work in flight (async or blocking) to return its
+    /// connections, which close then, and stops the threads. Returns at once when already shut down.
     public func shutdown() async {
-        for connection in lending.close() { connection.close() }
-        try? await threads.shutdownGracefully()
+        let (idle, wasOpen) = lending.close()
+        for connection in idle { connection.close() }
+        await lending.drained()
+        if wasOpen { try? await threads.shutdownGracefully() }
     }
 
     private func acquire() async throws -> Lending.Grant {

@@ -1,5 +1,6 @@
 import Logging
 import MarketCore
+import ServiceLifecycle
 import Synchronization
 
 /// Works through the inbox: claims the oldest pending update of each chat, hands it to the
@@ -14,7 +15,11 @@ import Synchronization
 ///
 /// Every replica may run one; claims are leases in PostgreSQL, so a processor that stops
 /// abruptly leaves its updates to be claimed again once their lease lapses.
-public final class InboxProcessor: Sendable {
+///
+/// Replies are child tasks of `run()`. A graceful shutdown (of the `ServiceGroup` it runs in)
+/// stops the claims and gives the replies in hand `drainTimeout` before cancelling them;
+/// cancelling `run()` cancels them at once. A cancelled reply hands its update back.
+public final class InboxProcessor: Service, Sendable {
     /// How much the processor takes on at once, and how patient it is.
     public struct Configuration: Sendable {
         /// Updates claimed at once (at most one per chat), and so the most replies in the works:
@@ -70,14 +75,16 @@ public final class InboxProcessor: Sendable {
     let configuration: Configuration
     let logger: Logger
     private let wakeup = Wakeup()
+    /// Set by a graceful shutdown: no more claims.
+    private let shutdownRequested = Atomic<Bool>(false)
     /// Set once the loop has stopped: claimed next updates are handed back, not started.
     private let stopping = Atomic<Bool>(false)
     /// Updates stored here and not claimed yet, oldest first, and whether a sweep is wanted.
     private let offered = Mutex<(keys: [TelegramInbox.Key], sweep: Bool)>(([], false))
     /// Offered updates kept at most; beyond, the sweep finds them.
     static let offeredLimit = 20_000
-    /// Updates being processed, by bot and update id.
-    private let inFlight = Mutex<[String: Task<Void, Never>]>([:])
+    /// Chats whose updates are being processed (each by one child task of `run()`).
+    private let inFlight = Atomic<Int>(0)
     /// One sender, hence one scheduler, per bot.
     private let senders = Mutex<[String: ReplySender]>([:])
 
@@ -104,15 +111,30 @@ public final class InboxProcessor: Sendable {
         wakeup.signal()
     }
 
-    /// Processes updates until the task is cancelled; updates in hand are finished first.
+    /// Processes updates until a graceful shutdown, which lets the replies in hand finish
+    /// (within `drainTimeout`), or until the task is cancelled, which cancels them.
     ///
     /// Claims go on while replies are in flight (up to `batchSize` at once), so a slow reply in
     /// one chat never holds up the others; a finished update goes on with its chat's next one
     /// (claimed as it was marked done) and wakes the loop for the slot it may leave.
     public func run() async {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { replies in
+                await claimUntilStopped(&replies)
+                await drain(&replies)
+            }
+        } onGracefulShutdown: { [self] in
+            shutdownRequested.store(true, ordering: .sequentiallyConsistent)
+            wakeup.signal()
+        }
+    }
+
+    private var stopRequested: Bool { Task.isCancelled || shutdownRequested.load(ordering: .sequentiallyConsistent) }
+
+    private func claimUntilStopped(_ replies: inout DiscardingTaskGroup) async {
         var nextSweep = ContinuousClock.now
-        while !Task.isCancelled {
-            let free = configuration.batchSize - inFlight.withLock { $0.count }
+        while !stopRequested {
+            let free = configuration.batchSize - inFlight.load(ordering: .sequentiallyConsistent)
             guard free > 0 else {
                 await wakeup.wait(upTo: configuration.pollInterval)
                 continue
@@ -143,53 +165,49 @@ public final class InboxProcessor: Sendable {
                 await wakeup.wait(upTo: .seconds(1))
                 continue
             }
-            for item in items { start(item) }
+            for item in items {
+                inFlight.add(1, ordering: .sequentiallyConsistent)
+                // Below the webhook's requests: an update is acknowledged once stored, and its
+                // reply can wait for the CPU where Telegram's delivery should not (a slow answer
+                // makes Telegram back off and deliver again). Under overload the inbox grows instead.
+                replies.addTask(priority: .low) { await self.answerChat(from: item) }
+            }
             if items.isEmpty && offered.withLock({ $0.keys.isEmpty }) {
                 await wakeup.wait(upTo: max(.zero, nextSweep - ContinuousClock.now))
             }
         }
-        // Not children of this task: stopping the loop must not cancel replies half sent. They
-        // get `drainTimeout`; those still going are cancelled then and hand their updates back.
-        stopping.store(true, ordering: .sequentiallyConsistent)
-        let deadline = ContinuousClock.now + configuration.drainTimeout
-        while !inFlight.withLock({ $0.isEmpty }), ContinuousClock.now < deadline {
-            await wakeup.wait(upTo: min(.milliseconds(100), deadline - ContinuousClock.now))
-        }
-        let left = inFlight.withLock { Array($0.values) }
-        guard !left.isEmpty else { return }
-        logger.notice("stopping with Telegram replies in hand; their updates are handed back", metadata: ["replies": "\(left.count)"])
-        for task in left { task.cancel() }
-        // A reply stuck where cancelling does not reach (a plugin's call) is left behind: its
-        // claim lapses with the lease.
-        let cancelled = ContinuousClock.now + Self.cancelGrace
-        while !inFlight.withLock({ $0.isEmpty }), ContinuousClock.now < cancelled {
-            await wakeup.wait(upTo: .milliseconds(50))
-        }
     }
 
-    /// How long cancelled replies get to hand their updates back at a stop.
-    static let cancelGrace = Duration.seconds(1)
-
-    private func start(_ item: TelegramInbox.Item) {
-        let key = "\(item.botID)/\(item.updateID)"
-        inFlight.withLock { tasks in
-            // Below the webhook's requests: an update is acknowledged once stored, and its
-            // reply can wait for the CPU where Telegram's delivery should not (a slow answer
-            // makes Telegram back off and deliver again). Under overload the inbox grows instead.
-            tasks[key] = Task(priority: .low) {
-                // Finishing an update may have claimed its chat's next one: go on with it, or
-                // when stopping, hand it back for the next processor.
-                if let next = await self.process(item) {
-                    if self.stopping.load(ordering: .sequentiallyConsistent) {
-                        try? await self.inbox.release(next)
-                    } else {
-                        self.start(next)
-                    }
-                }
-                _ = self.inFlight.withLock { $0.removeValue(forKey: key) }
-                self.wakeup.signal()
-            }
+    /// After the loop: the replies in hand get `drainTimeout` (none when `run()` was cancelled);
+    /// those still going are cancelled then and hand their updates back. The group awaits them
+    /// all: a reply stuck where cancelling does not reach (a plugin's call) holds the stop, which
+    /// `market serve` bounds with its shutdown deadline (the update's claim lapses with its lease).
+    private func drain(_ replies: inout DiscardingTaskGroup) async {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        let deadline = ContinuousClock.now + configuration.drainTimeout
+        while inFlight.load(ordering: .sequentiallyConsistent) > 0, !Task.isCancelled, ContinuousClock.now < deadline {
+            await wakeup.wait(upTo: min(.milliseconds(100), deadline - ContinuousClock.now))
         }
+        let left = inFlight.load(ordering: .sequentiallyConsistent)
+        guard left > 0 else { return }
+        logger.notice("stopping with Telegram replies in hand; their updates are handed back", metadata: ["replies": "\(left)"])
+        replies.cancelAll()
+    }
+
+    /// Answers `item`, then its chat's next updates as finishing each one claims them; when
+    /// stopping, a claimed next update is handed back for the next processor.
+    private func answerChat(from item: TelegramInbox.Item) async {
+        var current = item
+        while let next = await process(current) {
+            guard !stopping.load(ordering: .sequentiallyConsistent), !Task.isCancelled else {
+                // From a task of its own: this one may be cancelled, the write must not be.
+                await Task { [inbox] in try? await inbox.release(next) }.value
+                break
+            }
+            current = next
+        }
+        inFlight.subtract(1, ordering: .sequentiallyConsistent)
+        wakeup.signal()
     }
 
     /// One update: handled and answered, then marked done; on failure released for a retry.
@@ -214,8 +232,9 @@ public final class InboxProcessor: Sendable {
             let kept = unsent?.reply ?? sent
             // Written from a task of its own: this one may be cancelled (a stop), the write must not be.
             let inbox = self.inbox
-            if stopping.load(ordering: .sequentiallyConsistent), Task.isCancelled {
-                // Cut short by a stop: handed back as it was, with what was made of its reply.
+            if Task.isCancelled {
+                // Cut short by a stop (only a stop cancels a reply): handed back as it was, with
+                // what was made of its reply.
                 await Task { try? await inbox.release(item, reply: kept) }.value
                 return nil
             }

@@ -1,5 +1,6 @@
 import Logging
 import MarketStore
+import ServiceLifecycle
 import Synchronization
 
 /// The Telegram channel of one replica, put together: the webhook handler for the HTTP
@@ -8,7 +9,11 @@ import Synchronization
 ///
 /// A webhook delivery wakes this replica's processor at once; updates stored by other replicas
 /// are picked up within the processor's poll interval.
-public final class TelegramRuntime: Sendable {
+///
+/// A `Service`: the processor and the pollers are child tasks of `run()`. A graceful shutdown
+/// stops the pollers (each awaited until it has released its lock) and lets the processor
+/// finish the replies in hand; cancelling `run()` cancels everything.
+public final class TelegramRuntime: Service, Sendable {
     public let bots: TelegramBots
     public let inbox: TelegramInbox
     public let processor: InboxProcessor
@@ -20,6 +25,10 @@ public final class TelegramRuntime: Sendable {
     let logger: Logger
     /// Pollers that stopped by themselves (their bot left polling mode): started again if it returns.
     private let endedPollers = Mutex<Set<String>>([])
+    /// Set by a graceful shutdown: the list of bots is not read again.
+    private let shutdownRequested = Atomic<Bool>(false)
+    /// Wakes the refresh loop early (at a graceful shutdown).
+    private let refresh = Wakeup()
 
     /// - Parameters:
     ///   - connectionString: for the pollers' own sessions, which hold their advisory locks.
@@ -40,35 +49,40 @@ public final class TelegramRuntime: Sendable {
         self.logger = logger
     }
 
-    /// Runs the processor and the pollers until the task is cancelled, then lets the updates in
-    /// hand finish and the pollers release their locks.
+    /// Runs the processor and the pollers until a graceful shutdown or cancellation, starting
+    /// and stopping pollers as bots enter and leave polling mode; returns once every poller has
+    /// ended its session (releasing its lock) and the processor has stopped.
     public func run() async {
-        let processing = Task { await processor.run() }
-        var pollers: [String: Task<Void, Never>] = [:]
-        while !Task.isCancelled {
-            for id in endedPollers.withLock({ ended in defer { ended = [] }; return ended }) { pollers[id] = nil }
-            do {
-                let wanted = Set(try await bots.bots().filter { $0.mode == .polling }.map(\.id))
-                for (id, task) in pollers where !wanted.contains(id) {
-                    task.cancel()
-                    pollers[id] = nil
-                }
-                for id in wanted where pollers[id] == nil {
-                    let poller = LongPoller(botID: id, connectionString: connectionString, bots: bots, configuration: polling,
-                                            stored: { [processor] in processor.wake() }, logger: logger)
-                    pollers[id] = Task {
-                        await poller.run()
-                        if !Task.isCancelled { self.endedPollers.withLock { _ = $0.insert(id) } }
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.processor.run() }
+                var pollers: [String: StoppablePoller] = [:]
+                while !Task.isCancelled, !shutdownRequested.load(ordering: .sequentiallyConsistent) {
+                    for id in endedPollers.withLock({ ended in defer { ended = [] }; return ended }) { pollers[id] = nil }
+                    do {
+                        let wanted = Set(try await bots.bots().filter { $0.mode == .polling }.map(\.id))
+                        for (id, poller) in pollers where !wanted.contains(id) {
+                            poller.stop()
+                            pollers[id] = nil
+                        }
+                        for id in wanted where pollers[id] == nil {
+                            let poller = StoppablePoller(LongPoller(botID: id, connectionString: connectionString, bots: bots, configuration: polling,
+                                                                    stored: { [processor] in processor.wake() }, logger: logger))
+                            pollers[id] = poller
+                            group.addTask {
+                                if await poller.run() { self.endedPollers.withLock { _ = $0.insert(id) } }
+                            }
+                        }
+                    } catch {
+                        logger.error("cannot list the Telegram bots to poll", metadata: ["error": "\(error)"])
                     }
+                    await refresh.wait(upTo: refreshInterval)
                 }
-            } catch {
-                logger.error("cannot list the Telegram bots to poll", metadata: ["error": "\(error)"])
+                for poller in pollers.values { poller.stop() }
             }
-            try? await Task.sleep(for: refreshInterval)
+        } onGracefulShutdown: { [self] in
+            shutdownRequested.store(true, ordering: .sequentiallyConsistent)
+            refresh.signal()
         }
-        for task in pollers.values { task.cancel() }
-        processing.cancel()
-        for task in pollers.values { await task.value }
-        await processing.value
     }
 }

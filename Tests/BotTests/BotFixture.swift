@@ -43,6 +43,7 @@ struct BotFixture {
         try BotPaths.requirePlugins()
         let connectionString = try await freshDatabase()
         let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 3), logger: quietLogger)
+        pool.start()
         try await Migrator().apply(using: pool, logger: quietLogger)
         let tenants = TenantStore(pool: pool, masterKey: MasterKey.generate(),
                                   manifests: PluginFolders(stateDirectory: nil, developmentFolders: [BotPaths.builtPlugins]), logger: quietLogger)

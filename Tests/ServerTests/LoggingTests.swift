@@ -43,6 +43,7 @@ extension ServerTests {
             defer { blocker.close() }
             try await onThread { try blocker.run("BEGIN; LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE") }
             let pool = DatabasePool(connectionString: database, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let readiness = DatabaseReadiness(pool: pool, migrator: try Migrator(), statementTimeoutMilliseconds: 200)
             let start = ContinuousClock.now
             let outcome = await readiness.check()

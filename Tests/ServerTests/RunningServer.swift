@@ -30,6 +30,7 @@ struct RunningServer: Sendable {
                                       configuration: ServerConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0),
                                       _ body: @Sendable (RunningServer) async throws -> Value) async throws -> Value {
         let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 2, acquireTimeout: .seconds(5)), logger: logger)
+        pool.start()
         let registry = PrometheusCollectorRegistry()
         let tenants = TenantStore(pool: pool, masterKey: masterKey,
                                   manifests: manifests ?? PluginFolders(stateDirectory: nil, developmentFolders: [Repository.builtPlugins]),

@@ -74,6 +74,53 @@ extension ServerTests {
             #expect(access?["status"] as? String == "200")
         }
 
+        /// The bot's side: a chat request in flight at SIGTERM (its plugin call made, its messages
+        /// waiting to be written) is answered before serve stops the engine, the plugins and the pool.
+        @Test(.timeLimit(.minutes(3)))
+        func sigtermFinishesTheChatRequestInFlightAndExitsZero() async throws {
+            let server = try await BotServer.start()
+            defer { server.close() }
+            let process = try #require(server.process)
+            let token = try await server.tenantToken()
+            let auth = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
+
+            // Hold the table the reply is written to, so the request is in flight when SIGTERM comes.
+            let blocker = try await onThread { try PostgresConnection.connect(server.databaseURL) }
+            defer { blocker.close() }
+            try await onThread { try blocker.run("BEGIN; LOCK TABLE messages IN ACCESS EXCLUSIVE MODE") }
+            let inFlight = Task {
+                try await LoopbackHTTP.request("POST", "/v1/tenants/acme/chats/web-9/messages", port: server.port, headers: auth,
+                                               body: #"{"text": "/word_count text=\"one two three four\"", "user": "u-9"}"#)
+            }
+            try await waitUntil(within: 30) {
+                // The cluster is shared with other tests: only this database's waits count.
+                let waiting = try await onThread {
+                    try blocker.query("""
+                        SELECT count(*)::int AS n FROM pg_locks
+                        WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                        """)
+                }
+                return try waiting.first?.decode("n", as: Int.self) ?? 0 > 0
+            }
+
+            process.signal(SIGTERM)
+            try await waitUntil(within: 10) { (try? await LoopbackHTTP.get("/healthz", port: server.port)) == nil }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(process.waitStatus == nil, "serve exited with a chat request in flight")
+
+            try await onThread { try blocker.run("COMMIT") }
+            let reply = try await inFlight.value
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect((try reply.json()["text"] as? String)?.contains("\"words\": 4") == true, "\(reply.text)")
+            let exit = try await process.exitStatus(within: 60)
+            #expect(exit.signaled == false && exit.status == 0, "stderr: \(process.standardError)")
+            // Written before the pool drained: the reply is in the history.
+            let stored = try await onThread {
+                try blocker.query("SELECT count(*)::int AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.external_chat_id = 'web-9'")
+            }
+            #expect(try stored.first?.decode("n", as: Int.self) == 2)
+        }
+
         private func waitUntil(within seconds: Double, _ condition: () async throws -> Bool) async throws {
             let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
             while ContinuousClock.now < deadline {

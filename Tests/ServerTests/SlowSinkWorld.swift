@@ -41,6 +41,7 @@ struct SlowSinkWorld: Sendable {
     /// The tenant store and bus on the world's database, for `body`.
     func withStores<Value: Sendable>(_ body: (TenantStore, EventBus) async throws -> Value) async throws -> Value {
         let pool = DatabasePool(connectionString: database, configuration: .init(size: 2, acquireTimeout: .seconds(5)), logger: quietLogger)
+        pool.start()
         let tenants = TenantStore(pool: pool, masterKey: .generate(), manifests: PluginFolders(stateDirectory: nil, developmentFolders: [plugins]),
                                   logger: quietLogger)
         do {

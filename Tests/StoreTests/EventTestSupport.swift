@@ -16,6 +16,7 @@ struct BusFixture {
     static func make(installations: [String] = [], poolSize: Int = 4) async throws -> BusFixture {
         let url = try await freshDatabase()
         let pool = DatabasePool(connectionString: url, configuration: .init(size: poolSize), logger: quietLogger)
+        pool.start()
         try await Migrator().apply(using: pool, logger: quietLogger)
         let fixture = BusFixture(url: url, pool: pool, bus: EventBus(pool: pool, logger: quietLogger))
         for installation in installations { try await fixture.install(installation) }
@@ -49,7 +50,9 @@ struct BusFixture {
 
     /// A pool of its own on the fixture's database, as a second replica would have.
     func replicaPool() -> DatabasePool {
-        DatabasePool(connectionString: url, configuration: .init(size: 3), logger: quietLogger)
+        let pool = DatabasePool(connectionString: url, configuration: .init(size: 3), logger: quietLogger)
+        pool.start()
+        return pool
     }
 
     func shutdown() async { await pool.shutdown() }

@@ -10,6 +10,7 @@ extension DatabaseTests {
         /// A table of numbers, each row stamped with the transaction that wrote it.
         func numbers() async throws -> (DatabasePool, GroupCommit<Int, Int>) {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 2), logger: quietLogger)
+            pool.start()
             _ = try await pool.query("CREATE TABLE numbers (n integer PRIMARY KEY CHECK (n >= 0), tx bigint NOT NULL DEFAULT txid_current())")
             let commits = GroupCommit<Int, Int>(pool: pool) { items, connection in
                 let list = JSONValue.array(items.map { .number(Double($0)) }).jsonText

@@ -10,6 +10,7 @@ extension DatabaseTests {
     @Suite struct KeyValueStoreTests {
         func store() async throws -> (PostgresKeyValueStore, DatabasePool) {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 2), logger: quietLogger)
+            pool.start()
             try await Migrator().apply(using: pool, logger: quietLogger)
             return (PostgresKeyValueStore(pool: pool), pool)
         }

@@ -24,6 +24,7 @@ extension DatabaseTests {
 
         @Test func theSchemaAppliesOnceAndHasItsTables() async throws {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let migrator = try Migrator()
             #expect(try await migrator.apply(using: pool, logger: quietLogger) == BuiltInMigrations.all.map(\.version))
             #expect(try await migrator.apply(using: pool, logger: quietLogger) == [])
@@ -57,6 +58,7 @@ extension DatabaseTests {
             }
             #expect(applied.sorted { $0.count < $1.count } == [[], [1, 2]])
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let runs = try await pool.query("SELECT version FROM runs ORDER BY version").map { try $0.decode("version", as: Int.self) }
             #expect(runs == [1, 2])
             let recorded = try await pool.query("SELECT version, checksum FROM schema_migrations ORDER BY version")
@@ -66,6 +68,7 @@ extension DatabaseTests {
 
         @Test func aChangedMigrationIsRefused() async throws {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             try await Migrator(migrations: [Migration(version: 1, name: "notes", sql: "CREATE TABLE notes (body text);")]).apply(using: pool, logger: quietLogger)
             let tampered = try Migrator(migrations: [Migration(version: 1, name: "notes", sql: "CREATE TABLE notes (body text, extra int);")])
             let error = await #expect(throws: MarketError.self) { try await tampered.apply(using: pool, logger: quietLogger) }
@@ -77,6 +80,7 @@ extension DatabaseTests {
 
         @Test func aFailingMigrationLeavesNothingOfItself() async throws {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let migrator = try Migrator(migrations: [
                 Migration(version: 1, name: "good", sql: "CREATE TABLE good (id int);"),
                 Migration(version: 2, name: "bad", sql: "CREATE TABLE half (id int); CREATE TABLE broken (id no_such_type);"),
@@ -92,6 +96,7 @@ extension DatabaseTests {
 
         @Test func aDatabaseFromANewerBuildIsRefused() async throws {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let first = Migration(version: 1, name: "one", sql: "SELECT 1;")
             try await Migrator(migrations: [first, Migration(version: 2, name: "two", sql: "SELECT 2;")]).apply(using: pool, logger: quietLogger)
             let error = await #expect(throws: MarketError.self) { try await Migrator(migrations: [first]).apply(using: pool, logger: quietLogger) }

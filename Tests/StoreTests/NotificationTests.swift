@@ -28,6 +28,7 @@ extension DatabaseTests {
             let url = try await freshDatabase()
             let listener = try await NotificationListener.start(connectionString: url, channels: ["deliveries", "other"], logger: quietLogger)
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             try await pool.withConnection { connection in
                 for payload in ["one", "two", "three"] { try connection.notify(channel: "deliveries", payload: payload) }
                 try connection.notify(channel: "unheard", payload: "x")
@@ -47,6 +48,7 @@ extension DatabaseTests {
             let url = try await freshDatabase()
             let listener = try await NotificationListener.start(connectionString: url, channels: ["work"], logger: quietLogger)
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             await #expect(throws: Abort.self) {
                 try await pool.transaction { connection in
                     try connection.notify(channel: "work", payload: "rolled back")
@@ -63,6 +65,7 @@ extension DatabaseTests {
             let url = try await freshDatabase()
             let listener = try await NotificationListener.start(connectionString: url, channels: ["events"], logger: quietLogger)
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let killed = try await pool.query(
                 "SELECT count(pg_terminate_backend(pid))::int8 AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'")
             #expect(try killed.first?.decode("n", as: Int.self) == 1)

@@ -9,7 +9,10 @@ extension DatabaseTests {
     /// The fixed-size pool: limits, order, timeouts, transactions, broken connections.
     @Suite struct PoolTests {
         func pool(size: Int, timeout: Duration = .seconds(10)) async throws -> DatabasePool {
-            DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: size, acquireTimeout: timeout), logger: quietLogger)
+            let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: size, acquireTimeout: timeout),
+                                    logger: quietLogger)
+            pool.start()
+            return pool
         }
 
         @Test func neverMoreConnectionsThanItsSize() async throws {
@@ -101,6 +104,7 @@ extension DatabaseTests {
         @Test func aKilledConnectionIsReplaced() async throws {
             let url = try await freshDatabase()
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let victim = try await pool.withConnection { $0.backendPID }
             let killed = try await onThread {
                 let admin = try PostgresConnection.connect(url)

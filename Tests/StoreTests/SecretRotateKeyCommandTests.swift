@@ -13,6 +13,7 @@ extension DatabaseTests {
         /// The secret's row opened with the key in `file`, as a server started on it would.
         func openSecret(_ url: String, key: MasterKey) async throws -> String {
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let row = try await pool.query("SELECT ciphertext, nonce, key_id FROM secrets WHERE tenant_id = 'acme' AND name = 'webhook_secret'")[0]
             await pool.shutdown()
             let sealed = SecretBox.Sealed(ciphertext: try row.decode("ciphertext"), nonce: try row.decode("nonce"), keyID: try row.decode("key_id"))

@@ -44,6 +44,7 @@ struct TenantFixture {
         let connectionString = try await freshDatabase()
         let logs = CapturingLogHandler()
         let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 3), logger: logs.logger)
+        pool.start()
         try await Migrator().apply(using: pool, logger: logs.logger)
         let plugins = try writePlugins()
         let key = key ?? MasterKey.generate()

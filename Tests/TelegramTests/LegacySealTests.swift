@@ -14,6 +14,7 @@ extension TelegramDatabaseTests {
 
         @Test func aBotSealedTheOldWayOpensAfterTheMigrationAndIsResealed() async throws {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 2), logger: quietLogger)
+            pool.start()
             // The database as the release before left it: migrations up to 8, bots sealed by the old box.
             try await Migrator(migrations: BuiltInMigrations.all.filter { $0.version <= 8 }).apply(using: pool, logger: quietLogger)
             let keyBytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
@@ -54,6 +55,7 @@ extension TelegramDatabaseTests {
 
         @Test func connectingAnOldBotAgainKeepsItsWebhookSecret() async throws {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 2), logger: quietLogger)
+            pool.start()
             try await Migrator(migrations: BuiltInMigrations.all.filter { $0.version <= 8 }).apply(using: pool, logger: quietLogger)
             let keyBytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
             let key = try MasterKey(bytes: keyBytes)

@@ -104,6 +104,7 @@ extension TelegramDatabaseTests {
             let stuck = StuckOnceHandler()
             let lease = Duration.milliseconds(600)
             let replicaPool = DatabasePool(connectionString: fixture.connectionString, configuration: .init(size: 2), logger: quietLogger)
+            replicaPool.start()
             let replicaBots = TelegramBots(pool: replicaPool, box: fixture.box, logger: quietLogger)
             let first = InboxProcessor(inbox: TelegramInbox(pool: replicaPool), bots: replicaBots, handler: stuck,
                                        configuration: .init(lease: lease, pollInterval: .milliseconds(20)), logger: fixture.logs.logger)

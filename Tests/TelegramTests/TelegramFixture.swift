@@ -23,6 +23,7 @@ struct TelegramFixture {
         let connectionString = try await freshDatabase()
         let logs = CapturingLogHandler()
         let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 4), logger: logs.logger)
+        pool.start()
         try await Migrator().apply(using: pool, logger: logs.logger)
         _ = try await pool.query("INSERT INTO tenants (id, name) VALUES ('acme', 'Acme')")
         let box = SecretBox(key: MasterKey.generate())

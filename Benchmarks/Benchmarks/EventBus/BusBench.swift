@@ -55,6 +55,7 @@ final class BusBench: Sendable {
         let cluster = PrivateCluster(stateDirectory: folder, configuration: .init(port: 55_000 + Int.random(in: 0..<5_000)))
         _ = try await cluster.start()
         let pool = DatabasePool(connectionString: cluster.connectionString, configuration: .init(size: 12), logger: logger)
+        pool.start()
         try await Migrator().apply(using: pool, logger: logger)
         _ = try await pool.query("INSERT INTO tenants (id, name) VALUES ('bench', 'Bench')")
         _ = try await pool.query("INSERT INTO plugin_installations (tenant_id, plugin_id, enabled) VALUES ('bench', 'textkit', true)")

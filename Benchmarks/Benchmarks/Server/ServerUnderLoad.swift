@@ -31,6 +31,7 @@ final class ServerUnderLoad: Sendable {
         let catalog = PluginCatalog(host: PluginHost(runtime: runtime, folders: folders, logger: logger))
         await catalog.loadAll(logger: logger)
         let pool = DatabasePool(connectionString: database ?? "host=/nonexistent port=1 user=market dbname=market", logger: logger)
+        pool.start()
         if database != nil { try await Migrator().apply(using: pool, logger: logger) }
         let tenants = TenantStore(pool: pool, masterKey: .generate(),
                                   manifests: folders, logger: logger)

@@ -44,6 +44,7 @@ final class WebhookWorld: Sendable {
         _ = try await cluster.start()
         // The pool `market serve` makes: its default size.
         let pool = DatabasePool(connectionString: cluster.connectionString, logger: logger)
+        pool.start()
         try await Migrator().apply(using: pool, logger: logger)
         let tenants = TenantStore(pool: pool, masterKey: .generate(), manifests: PluginFolders(stateDirectory: nil, developmentFolders: [plugins]),
                                   logger: logger)
@@ -74,7 +75,7 @@ final class WebhookWorld: Sendable {
         let server = MarketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), dependencies: dependencies, logger: logger)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: server.makeService { announce.yield($0) }), .init(service: ChannelService(runtime: telegram))], logger: logger))
+            services: [.init(service: server.makeService { announce.yield($0) }), .init(service: telegram)], logger: logger))
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CocoaError(.fileReadUnknown) }
@@ -90,10 +91,4 @@ final class WebhookWorld: Sendable {
         _ = try await cluster.stop()
         try? FileManager.default.removeItem(at: cluster.folder.deletingLastPathComponent())
     }
-}
-
-/// The channel's processor as a service of the group, stopped with it.
-private struct ChannelService: Service {
-    let runtime: TelegramRuntime
-    func run() async throws { await cancelWhenGracefulShutdown { await runtime.run() } }
 }
