@@ -170,7 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,
             configuration: .init(lease: .seconds(deliveryLease)), logger: Logger(label: "market.deliveries")))
-        return [pool, ServePluginHosting(instances: instances, runtime: runtime), deliveries, bot, server.makeService()]
+        return [pool, ServePluginHosting(host: instances, runtime: runtime), deliveries, bot, server.makeService()]
     }
 }
 

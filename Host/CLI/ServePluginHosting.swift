@@ -1,4 +1,4 @@
-import MarketStore
+import PluginHosting
 import PluginRuntime
 import ServiceLifecycle
 
@@ -6,13 +6,13 @@ import ServiceLifecycle
 /// that calls plugins, so at a graceful shutdown it stops after them, closing every plugin
 /// instance and then the runtime's threads, before the pool drains.
 struct ServePluginHosting: Service {
-    let instances: PluginInstances
+    let host: PluginHost
     let runtime: PluginRuntime
 
     func run() async throws {
         // Returns at the graceful shutdown; throws when the group is cancelled: closed either way.
         try? await gracefulShutdown()
-        await instances.closeAll()
+        await host.closeAll()
         await runtime.shutdown()
     }
 }
