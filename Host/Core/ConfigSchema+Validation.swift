@@ -54,7 +54,7 @@ extension SchemaNode {
         }
     }
 
-    private func checkNumber(_ number: Double, at path: String, into found: inout [SchemaViolation]) {
+    func checkNumber(_ number: Double, at path: String, into found: inout [SchemaViolation]) {
         func fail(_ message: String) { found.append(SchemaViolation(path: path, message: message)) }
         if let minimum, number < minimum { fail("must be >= \(minimum.schemaText)") }
         if let maximum, number > maximum { fail("must be <= \(maximum.schemaText)") }

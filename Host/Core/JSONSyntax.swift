@@ -18,7 +18,17 @@ public enum JSONSyntax {
 
     /// Whether `text` is one well-formed JSON object, checked without building it.
     public static func isObject(_ text: String) -> Bool {
-        guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }), first == UInt8(ascii: "{") else { return false }
-        return isValid(text)
+        var text = text
+        return text.withUTF8 { isObject(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whether `bytes` are one well-formed JSON object, checked without building it.
+    public static func isObject(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        opensObject(bytes) && isValid(bytes)
+    }
+
+    /// Whether the first byte after whitespace is `{`; the rest is not looked at.
+    public static func opensObject(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) == UInt8(ascii: "{")
     }
 }

@@ -21,7 +21,9 @@ extension JSONValue {
         self = parsed
     }
 
-    private static func read(_ scanner: inout JSONScanner, depth: Int) -> JSONValue? {
+    /// Reads one value (after whitespace) that `depth` containers enclose; nil when the text
+    /// there is not one.
+    static func read(_ scanner: inout JSONScanner, depth: Int) -> JSONValue? {
         guard depth < JSONScanner.maximumDepth else { return nil }
         scanner.skipWhitespace()
         switch scanner.peek {

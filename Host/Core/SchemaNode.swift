@@ -27,6 +27,8 @@ final class SchemaNode: Sendable {
     let uniqueItems: Bool
     let defaultValue: JSONValue?
     let isSecret: Bool
+    /// What the byte walk (`accepts`) needs of this node, worked out once.
+    let plan: ByteWalkPlan
 
     /// Keywords that would constrain values but are not supported; refused rather than ignored.
     static let unsupported: Set<String> = [
@@ -158,6 +160,8 @@ final class SchemaNode: Sendable {
             guard types == [.string] else { throw problem("format", "secret needs \"type\": \"string\" beside it") }
             guard defaultValue == nil else { throw problem("default", "a secret field cannot have a default (it would be public in plugin.json)") }
         }
+        plan = ByteWalkPlan(properties: properties, required: required,
+                            comparesValues: allowed != nil || constant != nil || uniqueItems || pattern != nil)
         if let defaultValue {
             var found: [SchemaViolation] = []
             check(defaultValue, at: "", assumingPresent: [], into: &found)

@@ -40,9 +40,6 @@ extension PluginInstance {
     public func callToolBlocking(_ tool: String, arguments: String, context: String = "{}", token: CallToken = CallToken()) throws -> String {
         let tools = try requireTools()
         let what = "\(pluginID).\(tool)"
-        guard JSONSyntax.isValid(arguments), arguments.utf8.first(where: { $0 > 0x20 }) == UInt8(ascii: "{") else {
-            throw MarketError(.invalidArgument, "the arguments for \(what) are not a JSON object", fix: "pass arguments as {\"name\": value, …}")
-        }
         try checkArguments(tool, arguments, token: token)
         let result = SinkBuffer(limit: limits.maximumResultBytes)
         let error = SinkBuffer(limit: limits.maximumErrorBytes)

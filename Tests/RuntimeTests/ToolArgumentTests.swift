@@ -42,4 +42,25 @@ import Testing
         await instance.close()
         await runtime.shutdown()
     }
+
+    /// Once the tool list is known, arguments are checked on their bytes; a refusal still names
+    /// every field, and what is not a JSON object is refused as before.
+    @Test func refusalsAfterTheSchemaIsKnownAreExplainedInFull() async throws {
+        let events = InMemoryEventLog()
+        let runtime = makeRuntime(events: events)
+        let instance = try await runtime.instantiate(try runtime.load(try TestPaths.plugin("dice")), tenantID: "t1")
+        _ = try await instance.callTool("roll", arguments: #"{"count":1,"seed":3}"#)
+        let error = await expectError(.invalidArgument) { try await instance.callTool("roll", arguments: #"{"count":"two","sides":1}"#) }
+        #expect(error?.violations.map(\.description) == ["/count: must be an integer, not a string", "/sides: must be >= 2"])
+        for text in [#"[1]"#, #"{"count":1,}"#, #"{"count":1} x"#, "  "] {
+            let refused = await expectError(.invalidArgument) { try await instance.callTool("roll", arguments: text) }
+            #expect(refused?.message.contains("are not a JSON object") == true, "\(text)")
+        }
+        // Escaped keys are the names they decode to: "se\u0065d" is "seed", which must be an integer.
+        let escaped = await expectError(.invalidArgument) { try await instance.callTool("roll", arguments: #"{"se\u0065d":"x"}"#) }
+        #expect(escaped?.violations.map(\.path) == ["/seed"])
+        #expect(events.events.filter { $0.type == "dice.rolled" }.count == 1)
+        await instance.close()
+        await runtime.shutdown()
+    }
 }
