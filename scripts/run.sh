@@ -65,6 +65,8 @@ step list
 
 # The store and a demo tenant. The first command on a new database prints the admin token.
 step db start
+# Only `db migrate` and `serve` change the schema; the commands below refuse an old one.
+step db migrate
 # (standard error is left alone: the admin token is printed there, once.)
 if ! "$market" tenant list | grep -q "^demo "; then
     step tenant create demo --name "Demo bot"

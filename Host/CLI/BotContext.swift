@@ -28,10 +28,10 @@ struct BotContext {
 }
 
 extension TenantOptions {
-    /// Opens the database (applying migrations) and the stores, runs `body`, and closes them.
+    /// Opens the database (refusing a schema that is not current) and the stores, runs `body`, and closes them.
     func withBot<Value>(_ body: (BotContext) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "market.bot")
-        return try await database.withMigratedStore(size: 3, logger: logger) { pool, key in
+        return try await database.withCurrentStore(size: 3, logger: logger) { pool, key in
             let tenants = TenantStore(pool: pool, masterKey: key, manifests: pluginFolderSet, logger: logger)
             return try await body(BotContext(tenants: tenants, conversations: ConversationStore(pool: pool, logger: logger),
                                              experiments: ExperimentStore(pool: pool, logger: logger), pool: pool, logger: logger))

@@ -6,7 +6,10 @@ import MarketStore
 struct DatabaseMigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Apply the schema migrations the database lacks (the server does this at start too)."
+        abstract: "Apply the schema migrations the database lacks (the server does this at start too).",
+        discussion: """
+            Only this command and `market serve` change the schema: the other commands refuse a database that lacks             migrations (SCHEMA_BEHIND) and write nothing. A database migrated by a newer market is refused (SCHEMA_NEWER).
+            """
     )
 
     @OptionGroup var database: DatabaseOptions

@@ -1,7 +1,7 @@
 import Logging
 import MarketStore
 
-/// The one place a command opens, migrates and closes the database it selects.
+/// The one place a command opens, checks the schema of, and closes the database it selects.
 extension DatabaseOptions {
     /// Runs `body` with a started pool of `size` connections on the selected database, draining
     /// and closing the pool afterwards whatever `body` did: a short-lived command's scope is
@@ -19,18 +19,28 @@ extension DatabaseOptions {
         }
     }
 
-    /// Like `withPool`, after applying pending migrations and loading (or making) the master key.
-    func withMigratedStore<Value>(size: Int, logger: Logger, _ body: (DatabasePool, MasterKey) async throws -> Value) async throws -> Value {
+    /// Like `withPool`, once the schema is found to be this build's: `SCHEMA_BEHIND` or
+    /// `SCHEMA_NEWER` before anything is written otherwise. Only `market serve` and
+    /// `market db migrate` apply migrations.
+    func withCurrentSchema<Value>(size: Int, logger: Logger, _ body: (DatabasePool) async throws -> Value) async throws -> Value {
         try await withPool(size: size, logger: logger) { pool in
-            try await Migrator().apply(using: pool, logger: logger)
-            return try await body(pool, try MasterKey.load(stateDirectory: stateDirectory, logger: logger))
+            try await Migrator().requireCurrent(using: pool)
+            return try await body(pool)
         }
     }
 
-    /// Runs `body` with an event bus on the selected database and its connection string.
+    /// Like `withCurrentSchema`, after loading (or making) the master key.
+    func withCurrentStore<Value>(size: Int, logger: Logger, _ body: (DatabasePool, MasterKey) async throws -> Value) async throws -> Value {
+        try await withCurrentSchema(size: size, logger: logger) { pool in
+            try await body(pool, try MasterKey.load(stateDirectory: stateDirectory, logger: logger))
+        }
+    }
+
+    /// Runs `body` with an event bus on the selected database (its schema current) and its
+    /// connection string.
     func withBus<Value>(_ body: (EventBus, String) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "market.events")
-        return try await withPool(size: 1, logger: logger) { pool in
+        return try await withCurrentSchema(size: 1, logger: logger) { pool in
             try await body(EventBus(pool: pool, logger: logger), location().connectionString)
         }
     }

@@ -55,14 +55,13 @@ struct SecretRotateKeyCommand: AsyncParsableCommand {
         }
     }
 
-    /// Migrates the database (so every table that holds secrets exists) and re-seals it.
+    /// Re-seals the database, once its schema is current (so every table that holds secrets exists).
     private func rotate(from old: MasterKey, to new: MasterKey, keptIn file: URL, logger: Logger) async throws -> MasterKeyRotation.Outcome {
         do {
-            return try await database.withPool(size: 1, logger: logger) { pool in
-                try await Migrator().apply(using: pool, logger: logger)
-                return try await MasterKeyRotation(from: old, to: new).run(using: pool, logger: logger)
+            return try await database.withCurrentSchema(size: 1, logger: logger) { pool in
+                try await MasterKeyRotation(from: old, to: new).run(using: pool, logger: logger)
             }
-        } catch let error as MarketError where error.code == .secretUnreadable || error.code == .migrationFailed {
+        } catch let error as MarketError where [.secretUnreadable, .migrationFailed, .schemaBehind, .schemaNewer].contains(error.code) {
             // Refused before the commit: nothing is sealed under the new key.
             try? FileManager.default.removeItem(at: file)
             throw error

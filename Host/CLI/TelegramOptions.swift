@@ -11,11 +11,11 @@ struct TelegramOptions: ParsableArguments {
 
     @OptionGroup var output: OutputOptions
 
-    /// Opens the database (applying migrations) and the secret box on the master key, runs
+    /// Opens the database (refusing a schema that is not current) and the secret box on the master key, runs
     /// `body` with the bot registry, and closes the database.
     func withBots<Value>(_ body: (TelegramBots) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "market.telegram")
-        return try await database.withMigratedStore(size: 2, logger: logger) { pool, key in
+        return try await database.withCurrentStore(size: 2, logger: logger) { pool, key in
             try await body(TelegramBots(pool: pool, box: SecretBox(key: key), logger: logger))
         }
     }

@@ -30,12 +30,12 @@ struct TenantOptions: ParsableArguments {
         return .admin(actor: "cli:\(user)")
     }
 
-    /// Opens the store (applying migrations, loading or making the master key, making the admin
+    /// Opens the store (refusing a schema that is not current, loading or making the master key, making the admin
     /// token on first start), runs `body`, and closes it. The admin token, when made, is printed
     /// to standard error, once.
     func withStore<Value>(_ body: (TenantStore, Principal) async throws -> Value) async throws -> Value {
         let logger = Logger(label: "market.tenants")
-        return try await database.withMigratedStore(size: 2, logger: logger) { pool, key in
+        return try await database.withCurrentStore(size: 2, logger: logger) { pool, key in
             let store = TenantStore(pool: pool, masterKey: key, manifests: pluginFolderSet, logger: logger)
             if let admin = try await store.ensureAdminToken() { AdminTokenNotice.print(admin) }
             return try await body(store, principal)

@@ -5,8 +5,9 @@ import MarketCore
 /// the whole run under an advisory lock, so servers starting together apply each migration once.
 ///
 /// Applied migrations are recorded in `schema_migrations` (version, name, checksum, applied_at).
-/// A recorded migration whose text changed since, or one this build does not know, stops the
-/// run with `MIGRATION_FAILED`.
+/// A recorded migration whose text changed since stops the run with `MIGRATION_FAILED`; one this
+/// build does not know (a newer market migrated the database) with `SCHEMA_NEWER`. Commands that
+/// only use the database ask `requireCurrent` instead, which changes nothing.
 public struct Migrator: Sendable {
     /// The advisory lock key every Market server takes while migrating ("market" in ASCII).
     public static let lockKey: Int64 = 0x6D61_726B_6574
@@ -71,15 +72,18 @@ public struct Migrator: Sendable {
         return migrations.map(\.version).filter { !applied.contains($0) }
     }
 
-    private func verifiedVersions(_ connection: PostgresConnection) throws -> Set<Int> {
+    /// The applied versions, once each recorded migration is found to be one of this build's,
+    /// with the same text.
+    func verifiedVersions(_ connection: PostgresConnection) throws -> Set<Int> {
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         var applied = Set<Int>()
         for row in try connection.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version") {
             let version = try row.decode("version", as: Int.self)
             let name = try row.decode("name", as: String.self)
             guard let migration = known[version] else {
-                throw MarketError(.migrationFailed, "the database has migration \(version) (\(name)), which this build of market does not know",
-                                  fix: "run a market at least as new as the one that migrated this database")
+                throw MarketError(.schemaNewer, "the database has migration \(version) (\(name)), which this build of market does not know: "
+                                  + "a newer market migrated it",
+                                  fix: "upgrade market to the version that migrated this database, or a later one")
             }
             guard try row.decode("checksum", as: String.self) == migration.checksum else {
                 throw MarketError(.migrationFailed, "migration \(migration.fileName) changed after it was applied (its checksum differs)",

@@ -6,6 +6,11 @@ extension MarketError.Code {
     public static let databaseUnavailable = Self(rawValue: "DB_UNAVAILABLE")
     /// A migration failed; the database is left at the last version that applied.
     public static let migrationFailed = Self(rawValue: "MIGRATION_FAILED")
+    /// The database lacks migrations this build needs, and the command does not migrate
+    /// (only `market serve` and `market db migrate` do); nothing was written.
+    public static let schemaBehind = Self(rawValue: "SCHEMA_BEHIND")
+    /// The database records a migration this build does not know: a newer market migrated it.
+    public static let schemaNewer = Self(rawValue: "SCHEMA_NEWER")
     /// A statement failed; the SQLSTATE is in the message, the statement is not.
     public static let queryFailed = Self(rawValue: "QUERY_FAILED")
     /// The private PostgreSQL cluster could not be created, started or stopped.

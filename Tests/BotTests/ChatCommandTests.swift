@@ -15,7 +15,13 @@ extension BotDatabaseTests {
 
             static func make() async throws -> Session {
                 try BotPaths.requirePlugins()
-                return Session(state: try temporaryDirectory("bot-cli"), databaseURL: try await freshDatabase())
+                let session = Session(state: try temporaryDirectory("bot-cli"), databaseURL: try await freshDatabase())
+                // As an operator would on a new database: only `db migrate` and `serve` migrate.
+                let migrated = try await runProcess(buildProductsDirectory.appendingPathComponent("market").path,
+                                                    ["db", "migrate", "--state-dir", session.state.path],
+                                                    environment: ["DATABASE_URL": session.databaseURL])
+                #expect(migrated.status == 0, "\(migrated.stderr)")
+                return session
             }
 
             /// Runs `market ARGS --state-dir STATE --plugins BUILT`, with `input` on standard input.

@@ -100,6 +100,45 @@ extension DatabaseTests {
             let first = Migration(version: 1, name: "one", sql: "SELECT 1;")
             try await Migrator(migrations: [first, Migration(version: 2, name: "two", sql: "SELECT 2;")]).apply(using: pool, logger: quietLogger)
             let error = await #expect(throws: MarketError.self) { try await Migrator(migrations: [first]).apply(using: pool, logger: quietLogger) }
+            #expect(error?.code == .schemaNewer)
+            #expect(error?.message.contains("migration 2 (two)") == true)
+            #expect(error?.fix.contains("upgrade market") == true)
+            let checked = await #expect(throws: MarketError.self) { try await Migrator(migrations: [first]).requireCurrent(using: pool) }
+            #expect(checked?.code == .schemaNewer)
+            await pool.shutdown()
+        }
+
+        /// What every command but `serve` and `db migrate` asks first: it reads and never writes.
+        @Test func requireCurrentRefusesABehindSchemaWithoutWriting() async throws {
+            let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            let one = Migration(version: 1, name: "one", sql: "CREATE TABLE one (id int);")
+            let two = Migration(version: 2, name: "two", sql: "CREATE TABLE two (id int);")
+            let migrator = try Migrator(migrations: [one, two])
+            // A fresh database: behind, and still without even the bookkeeping table.
+            let fresh = await #expect(throws: MarketError.self) { try await migrator.requireCurrent(using: pool) }
+            #expect(fresh?.code == .schemaBehind)
+            #expect(fresh?.message.contains("0001_one, 0002_two") == true)
+            #expect(fresh?.fix.contains("market db migrate") == true)
+            let tables = { try await pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+                .map { try $0.decode("tablename", as: String.self) } }
+            #expect(try await tables() == [])
+
+            try await Migrator(migrations: [one]).apply(using: pool, logger: quietLogger)
+            let behind = await #expect(throws: MarketError.self) { try await migrator.requireCurrent(using: pool) }
+            #expect(behind?.code == .schemaBehind)
+            #expect(behind?.message.contains("0002_two") == true && behind?.message.contains("0001_one") == false)
+            #expect(try await tables() == ["one", "schema_migrations"])
+
+            try await migrator.apply(using: pool, logger: quietLogger)
+            try await migrator.requireCurrent(using: pool)
+            await pool.shutdown()
+        }
+
+        @Test func requireCurrentRefusesAChangedMigration() async throws {
+            let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            try await Migrator(migrations: [Migration(version: 1, name: "notes", sql: "CREATE TABLE notes (body text);")]).apply(using: pool, logger: quietLogger)
+            let tampered = try Migrator(migrations: [Migration(version: 1, name: "notes", sql: "CREATE TABLE notes (body text, extra int);")])
+            let error = await #expect(throws: MarketError.self) { try await tampered.requireCurrent(using: pool) }
             #expect(error?.code == .migrationFailed)
             await pool.shutdown()
         }

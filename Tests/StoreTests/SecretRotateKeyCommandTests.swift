@@ -30,6 +30,7 @@ extension DatabaseTests {
             }
             let environment = ["DATABASE_URL": url, "MARKET_MASTER_KEY": ""]
             let common = ["--state-dir", state.path]
+            #expect(try await runProcess(market, ["db", "migrate"] + common, environment: environment).status == 0)
             let created = try await runProcess(market, ["tenant", "create", "acme"] + common, environment: environment)
             #expect(created.status == 0, "\(created.stderr)")
             let set = try await runProcess(market, ["secret", "set", "crm", "webhook_secret", "--tenant", "acme", "--value", "hook-1",

@@ -5,8 +5,9 @@ import Testing
 @Suite struct StoreErrorTests {
     /// The codes are part of the interface: scripts and the HTTP API match on them.
     @Test func theCodesAreStable() {
-        let codes: [MarketError.Code] = [.databaseUnavailable, .migrationFailed, .queryFailed, .clusterFailed, .columnInvalid]
-        #expect(codes.map(\.rawValue) == ["DB_UNAVAILABLE", "MIGRATION_FAILED", "QUERY_FAILED", "CLUSTER_FAILED", "COLUMN_INVALID"])
+        let codes: [MarketError.Code] = [.databaseUnavailable, .migrationFailed, .schemaBehind, .schemaNewer, .queryFailed, .clusterFailed, .columnInvalid]
+        #expect(codes.map(\.rawValue) == ["DB_UNAVAILABLE", "MIGRATION_FAILED", "SCHEMA_BEHIND", "SCHEMA_NEWER", "QUERY_FAILED", "CLUSTER_FAILED",
+                                          "COLUMN_INVALID"])
     }
 
     @Test func aPostgresErrorDescribesItselfByItsSQLStateOnly() {

@@ -21,7 +21,11 @@ extension DatabaseTests {
                 try FileManager.default.createDirectory(at: version, withIntermediateDirectories: true)
                 try Data(TenantFixture.crmManifest.utf8).write(to: version.appendingPathComponent("plugin.json"))
                 try FileManager.default.createSymbolicLink(atPath: state.appendingPathComponent("plugins/crm/current").path, withDestinationPath: "1.0.0")
-                return Session(state: state, databaseURL: try await freshDatabase())
+                let session = Session(state: state, databaseURL: try await freshDatabase())
+                // As an operator would on a new database: only `db migrate` and `serve` migrate.
+                let migrated = try await session.run(["db", "migrate"])
+                #expect(migrated.status == 0, "\(migrated.stderr)")
+                return session
             }
 
             /// Runs `market ARGS --state-dir STATE`, optionally with `input` on standard input.

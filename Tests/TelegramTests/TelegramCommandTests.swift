@@ -20,6 +20,7 @@ extension TelegramDatabaseTests {
             let state = try temporaryDirectory("telegram-cli")
             defer { try? FileManager.default.removeItem(at: state) }
             let fake = try await FakeTelegram.start()
+            #expect(try await market(["db", "migrate"], database: database, state: state).status == 0)
             #expect(try await market(["tenant", "create", "acme"], database: database, state: state).status == 0)
 
             let connected = try await market(["telegram", "connect", "--tenant", "acme", "--api-base", fake.base,
@@ -50,6 +51,7 @@ extension TelegramDatabaseTests {
             let state = try temporaryDirectory("telegram-cli")
             defer { try? FileManager.default.removeItem(at: state) }
             let fake = try await FakeTelegram.start()
+            #expect(try await market(["db", "migrate"], database: database, state: state).status == 0)
             let noTenant = try await market(["telegram", "connect", "--tenant", "nobody", "--api-base", fake.base], database: database, state: state)
             #expect(noTenant.status != 0)
             #expect(noTenant.stderr.contains("TENANT_NOT_FOUND"))
