@@ -26,6 +26,7 @@ extension ServerTests {
             let serve = try ServeProcess(["serve", "--port", "0", "--state-dir", state.path], removing: ["MARKET_LOG_LEVEL"], environment: environment)
             _ = try await serve.line(within: 60) { $0.contains("\"message\":\"listening\"") }
             let pool = DatabasePool(connectionString: database, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let versions = try await pool.query("SELECT version FROM schema_migrations ORDER BY version").map { try $0.decode("version", as: Int.self) }
             await pool.shutdown()
             #expect(versions == BuiltInMigrations.all.map(\.version))
@@ -42,6 +43,7 @@ extension ServerTests {
             let state = try temporaryDirectory("serve-schema-newer")
             defer { try? FileManager.default.removeItem(at: state) }
             let pool = DatabasePool(connectionString: database, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             _ = try await pool.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')")
 
             let serve = try ServeProcess(["serve", "--port", "0", "--state-dir", state.path], removing: ["MARKET_LOG_LEVEL"],

@@ -111,6 +111,7 @@ extension DatabaseTests {
         /// What every command but `serve` and `db migrate` asks first: it reads and never writes.
         @Test func requireCurrentRefusesABehindSchemaWithoutWriting() async throws {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let one = Migration(version: 1, name: "one", sql: "CREATE TABLE one (id int);")
             let two = Migration(version: 2, name: "two", sql: "CREATE TABLE two (id int);")
             let migrator = try Migrator(migrations: [one, two])
@@ -136,6 +137,7 @@ extension DatabaseTests {
 
         @Test func requireCurrentRefusesAChangedMigration() async throws {
             let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             try await Migrator(migrations: [Migration(version: 1, name: "notes", sql: "CREATE TABLE notes (body text);")]).apply(using: pool, logger: quietLogger)
             let tampered = try Migrator(migrations: [Migration(version: 1, name: "notes", sql: "CREATE TABLE notes (body text, extra int);")])
             let error = await #expect(throws: MarketError.self) { try await tampered.requireCurrent(using: pool) }

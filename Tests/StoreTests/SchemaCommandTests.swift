@@ -17,6 +17,7 @@ extension DatabaseTests {
 
         func count(_ table: String, _ url: String) async throws -> Int {
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let rows = try await pool.query("SELECT count(*)::int AS n FROM \(table)")
             await pool.shutdown()
             return try rows[0].decode("n", as: Int.self)
@@ -24,6 +25,7 @@ extension DatabaseTests {
 
         func publicTables(_ url: String) async throws -> [String] {
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             let rows = try await pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
             await pool.shutdown()
             return try rows.map { try $0.decode("tablename", as: String.self) }
@@ -36,6 +38,7 @@ extension DatabaseTests {
             let last = try #require(BuiltInMigrations.all.last)
             let older = try Migrator(migrations: Array(BuiltInMigrations.all.dropLast()))
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             try await older.apply(using: pool, logger: quietLogger)
             await pool.shutdown()
 
@@ -77,6 +80,7 @@ extension DatabaseTests {
             let state = try temporaryDirectory("schema-newer")
             defer { try? FileManager.default.removeItem(at: state) }
             let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
             _ = try await pool.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'from_the_future', 'x')")
             await pool.shutdown()
 
