@@ -22,8 +22,8 @@ extension JSONValue {
     }
 
     /// Reads one value (after whitespace) that `depth` containers enclose; nil when the text
-    /// there is not one.
-    static func read(_ scanner: inout JSONScanner, depth: Int) -> JSONValue? {
+    /// there is not one, or when `refusingRepeats` and an object in it repeats a member name.
+    static func read(_ scanner: inout JSONScanner, depth: Int, refusingRepeats: Bool = false) -> JSONValue? {
         guard depth < JSONScanner.maximumDepth else { return nil }
         scanner.skipWhitespace()
         switch scanner.peek {
@@ -35,7 +35,7 @@ extension JSONValue {
             var elements: [JSONValue] = []
             if scanner.consume(UInt8(ascii: "]")) { return .array(elements) }
             repeat {
-                guard let element = read(&scanner, depth: depth + 1) else { return nil }
+                guard let element = read(&scanner, depth: depth + 1, refusingRepeats: refusingRepeats) else { return nil }
                 elements.append(element)
             } while scanner.consume(UInt8(ascii: ","))
             return scanner.consume(UInt8(ascii: "]")) ? .array(elements) : nil
@@ -45,9 +45,9 @@ extension JSONValue {
             if scanner.consume(UInt8(ascii: "}")) { return .object(members) }
             repeat {
                 guard let key = scanner.string(), !key.loneSurrogate, scanner.consume(UInt8(ascii: ":")),
-                      let value = read(&scanner, depth: depth + 1) else { return nil }
+                      let value = read(&scanner, depth: depth + 1, refusingRepeats: refusingRepeats) else { return nil }
                 let name = scanner.text(of: key)
-                if members[name] == nil { members[name] = value }
+                if members[name] == nil { members[name] = value } else if refusingRepeats { return nil }
             } while scanner.consume(UInt8(ascii: ","))
             return scanner.consume(UInt8(ascii: "}")) ? .object(members) : nil
         case UInt8(ascii: "t"): return scanner.literal("true") ? .bool(true) : nil

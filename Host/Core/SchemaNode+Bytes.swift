@@ -3,15 +3,17 @@ import JSONScanning
 /// Checking JSON text against a schema in one pass over its bytes, without building a
 /// `JSONValue`: the host does it on every tool call's arguments.
 ///
-/// The verdict is exactly that of parsing the text and finding no violations. Where the bytes
-/// alone cannot settle it cheaply (keywords that compare whole values, a pattern, a count of
-/// properties that repeated keys may inflate, a repeated key whose later value fails), the walk
-/// builds the value of that one subtree and asks `check`, so the two never disagree. A refusal
-/// says nothing about why: `violations(of:)` on the parsed value explains it.
+/// The verdict is exactly that of parsing the text and finding no repeated member name
+/// (`JSONSyntax.firstRepeatedName(in:)`, at any depth, in values the schema leaves open too)
+/// and no violations. Where the bytes alone cannot settle it cheaply (keywords that compare
+/// whole values, a pattern, undeclared keys that are escaped or not ASCII, or more of them
+/// than the walk keeps), the walk builds the value of that one subtree and asks `check`, so the
+/// two never disagree. A refusal says nothing about why: `firstRepeatedName(in:)` and
+/// `violations(of:)` on the parsed value explain it.
 extension ConfigSchema {
     /// Whether `bytes` are one JSON value (whitespace around it allowed) that this schema
-    /// accepts: true exactly when `violations(of: JSONValue(parsing:))` would parse them and
-    /// find nothing.
+    /// accepts: true exactly when they parse, repeat no member name in any object, and
+    /// `violations(of:)` finds nothing.
     public func accepts(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var scanner = JSONScanner(bytes)
         guard root.accepts(&scanner, depth: 0) else { return false }
@@ -96,8 +98,9 @@ extension SchemaNode {
     private func allows(_ type: SchemaType) -> Bool { types?.contains(type) ?? true }
 
     /// The exact check, on the value built from the text: for what bytes alone cannot settle.
+    /// A repeated member name anywhere in it is refused, as in the walk.
     func acceptsValue(_ scanner: inout JSONScanner, depth: Int) -> Bool {
-        guard let value = JSONValue.read(&scanner, depth: depth) else { return false }
+        guard let value = JSONValue.read(&scanner, depth: depth, refusingRepeats: true) else { return false }
         var found: [SchemaViolation] = []
         check(value, at: "", assumingPresent: [], into: &found)
         return found.isEmpty
@@ -144,7 +147,7 @@ extension SchemaNode {
         var count = 0
         if !scanner.consume(UInt8(ascii: "]")) {
             repeat {
-                guard items?.accepts(&scanner, depth: depth + 1) ?? scanner.skipValue(depth: depth + 1) else { return false }
+                guard items?.accepts(&scanner, depth: depth + 1) ?? Self.acceptsOpen(&scanner, depth: depth + 1) else { return false }
                 count += 1
             } while scanner.consume(UInt8(ascii: ","))
             guard scanner.consume(UInt8(ascii: "]")) else { return false }
@@ -155,50 +158,108 @@ extension SchemaNode {
     private func acceptsObject(_ scanner: inout JSONScanner, depth: Int) -> Bool {
         let atStart = scanner
         _ = scanner.consume(UInt8(ascii: "{"))
-        var seen: UInt64 = 0, members = 0, others = false
+        var seen: UInt64 = 0, members = 0
+        var undeclared = UndeclaredKeys()
         if !scanner.consume(UInt8(ascii: "}")) {
             repeat {
                 guard let key = scanner.string(), !key.loneSurrogate, scanner.consume(UInt8(ascii: ":")) else { return false }
                 members += 1
-                let slot = plan.slot(of: key, in: scanner)
-                if let slot {
+                if let slot = plan.slot(of: key, in: scanner) {
                     let bit: UInt64 = 1 << UInt64(slot)
-                    // A repeated key: the parsed value keeps the first, so a later one is only read.
-                    if seen & bit != 0 {
-                        guard scanner.skipValue(depth: depth + 1) else { return false }
-                        continue
-                    }
+                    // A repeated name: refused, whichever value a reader would keep.
+                    guard seen & bit == 0 else { return false }
                     seen |= bit
                     if let node = plan.nodes[slot] {
                         guard node.accepts(&scanner, depth: depth + 1) else { return false }
                         continue
                     }
                 } else {
-                    others = true
-                }
-                switch additionalProperties {
-                case .allowed:
-                    guard scanner.skipValue(depth: depth + 1) else { return false }
-                case .forbidden:
-                    return false
-                case .schema(let node):
-                    // A failing value may be a repeated key's, which the parsed value drops.
-                    guard node.accepts(&scanner, depth: depth + 1) else {
+                    switch undeclared.add(key, in: scanner) {
+                    case .new: break
+                    case .repeated: return false
+                    case .unsure:
                         scanner = atStart
                         return acceptsValue(&scanner, depth: depth)
                     }
+                }
+                switch additionalProperties {
+                case .allowed:
+                    guard Self.acceptsOpen(&scanner, depth: depth + 1) else { return false }
+                case .forbidden:
+                    return false
+                case .schema(let node):
+                    guard node.accepts(&scanner, depth: depth + 1) else { return false }
                 }
             } while scanner.consume(UInt8(ascii: ","))
             guard scanner.consume(UInt8(ascii: "}")) else { return false }
         }
         guard seen & plan.requiredMask == plan.requiredMask else { return false }
-        // Repeated keys count once: when the bounds are not settled by the names matched (at
-        // least) and the members read (at most), count them on the parsed value.
-        let fewest = seen.nonzeroBitCount + (others ? 1 : 0)
-        if minProperties.map({ fewest < $0 }) ?? false || maxProperties.map({ members > $0 }) ?? false {
-            scanner = atStart
-            return acceptsValue(&scanner, depth: depth)
+        // No name was repeated, so every member counts.
+        return members >= (minProperties ?? 0) && members <= (maxProperties ?? .max)
+    }
+
+    /// Whether the value at the scanner, which the schema leaves open, is JSON with no object
+    /// in it that repeats a member name; consumes it.
+    private static func acceptsOpen(_ scanner: inout JSONScanner, depth: Int) -> Bool {
+        guard depth < JSONScanner.maximumDepth else { return false }
+        scanner.skipWhitespace()
+        switch scanner.peek {
+        case UInt8(ascii: "{"):
+            let atStart = scanner
+            _ = scanner.consume(UInt8(ascii: "{"))
+            if scanner.consume(UInt8(ascii: "}")) { return true }
+            var keys = UndeclaredKeys()
+            repeat {
+                guard let key = scanner.string(), !key.loneSurrogate, scanner.consume(UInt8(ascii: ":")) else { return false }
+                switch keys.add(key, in: scanner) {
+                case .new: break
+                case .repeated: return false
+                case .unsure:
+                    scanner = atStart
+                    return JSONValue.read(&scanner, depth: depth, refusingRepeats: true) != nil
+                }
+                guard acceptsOpen(&scanner, depth: depth + 1) else { return false }
+            } while scanner.consume(UInt8(ascii: ","))
+            return scanner.consume(UInt8(ascii: "}"))
+        case UInt8(ascii: "["):
+            _ = scanner.consume(UInt8(ascii: "["))
+            if scanner.consume(UInt8(ascii: "]")) { return true }
+            repeat {
+                guard acceptsOpen(&scanner, depth: depth + 1) else { return false }
+            } while scanner.consume(UInt8(ascii: ","))
+            return scanner.consume(UInt8(ascii: "]"))
+        default:
+            return scanner.skipValue(depth: depth)
         }
-        return true
+    }
+}
+
+/// The keys of one object that name none of its schema's properties, kept without allocating
+/// so that a repeated one is found in the same pass. Keys written in plain ASCII (no escapes)
+/// are the same name exactly when their bytes are; any other pair (`"\u0061"` and `"a"`, or
+/// canonically equivalent `"é"` and `"e\u0301"`), and more keys than are kept, are `unsure`:
+/// the object's value is built, and its dictionary compares the names.
+struct UndeclaredKeys {
+    enum Verdict { case new, repeated, unsure }
+
+    private var plain = InlineArray<8, Range<Int>>(repeating: 0..<0)
+    private var count = 0
+    private var allPlain = true
+
+    mutating func add(_ key: JSONScanner.StringToken, in scanner: JSONScanner) -> Verdict {
+        let isPlain = !key.escaped && scanner.bytes[key.contents].allSatisfy { $0 < 0x80 }
+        if count > 0 {
+            // One key alone cannot repeat: a second one is compared only when both are plain.
+            guard isPlain, allPlain, count < plain.count else { return .unsure }
+            let raw = UnsafeRawBufferPointer(rebasing: scanner.bytes[key.contents])
+            for index in 0..<count {
+                let earlier = plain[index]
+                if earlier.count == raw.count, UnsafeRawBufferPointer(rebasing: scanner.bytes[earlier]).elementsEqual(raw) { return .repeated }
+            }
+        }
+        plain[count] = key.contents
+        count += 1
+        allPlain = allPlain && isPlain
+        return .new
     }
 }

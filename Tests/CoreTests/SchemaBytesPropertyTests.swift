@@ -3,7 +3,8 @@ import MarketCore
 import MarketTestSupport
 import Testing
 
-/// The byte walk (`ConfigSchema.accepts`) against the value validator, on seeded random
+/// The byte walk (`ConfigSchema.accepts`) against its oracle, the value validator plus the
+/// search for a repeated member name (`JSONSyntax.firstRepeatedName`), on seeded random
 /// schemas and random JSON text written to be near them: repeated and escaped keys, keys that
 /// Swift compares by canonical equivalence, numbers at the edges of Int64 and Double, lone
 /// surrogates, whitespace. The verdicts must be the same every time.
@@ -12,21 +13,37 @@ import Testing
 
     @Test func theByteWalkAndTheValueValidatorAgree() throws {
         var random = SplitMix64(seed: 0x5C4E_3A_B17E5)
-        var accepted = 0, refused = 0
+        var accepted = 0, refused = 0, refusedForRepeatsOnly = 0
         for iteration in 0..<Self.count {
             let schemaValue = Generator.schema(depth: 0, using: &random)
             let schema = try ConfigSchema(schemaValue)
-            for _ in 0..<4 {
-                let text = Generator.text(for: schemaValue, depth: 0, using: &random)
-                let byValue = (try? JSONValue(parsing: text)).map { schema.violations(of: $0).isEmpty } ?? false
+            /// Checks one text: the walk's verdict must be the oracle's; returns the oracle's.
+            func agree(_ text: String) -> Bool {
+                let parsed = try? JSONValue(parsing: text)
+                let valid = parsed.map { schema.violations(of: $0).isEmpty } ?? false
+                let repeats = JSONSyntax.firstRepeatedName(in: text) != nil
+                let byValue = valid && !repeats
                 var bytes = text
                 let byBytes = bytes.withUTF8 { schema.accepts(UnsafeRawBufferPointer($0)) }
                 #expect(byBytes == byValue, "iteration \(iteration): \(schemaValue.jsonText) on \(text): bytes \(byBytes), value \(byValue)")
                 if byValue { accepted += 1 } else { refused += 1 }
+                if valid && repeats { refusedForRepeatsOnly += 1 }
+                return byValue
+            }
+            for _ in 0..<4 {
+                let text = Generator.text(for: schemaValue, depth: 0, using: &random)
+                // An accepted object given one of its members twice, value and all, must be refused.
+                if agree(text), case .object(let members)? = try? JSONValue(parsing: text), let name = members.keys.sorted().first {
+                    let written = members.keys.sorted().map { JSONValue.string($0).jsonText + ":" + members[$0]!.jsonText }
+                    let twice = written + [Generator.key(name, using: &random) + ":" + members[name]!.jsonText]
+                    #expect(!agree("{" + twice.shuffled(using: &random).joined(separator: ",") + "}"))
+                }
             }
         }
-        // Both verdicts must be common, or the agreement proves little.
+        // Both verdicts must be common, or the agreement proves little; and so must texts whose
+        // values all pass but which repeat a name, or the walk's search for repeats goes untried.
         #expect(accepted > Self.count / 4 && refused > Self.count / 4, "accepted \(accepted), refused \(refused)")
+        #expect(refusedForRepeatsOnly > Self.count / 40, "refused only for a repeated name: \(refusedForRepeatsOnly)")
     }
 
     /// Random schemas of the supported subset, and JSON text near them.
@@ -116,21 +133,21 @@ import Testing
                 guard depth <= 4 else { return "{}" }
                 var properties: [String: JSONValue] = [:]
                 if case .object(let members)? = schema?["properties"] { properties = members }
-                var members: [String] = []
+                var members: [(name: String, value: String)] = []
                 for name in properties.keys.sorted() where random.chance(0.7) {
-                    members.append(key(name, using: &random) + ":" + text(for: properties[name], depth: depth + 1, using: &random))
+                    members.append((name, text(for: properties[name], depth: depth + 1, using: &random)))
                 }
                 for _ in 0..<Int.random(in: 0...2, using: &random) where random.chance(0.4) {
                     let name = random.pick(names + ["z", "\u{212A}", "e\u{301}"])
-                    members.append(key(name, using: &random) + ":" + text(for: properties[name] ?? schema?["additionalProperties"],
-                                                                         depth: depth + 1, using: &random))
+                    members.append((name, text(for: properties[name] ?? schema?["additionalProperties"], depth: depth + 1, using: &random)))
                 }
-                if let first = members.first, random.chance(0.15) {
-                    // A repeated key, with a value of its own (which the parsed value drops).
-                    let name = String(first.prefix { $0 != ":" })
-                    members.append(name + ":" + text(for: nil, depth: depth + 1, using: &random))
+                if !members.isEmpty, random.chance(0.3) {
+                    // A repeated name (written plainly or escaped), with its value again or one of its own.
+                    let repeated = random.pick(members)
+                    members.append((repeated.name, random.chance(0.5) ? repeated.value : text(for: nil, depth: depth + 1, using: &random)))
                 }
-                return "{" + members.shuffled(using: &random).joined(separator: ",") + "}"
+                let written = members.map { key($0.name, using: &random) + ":" + $0.value }
+                return "{" + written.shuffled(using: &random).joined(separator: ",") + "}"
             }
         }
 

@@ -4,14 +4,14 @@ import Testing
 
 /// Example tests of the byte walk (`ConfigSchema.accepts`) on the edges where reading bytes
 /// differs most from reading a parsed value; each verdict is also checked against the value
-/// validator.
+/// validator (and the search for a repeated member name).
 @Suite struct SchemaBytesTests {
     /// The byte walk's verdict, after checking that the value validator reaches the same one.
     static func accepts(_ schema: String, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
         let compiled = try ConfigSchema(try JSONValue(parsing: schema))
         var bytes = text
         let byBytes = bytes.withUTF8 { compiled.accepts(UnsafeRawBufferPointer($0)) }
-        let byValue = (try? JSONValue(parsing: text)).map { compiled.violations(of: $0).isEmpty } ?? false
+        let byValue = (try? JSONValue(parsing: text)).map { JSONSyntax.firstRepeatedName(in: text) == nil && compiled.violations(of: $0).isEmpty } ?? false
         #expect(byBytes == byValue, "\(text) against \(schema)", sourceLocation: sourceLocation)
         return byBytes
     }
@@ -99,14 +99,39 @@ import Testing
         #expect(try !Self.accepts(kelvin, "{\"\u{212A}\": \"x\"}"))
     }
 
-    @Test func aRepeatedKeyCountsOnceAndKeepsItsFirstValue() throws {
-        let schema = #"{"properties": {"a": {"type": "integer"}}, "additionalProperties": {"type": "string"}, "minProperties": 2}"#
-        #expect(try Self.accepts(schema, #"{"a": 1, "a": "later", "b": "x"}"#))
-        #expect(try !Self.accepts(schema, #"{"a": "first", "a": 1, "b": "x"}"#))
-        #expect(try Self.accepts(schema, #"{"a": 1, "b": "x", "b": 2}"#))
-        #expect(try !Self.accepts(schema, #"{"b": "x", "b": "y"}"#))
+    /// Readers disagree on which value of a repeated name counts, so a repeated name is refused
+    /// wherever it is: declared or not, nested, in a value the schema leaves open, written with
+    /// escapes or in another canonically equivalent form; even when every value would pass.
+    @Test func aRepeatedNameIsRefusedWhereverItIs() throws {
+        let schema = #"{"properties": {"a": {"type": "integer"}, "f": {"type": "object", "properties": {"n": {"type": "integer"}}}},"#
+            + #" "additionalProperties": {"type": ["string", "object", "array"]}, "minProperties": 2}"#
+        #expect(try Self.accepts(schema, #"{"a": 1, "b": "x", "c": "y", "f": {"n": 1, "m": [{"n": 1}, {"n": 2}]}}"#))
+        for repeated in [
+            #"{"a": 1, "a": "later", "b": "x"}"#, #"{"a": 1, "a": 2}"#, #"{"a": "first", "a": 1, "b": "x"}"#,
+            #"{"a": 1, "b": "x", "b": "x"}"#, #"{"b": "x", "c": "y", "b": "x"}"#, #"{"a": 1, "f": {"n": 1, "n": "evil"}}"#,
+            #"{"a": 1, "f": {"m": 1, "m": 1}}"#, #"{"a": 1, "b": {"deep": [{"y": 1, "y": 1}]}}"#, #"{"a": 1, "b": [[{"y": 1, "z": 2, "y": 1}]]}"#,
+            #"{"a": 1, "\u0061": 1}"#, #"{"a": 1, "b": "x", "\u0062": "x"}"#, #"{"a": 1, "K": "x", "\u212A": "x"}"#,
+            "{\"a\": 1, \"é\": \"x\", \"e\u{301}\": \"x\"}",
+            #"{"a": 1, "b": "x", "c": "x", "d": "x", "e": "x", "g": "x", "h": "x", "i": "x", "j": "x", "k": "x", "b": "x"}"#,
+        ] {
+            #expect(try !Self.accepts(schema, repeated), "\(repeated)")
+        }
+        // More undeclared names than the walk keeps, escaped or not ASCII, all distinct: accepted.
+        #expect(try Self.accepts(schema, #"{"a": 1, "b": "x", "c": "x", "d": "x", "e": "x", "g": "x", "h": "x", "i": "x", "j": "x", "k": "x", "l": "x"}"#))
+        #expect(try Self.accepts(schema, #"{"a": 1, "\u0062": "x", "c": "x", "é": "x"}"#))
         // Even a repeated value that is not JSON is refused.
         #expect(try !Self.accepts(schema, #"{"a": 1, "a": tru, "b": "x"}"#))
+    }
+
+    @Test func theRepeatedNameIsFoundByItsPointer() {
+        #expect(JSONSyntax.firstRepeatedName(in: #"{"n": 1, "n": "evil"}"#) == "/n")
+        #expect(JSONSyntax.firstRepeatedName(in: #"{"filter": {"n": 1, "m": 2, "n": 3}, "n": 1}"#) == "/filter/n")
+        #expect(JSONSyntax.firstRepeatedName(in: #"{"items": [{}, {"a/b": 1, "a\/b": 2}]}"#) == "/items/1/a~1b")
+        #expect(JSONSyntax.firstRepeatedName(in: #"[{"x": {"y": 1}, "x": 2}]"#) == "/0/x")
+        #expect(JSONSyntax.firstRepeatedName(in: #"{"K": 1, "\u212A": 2}"#) == "/\u{212A}")
+        for once in [#"{"n": 1, "m": {"n": 1}, "l": [{"n": 1}, {"n": 1}]}"#, "{}", "[]", "1", #""n""#] {
+            #expect(JSONSyntax.firstRepeatedName(in: once) == nil, "\(once)")
+        }
     }
 
     @Test func nestingPastTheLimitIsRefused() throws {

@@ -11,7 +11,8 @@
  * Tools: echo (returns its arguments), invalid (not JSON), huge (2 MiB), sleep (ms, honouring
  * mk_call_t when asked), thread (the name of the thread it runs on), overlap (reports the
  * largest number of calls seen inside it at once), secret (reports a secret's length), publish (an event),
- * metric (records one of each kind), log (logs with fields).
+ * metric (records one of each kind), log (logs with fields), count (how many times it was called;
+ * the one tool whose input_schema declares properties, a nested object among them).
  * It is also a model provider (streams "Hel", "lo"; a request containing "rate" is rate limited)
  * and handles inbound HTTP (answers 201 with what it received).
  */
@@ -93,6 +94,8 @@ static mk_status_t list(void *instance, mk_sink_t *out) {
         snprintf(entry, sizeof entry, "%s{\"name\":\"%s\",\"description\":\"fixture\",\"input_schema\":{\"type\":\"object\"}}", i ? "," : "", names[i]);
         put(out, entry);
     }
+    put(out, ",{\"name\":\"count\",\"description\":\"fixture\",\"input_schema\":{\"type\":\"object\",\"properties\":{"
+             "\"n\":{\"type\":\"integer\"},\"filter\":{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}}}}}}");
     return put(out, "]");
 }
 
@@ -101,6 +104,12 @@ static int named(mk_str_t name, const char *text) { return name.len == strlen(te
 static mk_status_t call(void *instance, mk_str_t name, mk_str_t args, const mk_call_t *c, mk_sink_t *result, mk_sink_t *error) {
     fixture_t *self = instance;
     if (named(name, "echo")) return result->write(result->ctx, args.ptr, args.len);
+    if (named(name, "count")) {
+        static int calls = 0;
+        char out[32];
+        snprintf(out, sizeof out, "{\"calls\":%d}", __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST));
+        return put(result, out);
+    }
     if (named(name, "invalid")) return put(result, "{\"unterminated\": ");
     if (named(name, "huge")) {
         static char chunk[65536];
