@@ -69,7 +69,7 @@ public struct DesiredPlugins: Sendable {
                 """, values)
             guard let row = written.first else {
                 throw MarketError(.pluginChangeConflict, "another change to \(pluginID) was recorded first (this one expected generation \(generation))",
-                                  fix: "look at the plugin's state again (market list --database URL) and repeat the change if it is still wanted")
+                                  fix: "read the plugin's desired state again (GET /v1/admin/plugins) and repeat the change if it is still wanted")
             }
             let next: Int64 = try row.decode("generation")
             try AuditWriter.record(connection, tenant: nil, by: principal, action: action, target: "plugin:\(pluginID)",
