@@ -148,9 +148,10 @@ let package = Package(
         .target(
             name: "PluginHosting",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketStore",
+                "MarketCore", "PluginRuntime", "MarketStore", "MarketRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Host/Hosting",
             swiftSettings: strictSettings

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarketCore
 import MarketRegistry
+import MarketStore
 
 /// `market install NAME[@RANGE]`, `market install --from FILE.mkpkg`
 struct InstallCommand: AsyncParsableCommand {
@@ -14,6 +15,9 @@ struct InstallCommand: AsyncParsableCommand {
             points <id>/current at it and records it in <state-dir>/market.lock. Any failure leaves both as they were.
             With --from, installs a package file signed by a publisher key added with `market trust add`.
             With --offline, reads only folder mirrors and what earlier runs kept; no network.
+            With --database URL, records the version as the desired state there instead (with an audit entry), and every \
+            `market serve` on that database installs it from its registries; waits for them (--timeout, --no-wait) and says \
+            which converged. A concurrent change of the same plugin fails with PLUGIN_CHANGE_CONFLICT.
             Example: market install notes@^1.0 --registry https://plugins.example.com --root root.json
             """
     )
@@ -29,9 +33,14 @@ struct InstallCommand: AsyncParsableCommand {
     @Flag(help: "Consent to a change of permissions from the installed version.")
     var yes = false
 
+    @OptionGroup var desired: DesiredStateOptions
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if desired.database != nil, from != nil {
+            throw ValidationError("--from installs on this machine only; with --database, servers fetch from their registries: publish the package to one")
+        }
         switch (target, from) {
         case (nil, nil): throw ValidationError("name the plugin, e.g. notes or notes@^1.0, or give a package with --from FILE.mkpkg")
         case (_?, _?): throw ValidationError("give either a plugin name or --from FILE.mkpkg, not both")
@@ -41,6 +50,7 @@ struct InstallCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if desired.database != nil { return try await recordDesired() }
         try await reportingErrors(json: output.json) {
             let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run, progress: ProgressBar.reporter(json: output.json))
             let outcomes: [Installer.Outcome]
@@ -57,6 +67,20 @@ struct InstallCommand: AsyncParsableCommand {
                 outcomes = try await installer.apply(plan, consent: ConsentPrompt.consent(yes: yes))
             }
             InstallReport.print(outcomes, stateDirectory: options.stateDirectory, json: output.json)
+        }
+    }
+
+    /// `--database`: records the resolved version as the plugin's desired state.
+    private func recordDesired() async throws {
+        try await reportingErrors(json: output.json) {
+            let parts = (target ?? "").split(separator: "@", maxSplits: 1).map(String.init)
+            let range = try parts.count > 1 ? VersionRange(parts[1]) : nil
+            let wanted = try await options.desiredTarget(parts[0], range: range)
+            try await DesiredChange(options: desired, json: output.json).run(parts[0], action: "plugin.install") { current in
+                if current?.target == wanted { return nil }
+                try DesiredChange.requireConsent(parts[0], from: current?.target, to: wanted, yes: yes)
+                return .init(target: wanted, previous: current?.target)
+            }
         }
     }
 }

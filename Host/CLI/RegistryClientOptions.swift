@@ -43,18 +43,37 @@ struct RegistryClientOptions: ParsableArguments {
 
     /// The registry recorded for an installed plugin, with the mirrors the config lists for it.
     func target(location: String) throws -> Target {
+        try Self.target(location: location, stateDirectory: stateDirectory)
+    }
+
+    /// The registry a name or location names in `stateDirectory`'s config, with its mirrors;
+    /// also what `market serve` fetches a desired plugin from.
+    static func target(location: String, stateDirectory: URL) throws -> Target {
         let config = try ClientConfig.read(in: stateDirectory)
         if let configured = config.registry(named: location) { return try target(configured) }
         return Target(name: nil, source: try RegistrySource(location), mirrors: [])
     }
 
-    private func target(_ configured: ClientConfig.Registry) throws -> Target {
+    private static func target(_ configured: ClientConfig.Registry) throws -> Target {
         Target(name: configured.name, source: try RegistrySource(configured.url), mirrors: try configured.mirrors.map(RegistrySource.init))
+    }
+
+    private func target(_ configured: ClientConfig.Registry) throws -> Target {
+        try Self.target(configured)
     }
 
     /// A client of `target`, with its trusted root.
     func client(_ target: Target) throws -> RegistryClient {
         try RegistryClient.open(target.source, mirrors: target.mirrors, stateDirectory: stateDirectory, root: root.map { URL(fileURLWithPath: $0) }, offline: offline)
+    }
+
+    /// Opens clients of registries by name or location as `stateDirectory` knows them, trusting
+    /// only roots trusted there already: for `market serve`'s reconciler, which asks no one.
+    static func clients(stateDirectory: URL) -> Installer.ClientForRegistry {
+        { location in
+            let found = try target(location: location, stateDirectory: stateDirectory)
+            return try RegistryClient.open(found.source, mirrors: found.mirrors, stateDirectory: stateDirectory, root: nil)
+        }
     }
 
     /// The first registry (in priority order) whose snapshot lists plugin `id`, with its

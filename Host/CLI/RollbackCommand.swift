@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import MarketCore
 import MarketRegistry
+import MarketStore
 
 /// `market rollback NAME`
 struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Switch a plugin back to the version installed before the current one.",
-        discussion: "The earlier version is kept on disk by updates; it is checked against market.lock before the switch. Rolling back twice returns to where you started."
+        discussion: "The earlier version is kept on disk by updates; it is checked against market.lock before the switch. Rolling back twice returns to where you started. " +
+            "With --database URL, makes the version desired before the last change the desired state there instead, and every `market serve` on that database converges."
     )
 
     @Argument(help: "The plugin id.")
@@ -16,9 +18,12 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
+    @OptionGroup var desired: DesiredStateOptions
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        if desired.database != nil { return try await recordDesired() }
         try await reportingErrors(json: output.json) {
             let installer = Installer(folder: state.stateDirectory, probe: InstallProbe.run)
             let name = name
@@ -28,6 +33,19 @@ struct RollbackCommand: AsyncParsableCommand {
                                             "status": .string("rolled_back")]).jsonText)
             } else {
                 print("rolled \(name) back from \(entry.previous?.version ?? "?") to \(entry.version)")
+            }
+        }
+    }
+
+    /// `--database`: swaps the desired state with the one before it.
+    private func recordDesired() async throws {
+        try await reportingErrors(json: output.json) {
+            try await DesiredChange(options: desired, json: output.json).run(name, action: "plugin.rollback") { [name] current in
+                guard let previous = current?.previous else {
+                    throw MarketError(.notFound, "no earlier desired version of \(name) is recorded to roll back to",
+                                      fix: "install the version you want: market install \(name)@VERSION --database URL")
+                }
+                return .init(target: previous, previous: current?.target)
             }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MarketCore
+import MarketRegistry
 import MarketServer
 import MarketStore
 import PluginHosting
@@ -21,7 +22,9 @@ struct ServeCommand: AsyncParsableCommand {
             which it starts if needed (and then stops on exit). Applies pending migrations, loads the installed \
             plugins (<state-dir>/plugins/<id>/current) and those in --plugins, makes the admin token if the \
             database has none (printing it once, on standard error), delivers the event bus's deliveries to the \
-            tenants' plugins, and serves until SIGTERM or SIGINT, then finishes the requests and the deliveries in \
+            tenants' plugins, converges the installed plugins on the desired state in the database (see \
+            `market install --database`; --node-id names this server there), and serves until SIGTERM or SIGINT, \
+            then finishes the requests and the deliveries in \
             flight and exits 0. Secrets are sealed under MARKET_MASTER_KEY or \
             <state-dir>/master.key. The bot runs beside the API: the chat API, the Telegram webhook \
             (POST /telegram/<bot id>), the inbox processor and a long poller for each bot in polling mode.
@@ -51,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "How long a Telegram update's claim lasts, in seconds: after a crash, the updates in flight are taken again once it lapses.")
     var telegramLease: Int = 120
+
+    @Option(help: "The id this server reports its plugins' state under (default: the one kept in <state-dir>/node-id, made on first start).")
+    var nodeID: String?
 
     func validate() throws {
         guard (1...3600).contains(telegramLease) else { throw ValidationError("--telegram-lease must be 1 to 3600 seconds") }
@@ -127,7 +133,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Started in this order and shut down in reverse: the deadline starts, HTTP stops taking
         // requests and finishes those in flight, the Telegram channel finishes the replies in hand,
-        // deliveries in flight finish, the plugin instances close, and the pool drains last.
+        // deliveries in flight finish, the plugin reconciler stops (an install in flight is
+        // abandoned whole, as the installer's transaction leaves nothing half-done), the plugin
+        // instances close, and the pool drains last.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: (services + [deadline as any Service]).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -170,7 +178,12 @@ struct ServeCommand: AsyncParsableCommand {
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,
             configuration: .init(lease: .seconds(deliveryLease)), logger: Logger(label: "market.deliveries")))
-        return [pool, ServePluginHosting(host: instances, runtime: runtime), deliveries, bot, server.makeService()]
+        // Converges the installed plugins on the desired state in the database, woken by NOTIFY.
+        let reconciler = PluginReconciler(
+            nodeID: try NodeIdentity.resolve(stateDirectory: stateDirectory, override: nodeID), desired: DesiredPlugins(pool: pool),
+            connectionString: connectionString, installer: Installer(folder: stateDirectory, probe: InstallProbe.run),
+            clients: RegistryClientOptions.clients(stateDirectory: stateDirectory), logger: Logger(label: "market.reconciler"))
+        return [pool, ServePluginHosting(host: instances, runtime: runtime), reconciler, deliveries, bot, server.makeService()]
     }
 }
 

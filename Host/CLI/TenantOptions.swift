@@ -24,11 +24,7 @@ struct TenantOptions: ParsableArguments {
     }
 
     /// The operator at the command line acts as an admin; the audit log records their user name.
-    var principal: Principal {
-        let environment = ProcessInfo.processInfo.environment
-        let user = environment["USER"] ?? environment["LOGNAME"] ?? ProcessInfo.processInfo.userName
-        return .admin(actor: "cli:\(user)")
-    }
+    var principal: Principal { .admin(actor: commandLineActor()) }
 
     /// Opens the store (refusing a schema that is not current, loading or making the master key, making the admin
     /// token on first start), runs `body`, and closes it. The admin token, when made, is printed

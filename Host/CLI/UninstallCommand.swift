@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import MarketCore
 import MarketRegistry
+import MarketStore
 
 /// `market uninstall NAME`
 struct UninstallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uninstall",
         abstract: "Remove an installed plugin (every version kept) and its market.lock entry.",
-        discussion: "Refuses while another installed plugin depends on it (DEPENDENCY_NEEDED)."
+        discussion: "Refuses while another installed plugin depends on it (DEPENDENCY_NEEDED). " +
+            "With --database URL, records the plugin as uninstalled in the desired state there instead, and every `market serve` on that database removes it."
     )
 
     @Argument(help: "The plugin id.")
@@ -16,9 +18,12 @@ struct UninstallCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
+    @OptionGroup var desired: DesiredStateOptions
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        if desired.database != nil { return try await recordDesired() }
         try await reportingErrors(json: output.json) {
             let installer = Installer(folder: state.stateDirectory, probe: InstallProbe.run)
             let name = name
@@ -34,6 +39,18 @@ struct UninstallCommand: AsyncParsableCommand {
             } else {
                 print("uninstalled \(name) \(entry.version)")
                 for id in unneeded { print("\(id) was installed for \(name) and nothing needs it now; remove it with `market uninstall \(id)`") }
+            }
+        }
+    }
+
+    /// `--database`: records the plugin as uninstalled.
+    private func recordDesired() async throws {
+        try await reportingErrors(json: output.json) {
+            try await DesiredChange(options: desired, json: output.json).run(name, action: "plugin.uninstall") { [name] current in
+                guard let installed = current?.target else {
+                    throw MarketError(.notInstalled, "\(name) is not in the desired state", fix: "check the plugin id; nothing was changed")
+                }
+                return .init(target: nil, previous: installed)
             }
         }
     }

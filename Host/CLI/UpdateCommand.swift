@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarketCore
 import MarketRegistry
+import MarketStore
 
 /// `market update [NAME] [--dry-run] [--yes]`
 struct UpdateCommand: AsyncParsableCommand {
@@ -12,6 +13,8 @@ struct UpdateCommand: AsyncParsableCommand {
             Without NAME, updates every plugin installed from a registry (one transaction per registry). An update whose \
             permissions changed shows the difference and asks on a terminal; --yes consents for scripts; without a terminal \
             and without --yes it is refused with PERMISSIONS_CHANGED. The version replaced stays on disk for `market rollback`.
+            With --database URL, changes the plugin's desired state there to the newest version in its range instead, and \
+            every `market serve` on that database converges (see `market install --database`).
             """
     )
 
@@ -26,9 +29,17 @@ struct UpdateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RegistryClientOptions
 
+    @OptionGroup var desired: DesiredStateOptions
+
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if desired.database != nil, name == nil { throw ValidationError("with --database, name the plugin to update, e.g. market update notes --database URL") }
+        if desired.database != nil, dryRun { throw ValidationError("--dry-run shows this machine's updates; leave out --database") }
+    }
+
     func run() async throws {
+        if let name, desired.database != nil { return try await recordDesired(name) }
         try await reportingErrors(json: output.json) {
             let installer = Installer(folder: options.stateDirectory, probe: InstallProbe.run, progress: ProgressBar.reporter(json: output.json))
             let plans = try await installer.planUpdate(name, clients: options.clients)
@@ -63,6 +74,21 @@ struct UpdateCommand: AsyncParsableCommand {
         for step in steps {
             let from = step.replacing.map { "\($0.version) -> " } ?? "new: "
             print("would update \(step.id) \(from)\(step.version)\(step.changesPermissions ? " (permissions change: needs consent)" : "")")
+        }
+    }
+
+    /// `--database`: records the newest version in the desired range as the desired state.
+    private func recordDesired(_ name: String) async throws {
+        try await reportingErrors(json: output.json) {
+            try await DesiredChange(options: desired, json: output.json).run(name, action: "plugin.update") { current in
+                guard let installed = current?.target else {
+                    throw MarketError(.notInstalled, "\(name) is not in the desired state", fix: "install it first: market install \(name) --database URL")
+                }
+                let wanted = try await options.desiredUpdate(name, of: installed)
+                if wanted.version == installed.version { return nil }
+                try DesiredChange.requireConsent(name, from: installed, to: wanted, yes: yes)
+                return .init(target: wanted, previous: installed)
+            }
         }
     }
 }

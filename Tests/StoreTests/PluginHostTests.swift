@@ -12,30 +12,10 @@ extension DatabaseTests {
     /// workers' path (`target(for:)`) one instance per (tenant, plugin, library, settings), across
     /// a real `market install` of a new version built from source.
     @Suite struct PluginHostTests {
-        static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-        /// A folder of plugin folders holding textkit built from Plugins/textkit/textkit.c as `version`.
-        static func textkit(version: String, in folder: URL) async throws -> URL {
-            let plugins = folder.appendingPathComponent("textkit-\(version)")
-            let copy = plugins.appendingPathComponent("textkit")
-            try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
-            let source = try String(contentsOf: repository.appendingPathComponent("Plugins/textkit/textkit.c"), encoding: .utf8)
-            let patched = folder.appendingPathComponent("textkit-\(version).c")
-            try source.replacingOccurrences(of: "\"textkit\", \"1.0.0\"", with: "\"textkit\", \"\(version)\"").write(to: patched, atomically: true, encoding: .utf8)
-            let compiled = try await runProcess("/usr/bin/cc", ["-std=c11", "-O2", "-fPIC", "-shared", "-fvisibility=hidden",
-                                                                "-I", repository.appendingPathComponent("PluginAPI/include").path,
-                                                                patched.path, "-o", copy.appendingPathComponent("libtextkit.so").path])
-            try #require(compiled.status == 0, "\(compiled.stderr)")
-            let manifest = try String(contentsOf: repository.appendingPathComponent("Plugins/textkit/plugin.json"), encoding: .utf8)
-                .replacingOccurrences(of: "\"version\": \"1.0.0\"", with: "\"version\": \"\(version)\"")
-            try manifest.write(to: copy.appendingPathComponent("plugin.json"), atomically: true, encoding: .utf8)
-            return plugins
-        }
-
         /// Publishes textkit `version` to the registry `site` and installs it into `home` with `market`.
         static func publishAndInstall(version: String, in folder: URL) async throws {
             let market = buildProductsDirectory.appendingPathComponent("market").path
-            let plugins = try await textkit(version: version, in: folder)
+            let plugins = try await FixturePlugin.textkit(version: version, in: folder)
             let built = try await runProcess(market, ["registry", "build", "site", "--key", "keys/k.key", "--plugins", plugins.path], in: folder)
             try #require(built.status == 0, "\(built.stderr)")
             let installed = try await runProcess(market, ["install", "textkit@\(version)", "--registry", "site", "--root", "site/root.json",

@@ -63,7 +63,7 @@ struct AuditRoutes: RouteGroup {
         }
         guard valid else {
             throw Problem(.badRequest, "the query parameter action must be an action name such as secret.set",
-                          fix: "use one of tenant.create, token.create, token.revoke, plugin.enable, plugin.disable, config.set, secret.set, secret.delete")
+                          fix: "use one of tenant.create, token.create, token.revoke, plugin.enable, plugin.disable, config.set, secret.set, secret.delete, plugin.install, plugin.update, plugin.rollback, plugin.uninstall")
         }
         return action
     }

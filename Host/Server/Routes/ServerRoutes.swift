@@ -1,3 +1,5 @@
+import MarketStore
+
 /// The route groups the server serves. A new group is one line here (and its file and spec).
 enum ServerRoutes {
     static func groups(_ dependencies: ServerDependencies) -> [any RouteGroup] {
@@ -7,6 +9,7 @@ enum ServerRoutes {
             PluginRoutes(catalog: dependencies.catalog),
             TenantRoutes(tenants: dependencies.tenants),
             TokenRoutes(tenants: dependencies.tenants),
+            AdminPluginRoutes(desired: DesiredPlugins(pool: dependencies.pool)),
             InstallationRoutes(tenants: dependencies.tenants),
             SecretRoutes(tenants: dependencies.tenants),
             AuditRoutes(tenants: dependencies.tenants),

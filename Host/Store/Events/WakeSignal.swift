@@ -1,9 +1,10 @@
 import MarketCore
 import Synchronization
 
-/// Wakes waiting delivery loops when a notification arrives. A signal with nobody waiting is
-/// kept for the next waiter, so a notification between two claims is not lost.
-final class WakeSignal: Sendable {
+/// Wakes waiting loops (the delivery workers, the plugin reconciler) when a notification
+/// arrives. A signal with nobody waiting is kept for the next waiter, so a notification between
+/// two passes is not lost.
+public final class WakeSignal: Sendable {
     private enum Slot {
         case armed
         case waiting(CheckedContinuation<Void, Never>)
@@ -19,8 +20,10 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
+    public init() {}
+
     /// Wakes every waiter, or the next one when none waits.
-    func signal() {
+    public func signal() {
         let continuations: [CheckedContinuation<Void, Never>] = state.withLock { state in
             guard !state.slots.isEmpty else {
                 state.pending = true
@@ -41,7 +44,7 @@ final class WakeSignal: Sendable {
 
     /// Returns at the next signal (at once if one is pending), after `timeout`, or when the
     /// task is cancelled.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         let id: UInt64? = state.withLock { state in
             if state.pending {
                 state.pending = false

@@ -10,7 +10,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     /// The principal's actor: `token:tok_…`, `cli:USER`, `system`.
     public let actor: String
     /// What happened: `tenant.create`, `token.create`, `token.revoke`, `plugin.enable`,
-    /// `plugin.disable`, `config.set`, `secret.set`, `secret.delete`.
+    /// `plugin.disable`, `config.set`, `secret.set`, `secret.delete`; outside any tenant, the
+    /// desired plugin state's `plugin.install`, `plugin.update`, `plugin.rollback`, `plugin.uninstall`.
     public let action: String
     /// What it happened to: `plugin:openai`, `token:tok_…`, `tenant:acme`.
     public let target: String

@@ -1,0 +1,23 @@
+import Hummingbird
+import MarketCore
+import MarketStore
+
+/// `/v1/admin/plugins` (admins): the desired plugin state every server converges on, with each
+/// server's report (wanted and running version, last error). Changes go through
+/// `market install|update|rollback|uninstall --database` in this increment.
+struct AdminPluginRoutes: RouteGroup {
+    let desired: DesiredPlugins
+
+    struct Listing: Encodable {
+        let plugins: [DesiredPluginResource]
+    }
+
+    func register(on routes: RouteRegistrar) {
+        routes.get("/v1/admin/plugins", access: .authenticated) { _, context in
+            try Scope.requireAdmin(try context.requirePrincipal(), to: "see the desired plugin state")
+            let states = Dictionary(grouping: try await desired.states(), by: \.pluginID)
+            let plugins = try await desired.all().map { DesiredPluginResource(plugin: $0, nodes: states[$0.pluginID] ?? []) }
+            return try JSONResponse.make(Listing(plugins: plugins))
+        }
+    }
+}
