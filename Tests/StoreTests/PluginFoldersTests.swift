@@ -102,11 +102,7 @@ import Testing
         let layout = try Layout()
         try layout.develop("crm", version: "1.0.0", in: layout.first)
         try FileManager.default.moveItem(at: layout.first.appendingPathComponent("crm"), to: layout.first.appendingPathComponent("other"))
-        #expect(throws: MarketError.self) { try layout.folders([layout.first]).manifest(for: "other") }
-        do {
-            _ = try layout.folders([layout.first]).manifest(for: "other")
-        } catch let error as MarketError {
-            #expect(error.code == .manifestInvalid)
-        }
+        let error = #expect(throws: MarketError.self) { try layout.folders([layout.first]).manifest(for: "other") }
+        #expect(error?.code == .manifestInvalid)
     }
 }

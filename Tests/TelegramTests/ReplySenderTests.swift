@@ -157,6 +157,7 @@ import Testing
     @Test func theTokenNeverAppearsInErrorsOrLogs() async throws {
         let client = BotAPIClient(token: FakeTelegram.token, base: "http://127.0.0.1:9", timeout: .seconds(2))
         let error = await #expect(throws: MarketError.self) { try await client.getMe() }
+        #expect(error?.code == .telegramFailed)
         let text = "\(String(describing: error)) \(String(reflecting: error))"
         #expect(!text.contains(FakeTelegram.token.value))
         #expect(text.contains("bot123456:…/getMe"))
