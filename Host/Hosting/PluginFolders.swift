@@ -42,20 +42,10 @@ public struct PluginFolders: ManifestSource {
 
     /// Every plugin id with a folder here (development or installed), sorted.
     public func pluginIDs() -> [String] {
-        var ids = Set<String>()
-        for root in developmentFolders {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-            where FileManager.default.fileExists(atPath: root.appendingPathComponent("\(name)/\(PluginManifest.fileName)").path) {
-                ids.insert(name)
-            }
-        }
-        if let installed {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: installed.path)) ?? []
-            where FileManager.default.fileExists(atPath: installed.appendingPathComponent("\(name)/current/\(PluginManifest.fileName)").path) {
-                ids.insert(name)
-            }
-        }
-        return ids.filter(PluginManifest.isIdentifier).sorted()
+        // Every name in the searched folders, kept when the one rule finds a plugin.json for it.
+        let roots = developmentFolders + (installed.map { [$0] } ?? [])
+        let names = Set(roots.flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? [] })
+        return names.filter { folder(of: $0) != nil }.sorted()
     }
 
     /// `ManifestSource`: the manifest of the folder `folder(of:)` resolves.
@@ -64,10 +54,16 @@ public struct PluginFolders: ManifestSource {
         guard let folder = folder(of: pluginID) else { return nil }
         let file = folder.appendingPathComponent(PluginManifest.fileName)
         let manifest = try PluginManifest.load(from: file)
+        try Self.requireID(pluginID, declaredBy: manifest, at: file.path)
+        return manifest
+    }
+
+    /// - Throws: `MANIFEST_INVALID` when the manifest at `path`, found under `pluginID`'s
+    ///   name, declares another id.
+    static func requireID(_ pluginID: String, declaredBy manifest: PluginManifest, at path: String) throws {
         guard manifest.id == pluginID else {
-            throw MarketError(.manifestInvalid, "\(file.path) declares id '\(manifest.id)', not '\(pluginID)'",
+            throw MarketError(.manifestInvalid, "\(path) declares id '\(manifest.id)', not '\(pluginID)'",
                               fix: "name the plugin's folder after its id")
         }
-        return manifest
     }
 }

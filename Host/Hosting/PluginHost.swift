@@ -80,10 +80,7 @@ public final class PluginHost: DeliveryTargets {
             return known.hosted
         }
         let bundle = try PluginBundle(at: folder)
-        guard bundle.manifest.id == id else {
-            throw MarketError(.manifestInvalid, "\(manifestPath) declares id '\(bundle.manifest.id)', not '\(id)'",
-                              fix: "name the plugin's folder after its id")
-        }
+        try PluginFolders.requireID(id, declaredBy: bundle.manifest, at: manifestPath)
         let libraryURL = bundle.libraryURL.resolvingSymlinksInPath()
         guard let libraryStamp = FileStamp(path: libraryURL.path) else {
             throw MarketError(.loadFailed, "\(id)'s library \(libraryURL.path) is missing", fix: "reinstall the plugin, or build it into its folder")
