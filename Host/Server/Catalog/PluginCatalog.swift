@@ -17,12 +17,7 @@ public struct PluginCatalog: Sendable {
     /// The plugins that load, sorted by id. Loading a new library opens it, so this runs on a
     /// thread pool; a plugin that does not load is left out (and logged at debug level).
     public func entries(logger: Logger? = nil) async -> [CatalogEntry] {
-        guard let host else { return [] }
-        let (libraries, failures) = (try? await BlockingWork.run { host.plugins() }) ?? ([], [])
-        for failure in failures {
-            logger?.debug("plugin left out of the catalog", metadata: ["code": .string(failure.code.rawValue), "error": .string(failure.message)])
-        }
-        return libraries.map { CatalogEntry(manifest: $0.library.manifest) }
+        await libraries(failuresAt: .debug, logger: logger).map { CatalogEntry(manifest: $0.library.manifest) }
     }
 
     /// The entry of the plugin with `id`, if it loads.
@@ -35,14 +30,21 @@ public struct PluginCatalog: Sendable {
     /// `market serve` reports at start.
     @discardableResult
     public func loadAll(logger: Logger) async -> [CatalogEntry] {
+        let libraries = await libraries(failuresAt: .error, logger: logger)
+        logger.info("plugins loaded", metadata: ["plugins": .array(libraries.map { .string("\($0.id)@\($0.identity.version)") })])
+        return libraries.map { CatalogEntry(manifest: $0.library.manifest) }
+    }
+
+    /// The host's plugins that load, on the blocking pool (loading opens libraries); each that
+    /// does not is logged at `level`.
+    private func libraries(failuresAt level: Logger.Level, logger: Logger?) async -> [HostedLibrary] {
         guard let host else { return [] }
         let (libraries, failures) = (try? await BlockingWork.run { host.plugins() }) ?? ([], [])
         for failure in failures {
-            logger.error("plugin left out of the catalog", metadata: [
+            logger?.log(level: level, "plugin left out of the catalog", metadata: [
                 "code": .string(failure.code.rawValue), "error": .string(failure.message), "fix": .string(failure.fix),
             ])
         }
-        logger.info("plugins loaded", metadata: ["plugins": .array(libraries.map { .string("\($0.id)@\($0.identity.version)") })])
-        return libraries.map { CatalogEntry(manifest: $0.library.manifest) }
+        return libraries
     }
 }
