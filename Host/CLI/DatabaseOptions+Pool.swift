@@ -7,16 +7,7 @@ extension DatabaseOptions {
     /// and closing the pool afterwards whatever `body` did: a short-lived command's scope is
     /// the pool's lifetime, so it needs no `ServiceGroup`.
     func withPool<Value>(size: Int, logger: Logger, _ body: (DatabasePool) async throws -> Value) async throws -> Value {
-        let pool = DatabasePool(connectionString: location().connectionString, configuration: .init(size: size), logger: logger)
-        pool.start()
-        do {
-            let value = try await body(pool)
-            await pool.shutdown()
-            return value
-        } catch {
-            await pool.shutdown()
-            throw error
-        }
+        try await withStartedPool(connectionString: location().connectionString, size: size, logger: logger, body)
     }
 
     /// Like `withPool`, once the schema is found to be this build's: `SCHEMA_BEHIND` or
@@ -43,5 +34,21 @@ extension DatabaseOptions {
         return try await withCurrentSchema(size: 1, logger: logger) { pool in
             try await body(EventBus(pool: pool, logger: logger), location().connectionString)
         }
+    }
+}
+
+/// A pool of `size` on `connectionString`, started for `body` and drained whatever happens: a
+/// short-lived command's scope in place of a service group.
+func withStartedPool<Value>(connectionString: String, size: Int, logger: Logger,
+                            _ body: (DatabasePool) async throws -> Value) async throws -> Value {
+    let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: size), logger: logger)
+    pool.start()
+    do {
+        let value = try await body(pool)
+        await pool.shutdown()
+        return value
+    } catch {
+        await pool.shutdown()
+        throw error
     }
 }

@@ -25,15 +25,9 @@ struct DesiredChange {
     /// current state and returns the change, or nil when there is nothing to change.
     func run(_ pluginID: String, action: String, decide: (DesiredPlugin?) async throws -> Decision?) async throws {
         let logger = Logger(label: "market.plugins")
-        let pool = DatabasePool(connectionString: options.database ?? "", configuration: .init(size: 1), logger: logger)
-        pool.start()
-        do {
+        try await withStartedPool(connectionString: options.database ?? "", size: 1, logger: logger) { pool in
             try await Migrator().requireCurrent(using: pool)
             try await change(DesiredPlugins(pool: pool), pluginID, action: action, decide: decide)
-            await pool.shutdown()
-        } catch {
-            await pool.shutdown()
-            throw error
         }
     }
 
