@@ -4,8 +4,8 @@
  *
  * Reading. Tool arguments, configs and event envelopes arrive as one JSON value in a borrowed
  * mk_str_t. mk_json_member finds a member of an object by name at the top level only (so in
- * {"meta":{"name":"Eve"},"name":"Ada"} "name" is "Ada"); mk_json_string, mk_json_number and
- * mk_json_bool decode a value. Values are spans of the input: valid as long as the input is.
+ * {"meta":{"name":"Eve"},"name":"Ada"} "name" is "Ada"); mk_json_next_element walks an array;
+ * mk_json_string, mk_json_number and mk_json_bool decode a value. Values are spans of the input: valid as long as the input is.
  * Everything walked over is checked to be well-formed JSON; nesting deeper than
  * MK_JSON_MAX_DEPTH is refused rather than risking the stack.
  *
@@ -220,6 +220,45 @@ static inline mk_status_t mk_json_member(mk_str_t object, const char *name, mk_s
     if (!found) return MK_ERR_NOT_FOUND;
     *value = last;
     return MK_OK;
+}
+
+/*
+ * Walks the JSON array `array` one element at a time, in order: start with *cursor = 0; each
+ * call sets *value to the next element's span and returns MK_OK, and after the last element it
+ * returns MK_ERR_NOT_FOUND (and keeps doing so). Returns MK_ERR_INVALID_ARGUMENT when `array` is
+ * not one well-formed JSON array, as far as it was walked (*value is then unchanged). Each call
+ * continues where the last stopped, so a walk is linear in the array's size. `cursor` and `value`
+ * must not be NULL. [thread-safe]
+ */
+static inline mk_status_t mk_json_next_element(mk_str_t array, size_t *cursor, mk_str_t *value) {
+    size_t i;
+    if (!array.ptr) return MK_ERR_INVALID_ARGUMENT;
+    if (*cursor > array.len) return MK_ERR_NOT_FOUND;
+    if (*cursor == 0) {
+        i = mk_json__ws(array, 0);
+        if (i >= array.len || array.ptr[i] != '[') return MK_ERR_INVALID_ARGUMENT;
+        i = mk_json__ws(array, i + 1);
+        if (i < array.len && array.ptr[i] == ']') goto end;
+    } else {
+        /* *cursor is just past the previous element: a comma or the closing bracket follows. */
+        i = mk_json__ws(array, *cursor);
+        if (i >= array.len) return MK_ERR_INVALID_ARGUMENT;
+        if (array.ptr[i] == ']') goto end;
+        if (array.ptr[i] != ',') return MK_ERR_INVALID_ARGUMENT;
+        i = mk_json__ws(array, i + 1);
+    }
+    {
+        size_t start = i;
+        if (mk_json__skip_value(array, &i, 2) != 0) return MK_ERR_INVALID_ARGUMENT;
+        value->ptr = array.ptr + start;
+        value->len = i - start;
+        *cursor = i;
+        return MK_OK;
+    }
+end:
+    if (mk_json__ws(array, i + 1) != array.len) return MK_ERR_INVALID_ARGUMENT;
+    *cursor = array.len + 1;
+    return MK_ERR_NOT_FOUND;
 }
 
 /*

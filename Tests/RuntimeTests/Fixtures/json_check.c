@@ -107,5 +107,26 @@ int main(void) {
 
     if (failures) printf("%d check(s) failed\n", failures);
     else printf("all checks passed\n");
+    /* Arrays: walked in order, nested values whole, the end said once and then again. */
+    {
+        mk_str_t array = s(" [ 1, {\"a\":[2,3]} ,\"x\"] "), element;
+        size_t cursor = 0;
+        CHECK(mk_json_next_element(array, &cursor, &element) == MK_OK && element.len == 1 && element.ptr[0] == '1');
+        CHECK(mk_json_next_element(array, &cursor, &element) == MK_OK && element.len == 11 && memcmp(element.ptr, "{\"a\":[2,3]}", 11) == 0);
+        CHECK(mk_json_next_element(array, &cursor, &element) == MK_OK && element.len == 3 && memcmp(element.ptr, "\"x\"", 3) == 0);
+        CHECK(mk_json_next_element(array, &cursor, &element) == MK_ERR_NOT_FOUND);
+        CHECK(mk_json_next_element(array, &cursor, &element) == MK_ERR_NOT_FOUND);
+        cursor = 0;
+        CHECK(mk_json_next_element(s("[ ]"), &cursor, &element) == MK_ERR_NOT_FOUND);
+        cursor = 0;
+        CHECK(mk_json_next_element(s("{\"a\":1}"), &cursor, &element) == MK_ERR_INVALID_ARGUMENT);
+        cursor = 0;
+        CHECK(mk_json_next_element(s("[1 2]"), &cursor, &element) == MK_OK);
+        CHECK(mk_json_next_element(s("[1 2]"), &cursor, &element) == MK_ERR_INVALID_ARGUMENT);
+        cursor = 0;
+        CHECK(mk_json_next_element(s("[1] x"), &cursor, &element) == MK_OK);
+        CHECK(mk_json_next_element(s("[1] x"), &cursor, &element) == MK_ERR_INVALID_ARGUMENT);
+    }
+
     return failures ? 1 : 0;
 }
