@@ -20,6 +20,9 @@ bundle() { # id library-path
 cc -std=c11 -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror \
     -I"$root/PluginAPI/include" "$root/Plugins/textkit/textkit.c" -o "$out/libtextkit.so"
 bundle textkit "$out/libtextkit.so"
+cc -std=c11 -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror \
+    -I"$root/PluginAPI/include" "$root/Plugins/echo/echo.c" -o "$out/libecho.so"
+bundle echo "$out/libecho.so"
 
 # Rust: no crates, so plain rustc is enough.
 rust_flags=(-O)

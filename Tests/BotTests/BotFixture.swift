@@ -16,7 +16,7 @@ enum BotPaths {
     static let builtPlugins = packageRoot.appendingPathComponent(".build/market-plugins")
 
     static func requirePlugins() throws {
-        for id in ["textkit", "openai"] {
+        for id in ["textkit", "openai", "echo"] {
             try #require(FileManager.default.fileExists(atPath: builtPlugins.appendingPathComponent("\(id)/plugin.json").path),
                          "\(id) is not built: run scripts/build-plugins.sh (the test command does)")
         }
