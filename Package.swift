@@ -300,7 +300,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["MarketCore", "MarketTestSupport"],
+            dependencies: ["JSONScanning", "MarketCore", "MarketTestSupport"],
             path: "Tests/CoreTests",
             swiftSettings: strictSettings
         ),

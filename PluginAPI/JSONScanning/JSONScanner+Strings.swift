@@ -6,6 +6,11 @@ extension JSONScanner {
         let start = index
         var escaped = false, loneSurrogate = false
         while index < bytes.count {
+            // Eight plain bytes at a time: most of a string is ASCII with nothing to look at.
+            if index + 8 <= bytes.count, Self.plain(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+                continue
+            }
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
@@ -23,6 +28,20 @@ extension JSONScanner {
             }
         }
         return nil
+    }
+
+    /// Whether none of the eight bytes in `word` ends the string or needs a look of its own: no
+    /// quote, backslash, control character or byte of a multi-byte UTF-8 sequence. The tests
+    /// for a zero byte are exact whenever no byte has its high bit set, and a word with one is
+    /// refused by the last test anyway.
+    @inline(__always)
+    static func plain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        let hasControl = (word &- ones &* 0x20) & ~word
+        return (hasQuote | hasBackslash | hasControl | word) & highs == 0
     }
 
     /// Passes over one escape sequence starting at the backslash.
