@@ -1,5 +1,8 @@
 import Foundation
 import MarketCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import MarketStore
 
 /// Where plugin folders are: the one resolver of a plugin id to its folder.
@@ -22,22 +25,29 @@ public struct PluginFolders: ManifestSource {
 
     /// The folder holding `pluginID`'s plugin.json by the precedence rule, with symlinks
     /// resolved (an installed plugin's is its version folder); nil when there is none or the id
-    /// is not an identifier.
+    /// is not an identifier. Asked on every plugin call, so it costs two system calls a
+    /// candidate folder and nothing of Foundation's path handling.
     public func folder(of pluginID: String) -> URL? {
         guard PluginManifest.isIdentifier(pluginID) else { return nil }
-        var candidates = developmentFolders.map { $0.appendingPathComponent(pluginID, isDirectory: true) }
-        if let installed { candidates.append(installed.appendingPathComponent("\(pluginID)/current", isDirectory: true)) }
-        return candidates
-            .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(PluginManifest.fileName).path) }?
-            .resolvingSymlinksInPath()
+        for root in developmentFolders {
+            if let found = Self.resolved(root.path + "/" + pluginID) { return found }
+        }
+        return installed.flatMap { Self.resolved($0.path + "/" + pluginID + "/current") }
+    }
+
+    /// `folder` with every symlink in its path resolved, when it holds a plugin.json.
+    private static func resolved(_ folder: String) -> URL? {
+        guard access(folder + "/" + PluginManifest.fileName, F_OK) == 0, let real = realpath(folder, nil) else { return nil }
+        defer { free(real) }
+        return URL(fileURLWithPath: String(cString: real), isDirectory: true)
     }
 
     /// Whether `pluginID` resolves to a development folder while also being installed (the
     /// development one serves; worth a notice).
     public func shadowsInstalled(_ pluginID: String) -> Bool {
         guard let installed, let folder = folder(of: pluginID),
-              FileManager.default.fileExists(atPath: installed.appendingPathComponent("\(pluginID)/current/\(PluginManifest.fileName)").path) else { return false }
-        return folder != installed.appendingPathComponent("\(pluginID)/current", isDirectory: true).resolvingSymlinksInPath()
+              let installedFolder = Self.resolved(installed.path + "/" + pluginID + "/current") else { return false }
+        return folder.path != installedFolder.path
     }
 
     /// Every plugin id with a folder here (development or installed), sorted.
