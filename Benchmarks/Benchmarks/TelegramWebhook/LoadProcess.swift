@@ -11,11 +11,15 @@ final class LoadProcess: @unchecked Sendable {
     private var output: LineReader
 
     init() throws {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // The benchmark runner starts this executable by its bare name, so argv[0] says nothing
+        // of its folder; the kernel's link to the running executable does.
+        let executable = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             .deletingLastPathComponent().appendingPathComponent("TelegramLoad")
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw LoadFailure(description: "\(executable.path) is missing: build it with `swift build -c release --product TelegramLoad`")
         }
+        // A write to the child after it ended must fail as an error, not end this process.
+        signal(SIGPIPE, SIG_IGN)
         let stdin = Pipe(), stdout = Pipe()
         process = Process()
         process.executableURL = executable
@@ -32,15 +36,27 @@ final class LoadProcess: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// Sends one command and returns the answer without its first word; throws on "error …".
-    func send(_ command: String, expecting word: String) throws -> String {
-        input.write(Data((command + "\n").utf8))
+    /// The wait for the answer blocks a thread of its own, never one of Swift's cooperative
+    /// pool: on two cores that pool has two threads, and the host under test needs them.
+    func send(_ command: String, expecting word: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try self.sendBlocking(command, expecting: word) })
+            }
+        }
+    }
+
+    private func sendBlocking(_ command: String, expecting word: String) throws -> String {
+        try input.write(contentsOf: Data((command + "\n").utf8))
         let line = try output.next()
         guard line.hasPrefix(word + " ") || line == word else { throw LoadFailure(description: "TelegramLoad: \(line)") }
         return String(line.dropFirst(word.count).drop(while: { $0 == " " }))
     }
 
+    /// Asks the child to quit and waits for it; a child that already ended (after an error) is
+    /// not written to, since a write to its closed pipe would end this process with SIGPIPE.
     func stop() {
-        input.write(Data("quit\n".utf8))
+        if process.isRunning { try? input.write(contentsOf: Data("quit\n".utf8)) }
         process.waitUntilExit()
     }
 }
@@ -82,4 +98,27 @@ struct PhaseResult: Decodable {
     }
 
     var perSecond: Double { Double(updates) / (Double(elapsedNs) / 1e9) }
+}
+
+/// What a conversational phase measured (TelegramLoad's `replies` line), in nanoseconds.
+struct ConversationResult: Decodable {
+    let updates: Int
+    let elapsedNs: UInt64
+    let replyP50Ns: UInt64
+    let replyP99Ns: UInt64
+    let ackP50Ns: UInt64
+    let ackP99Ns: UInt64
+
+    var perSecond: Double { Double(updates) / (Double(elapsedNs) / 1e9) }
+}
+
+extension LoadProcess {
+    /// Sends `count` texts over `chats` chats from `inFlight` users, each waiting for its reply
+    /// and then `pause` milliseconds before the next.
+    func converse(firstID: Int, firstChat: Int, count: Int, chats: Int, inFlight: Int, pause: Int = 0) async throws -> ConversationResult {
+        let json = try await send("converse \(firstID) \(firstChat) \(count) \(chats) \(inFlight) \(pause)", expecting: "replies")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(ConversationResult.self, from: Data(json.utf8))
+    }
 }

@@ -26,6 +26,8 @@ let benchmarks: @Sendable () -> Void = {
     let hostCPU = BenchmarkMetric.custom("host CPU per update at saturation (µs)", useScalingFactor: false)
     let databaseCPU = BenchmarkMetric.custom("PostgreSQL CPU per update at saturation (µs)", useScalingFactor: false)
 
+    conversationBenchmarks(plugins: plugins, logger: quiet)
+
     Benchmark("Telegram webhook → engine → plugin tool → sendMessage",
               configuration: .init(metrics: [throughput, endToEnd, ack, rss, conversations, hostCPU, databaseCPU], warmupIterations: 0,
                                    maxDuration: .seconds(300), maxIterations: 1)) {
@@ -36,14 +38,14 @@ let benchmarks: @Sendable () -> Void = {
 
         // Saturation: 10,000 updates, each in a chat of its own, as fast as 32 connections go.
         let cpu = CPUCounter(world: world, load: load)
-        let saturated = try PhaseResult(load.send("saturate 1 10000 32", expecting: "result"))
+        let saturated = try PhaseResult(await load.send("saturate 1 10000 32", expecting: "result"))
         let spent = cpu.sinceStart(per: saturated.updates)
         let grown = ProcessStats.residentBytes() - before
 
         // A steady 1,000 updates a second for 5 s, in new chats, on 40 connections: Telegram's
         // default `max_connections` for a webhook. Each connection waits for its ack before the
         // next POST, as Telegram's do, so fewer connections would queue updates in the load.
-        let steady = try PhaseResult(load.send("steady 100001 5000 40 1000", expecting: "result"))
+        let steady = try PhaseResult(await load.send("steady 100001 5000 40 1000", expecting: "result"))
         let peak = sampler.stop()
 
         let megabytes = { (bytes: Int) in Double(bytes) / 1_048_576 }
@@ -71,7 +73,7 @@ let benchmarks: @Sendable () -> Void = {
         let world = try await WebhookWorld.start(plugins: plugins, botAPIPort: load.fakePort, logger: quiet)
         let setup = Setup(world: world, load: load)
         started.withLock { $0 = setup }
-        _ = try load.send("target \(world.port) \(world.botID) \(world.secret)", expecting: "ok")
+        _ = try await load.send("target \(world.port) \(world.botID) \(world.secret)", expecting: "ok")
         return setup
     } teardown: {
         if let setup = started.withLock({ $0 }) {
@@ -91,7 +93,7 @@ struct Setup: Sendable {
 private let started = Mutex<Setup?>(nil)
 
 /// CPU time spent since it was made by this process (the host), the cluster and the load.
-private struct CPUCounter {
+struct CPUCounter {
     let world: WebhookWorld
     let load: LoadProcess
     let start: (host: Double, database: Double, load: Double)
@@ -116,7 +118,7 @@ private struct CPUCounter {
 }
 
 /// Samples this process's RSS every 50 ms on a thread of its own, keeping the peak.
-private final class PeakSampler: Sendable {
+final class PeakSampler: Sendable {
     private let state = Mutex<(peak: Int, running: Bool)>((0, true))
 
     init() {

@@ -34,7 +34,13 @@ final class WebhookWorld: Sendable {
         self.running = running
     }
 
-    static func start(plugins: URL, botAPIPort: Int, logger: Logger) async throws -> WebhookWorld {
+    /// - Parameters:
+    ///   - enable: the plugins the tenant enables (the bot's model is its only enabled one).
+    ///   - processing: the inbox processor's settings; by default each update is its own chat,
+    ///     so per-chat pacing never waits, and the per-bot pace (Telegram's 30 messages a second)
+    ///     is lifted: the figures are the host's, not Telegram's limits.
+    static func start(plugins: URL, botAPIPort: Int, enable: [String] = ["textkit"],
+                      processing: InboxProcessor.Configuration = lifted, logger: Logger) async throws -> WebhookWorld {
         // As `market serve` does first thing.
         AllocatorArenas.limit(environment: ProcessInfo.processInfo.environment)
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("market-bench-telegram-\(getpid())")
@@ -49,7 +55,7 @@ final class WebhookWorld: Sendable {
         let tenants = TenantStore(pool: pool, masterKey: .generate(), manifests: PluginFolders(stateDirectory: nil, developmentFolders: [plugins]),
                                   logger: logger)
         _ = try await tenants.createTenant("bench", by: .system)
-        _ = try await tenants.enable("textkit", tenant: "bench", by: .system)
+        for plugin in enable { _ = try await tenants.enable(plugin, tenant: "bench", by: .system) }
 
         let box = tenants.box
         let bots = TelegramBots(pool: pool, box: box, logger: logger)
@@ -62,10 +68,6 @@ final class WebhookWorld: Sendable {
         let engine = ConversationEngine(host: host, tenants: tenants, conversations: ConversationStore(pool: pool, logger: logger),
                                         experiments: ExperimentStore(pool: pool, logger: logger),
                                         events: EventBus(pool: pool, logger: logger), closesInstances: true, logger: logger)
-        // Each update is its own chat, so per-chat pacing never waits; the per-bot pace (Telegram's
-        // 30 messages a second) is lifted: the figures are the host's, not Telegram's limits.
-        var processing = InboxProcessor.Configuration(typingInterval: .seconds(30))
-        processing.perBotInterval = .zero
         let telegram = TelegramRuntime(pool: pool, connectionString: cluster.connectionString, box: box,
                                        handler: EngineTelegramHandler(engine: engine, logger: logger), processing: processing, logger: logger)
         var dependencies = ServerDependencies(pool: pool, readiness: DatabaseReadiness(pool: pool, migrator: try Migrator()),
@@ -81,6 +83,13 @@ final class WebhookWorld: Sendable {
         guard let port = await iterator.next() else { throw CocoaError(.fileReadUnknown) }
         return WebhookWorld(port: port, botID: bot.id, secret: credentials.secretToken, cluster: cluster, pool: pool,
                             group: group, running: running)
+    }
+
+    /// Pacing lifted: no per-bot or per-chat wait and no "typing…" within a run.
+    static var lifted: InboxProcessor.Configuration {
+        var processing = InboxProcessor.Configuration(typingInterval: .seconds(30), perChatInterval: .zero)
+        processing.perBotInterval = .zero
+        return processing
     }
 
     /// Stops the server and the processor, then the cluster, and removes its folder.

@@ -10,17 +10,21 @@ import Synchronization
 /// load the Python fake cannot keep up with. It notes when each chat's `sendMessage` arrived.
 final class FakeBotAPI: Sendable {
     let port: Int
+    /// The conversational load's waits for replies.
+    let replies: ReplyWaiters
     private let arrivals: Arrivals
     private let running: Task<Void, any Error>
 
-    private init(port: Int, arrivals: Arrivals, running: Task<Void, any Error>) {
+    private init(port: Int, replies: ReplyWaiters, arrivals: Arrivals, running: Task<Void, any Error>) {
         self.port = port
+        self.replies = replies
         self.arrivals = arrivals
         self.running = running
     }
 
     static func start(logger: Logger) async throws -> FakeBotAPI {
         let arrivals = Arrivals()
+        let replies = ReplyWaiters()
         let router = Router()
         router.post("/{token}/{method}") { request, context -> Response in
             let method = context.parameters.get("method") ?? ""
@@ -31,8 +35,12 @@ final class FakeBotAPI: Sendable {
             let result: String
             switch method {
             case "sendMessage":
+                if let text = object["text"] as? String { replies.received(text: text) }
                 let id = arrivals.record(chat: chat)
                 result = #"{"message_id":\#(id),"date":1700000000,"chat":{"id":\#(chat),"type":"private"},"text":"ok"}"#
+            case "editMessageText":
+                if let text = object["text"] as? String { replies.received(text: text) }
+                result = #"{"message_id":\#((object["message_id"] as? NSNumber)?.intValue ?? 1),"date":1700000000,"chat":{"id":\#(chat),"type":"private"},"text":"ok"}"#
             case "getMe":
                 result = #"{"id":123456,"is_bot":true,"first_name":"Bench","username":"bench_bot"}"#
             default:
@@ -47,7 +55,7 @@ final class FakeBotAPI: Sendable {
         let running = Task { try await app.runService() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CocoaError(.fileReadUnknown) }
-        return FakeBotAPI(port: port, arrivals: arrivals, running: running)
+        return FakeBotAPI(port: port, replies: replies, arrivals: arrivals, running: running)
     }
 
     /// When `sendMessage` reached each chat (monotonic nanoseconds), the first time.

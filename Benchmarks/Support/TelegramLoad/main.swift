@@ -10,10 +10,14 @@ import LoopbackLoad
 //   target <port> <bot id> <secret>          → ok
 //   saturate <first id> <count> <conns>      → result <json>   closed loop, as fast as it goes
 //   steady <first id> <count> <conns> <rate> → result <json>   open loop at <rate> updates/s
+//   converse <first id> <first chat> <count> <chats> <in flight> [<pause ms>]
+//                                            → replies <json>  texts in chats with histories
 //   quit
 //
-// Update i goes to chat i, so each is a conversation of its own. A result is printed once every
-// chat got its sendMessage; "error <text>" when something failed.
+// In saturate and steady, update i goes to chat i, so each is a conversation of its own; a result
+// is printed once every chat got its sendMessage. In converse, <in flight> users each send a
+// text and wait for its reply before the next, over <chats> chats (see ConversationLoad).
+// "error <text>" when something failed.
 
 func answer(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
@@ -38,6 +42,15 @@ while let line = readLine() {
             let load = WebhookLoad(target: target, firstID: Int64(numbers[0]), count: numbers[1], connections: numbers[2])
             let phase = words[0] == "saturate" ? try Phase.saturating(load, fake: fake) : try Phase.steady(load, rate: numbers[3], fake: fake)
             answer("result " + phase.json)
+        case ("converse", 6), ("converse", 7):
+            guard let target else { throw LoadFailure(description: "no target yet") }
+            let numbers = words.dropFirst().compactMap { Int($0) }
+            guard numbers.count == words.count - 1, numbers[2] > 0, numbers[3] > 0, numbers[4] > 0, numbers.dropFirst(5).allSatisfy({ $0 >= 0 }) else { throw LoadFailure(description: "bad numbers in '\(line)'") }
+            let load = ConversationLoad(target: target, firstID: Int64(numbers[0]), firstChat: Int64(numbers[1]), count: numbers[2],
+                                        chats: numbers[3], inFlight: numbers[4], pause: numbers.count > 5 ? numbers[5] : 0)
+            let started = monotonicNanoseconds()
+            let samples = try load.run(replies: fake.replies)
+            answer("replies " + ConversationPhase(samples, elapsed: monotonicNanoseconds() - started).json)
         case ("quit", _):
             exit(0)
         default:
@@ -100,5 +113,29 @@ struct Phase {
             }
             usleep(20_000)
         }
+    }
+}
+
+/// What a conversational phase measured, in nanoseconds.
+struct ConversationPhase {
+    var updates: Int
+    var elapsed: UInt64
+    var reply: (p50: UInt64, p99: UInt64)
+    var ack: (p50: UInt64, p99: UInt64)
+
+    init(_ samples: [ConversationLoad.Sample], elapsed: UInt64) {
+        func percentiles(_ values: [UInt64]) -> (p50: UInt64, p99: UInt64) {
+            let sorted = values.sorted()
+            guard !sorted.isEmpty else { return (0, 0) }
+            return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
+        }
+        updates = samples.count
+        self.elapsed = elapsed
+        reply = percentiles(samples.map(\.reply))
+        ack = percentiles(samples.map(\.ack))
+    }
+
+    var json: String {
+        #"{"updates":\#(updates),"elapsed_ns":\#(elapsed),"reply_p50_ns":\#(reply.p50),"reply_p99_ns":\#(reply.p99),"ack_p50_ns":\#(ack.p50),"ack_p99_ns":\#(ack.p99)}"#
     }
 }
