@@ -197,6 +197,8 @@ let package = Package(
             name: "MarketServer",
             dependencies: [
                 "MarketCore", "PluginRuntime", "MarketStore", "PluginHosting",
+                // The admin API's plugin changes answer the registry's errors.
+                "MarketRegistry",
                 // The chat API and the Telegram webhook join the engine to its channels.
                 "MarketBot", "TelegramChannel",
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -4,17 +4,12 @@ import Logging
 import MarketCore
 import MarketRegistry
 import MarketStore
+import PluginHosting
 
 /// A plugin command's change of the desired state in the database (`--database URL`): read the
 /// plugin's state, decide the new target, record it if nobody changed it meanwhile (with its
 /// audit entry and NOTIFY), then wait for the live servers and print what each runs.
 struct DesiredChange {
-    /// What to record: the new target (nil: uninstalled) and the one to roll back to.
-    struct Decision {
-        var target: DesiredPlugin.Target?
-        var previous: DesiredPlugin.Target?
-    }
-
     /// Servers seen this recently count as live: three of their periodic passes.
     static let liveWindow: Duration = .seconds(90)
 
@@ -23,7 +18,7 @@ struct DesiredChange {
 
     /// Runs the change of `pluginID` as `action` (`plugin.install`, …). `decide` is given the
     /// current state and returns the change, or nil when there is nothing to change.
-    func run(_ pluginID: String, action: String, decide: (DesiredPlugin?) async throws -> Decision?) async throws {
+    func run(_ pluginID: String, action: String, decide: (DesiredPlugin?) async throws -> DesiredChanges.Decision?) async throws {
         let logger = Logger(label: "market.plugins")
         try await withStartedPool(connectionString: options.database ?? "", size: 1, logger: logger) { pool in
             try await Migrator().requireCurrent(using: pool)
@@ -31,20 +26,14 @@ struct DesiredChange {
         }
     }
 
-    private func change(_ store: DesiredPlugins, _ pluginID: String, action: String, decide: (DesiredPlugin?) async throws -> Decision?) async throws {
-        let current = try await store.desired(pluginID)
-        let expected = options.ifGeneration ?? current?.generation ?? 0
-        let generation: Int64
-        let wanted: String?
-        if let decision = try await decide(current) {
-            generation = try await store.change(pluginID, to: decision.target, previous: decision.previous, expecting: expected,
-                                                action: action, by: .admin(actor: commandLineActor()))
-            wanted = decision.target?.version
-            if !json { print("recorded \(pluginID) \(wanted ?? "uninstalled") as the desired state (generation \(generation))") }
-        } else {
-            generation = current?.generation ?? 0
-            wanted = current?.target?.version
-            if !json { print("\(pluginID) \(wanted ?? "uninstalled") is already the desired state (generation \(generation))") }
+    private func change(_ store: DesiredPlugins, _ pluginID: String, action: String,
+                        decide: (DesiredPlugin?) async throws -> DesiredChanges.Decision?) async throws {
+        let outcome = try await DesiredChanges.record(store, pluginID, action: action, expecting: options.ifGeneration,
+                                                      by: .admin(actor: commandLineActor()), decide: decide)
+        let (generation, wanted) = (outcome.generation, outcome.version)
+        if !json {
+            print(outcome.recorded ? "recorded \(pluginID) \(wanted ?? "uninstalled") as the desired state (generation \(generation))"
+                                   : "\(pluginID) \(wanted ?? "uninstalled") is already the desired state (generation \(generation))")
         }
         var (nodes, states): ([String], [String: NodeState]) = ([], [:])
         if !options.noWait { (nodes, states) = try await waitForNodes(store, pluginID, generation: generation) }
@@ -112,40 +101,23 @@ extension MarketError.Code {
 }
 
 extension DesiredChange {
-    /// - Throws: `PERMISSIONS_CHANGED` when `new` declares other permissions than the ones
-    ///   consented to for `current`, unless `yes`.
-    static func requireConsent(_ id: String, from current: DesiredPlugin.Target?, to new: DesiredPlugin.Target, yes: Bool) throws {
-        guard let current, current.permissions != new.permissions, !yes else { return }
-        throw MarketError(.permissionsChanged, "\(id) \(new.version) declares other permissions than \(current.version), whose permissions were consented to",
-                          fix: "review them with `market info \(id)`, then run again with --yes to consent")
-    }
-}
-
-extension RegistryClientOptions {
-    /// The target that installing `id` in `range` from the configured registries records: the
-    /// version this machine's resolver picks, with every platform's artifact hash.
-    func desiredTarget(_ id: String, range: VersionRange?) async throws -> DesiredPlugin.Target {
-        let (registry, client, verified) = try await registry(having: id)
-        return try await Self.desiredTarget(id, range: range, client: client, verified: verified, registry: registry.name ?? registry.source.location)
-    }
-
-    /// The newest version of `current`'s plugin in its range, from the registry it records.
-    func desiredUpdate(_ id: String, of current: DesiredPlugin.Target) async throws -> DesiredPlugin.Target {
-        let client = try client(target(location: current.registry))
-        return try await Self.desiredTarget(id, range: try current.range.map(VersionRange.init), client: client, verified: try await client.update(),
-                                            registry: current.registry)
-    }
-
-    private static func desiredTarget(_ id: String, range: VersionRange?, client: RegistryClient, verified: RegistryClient.Verified,
-                                      registry: String) async throws -> DesiredPlugin.Target {
-        // The installer's own resolver, on a folder that does not exist: an empty lock, so it
-        // picks as a fresh install would (ABI, platform, yanked, dependencies resolvable).
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("market-resolve-\(UUID().uuidString)")
-        let plan = try await Installer(folder: scratch, probe: { _ in }).plan([(id, range)], from: client, source: registry, verified: verified)
-        guard let step = plan.steps.first(where: { $0.id == id }), case .registry(_, _, let version) = step.origin else {
-            throw MarketError(.notFound, "no version of \(id) fits", fix: "see the versions with `market info \(id)`")
+    /// The CLI's consent: `--yes` gives it.
+    /// - Throws: `PERMISSIONS_CHANGED` when a new version declares other permissions than the
+    ///   ones consented to, unless `yes`.
+    static func consent(_ id: String, yes: Bool) -> DesiredChanges.Consent {
+        { current, new in
+            guard !yes else { return }
+            throw MarketError(.permissionsChanged, "\(id) \(new.version) declares other permissions than \(current.version), whose permissions were consented to",
+                              fix: "review them with `market info \(id)`, then run again with --yes to consent")
         }
-        return DesiredPlugin.Target(version: step.version, range: step.range, registry: registry, artifacts: version.artifacts.mapValues(\.sha256),
-                                    permissions: version.permissions)
+    }
+
+    /// Runs `body`, saying a refused change in the words of `words`.
+    static func refusing<Value>(_ words: (DesiredChanges.Refusal) -> MarketError, _ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch let refusal as DesiredChanges.Refusal {
+            throw words(refusal)
+        }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import MarketCore
 import MarketRegistry
 import MarketStore
+import PluginHosting
 
 /// `market install NAME[@RANGE]`, `market install --from FILE.mkpkg`
 struct InstallCommand: AsyncParsableCommand {
@@ -75,11 +76,9 @@ struct InstallCommand: AsyncParsableCommand {
         try await reportingErrors(json: output.json) {
             let parts = (target ?? "").split(separator: "@", maxSplits: 1).map(String.init)
             let range = try parts.count > 1 ? VersionRange(parts[1]) : nil
-            let wanted = try await options.desiredTarget(parts[0], range: range)
+            let wanted = try await options.access.desiredTarget(parts[0], range: range)
             try await DesiredChange(options: desired, json: output.json).run(parts[0], action: "plugin.install") { current in
-                if current?.target == wanted { return nil }
-                try DesiredChange.requireConsent(parts[0], from: current?.target, to: wanted, yes: yes)
-                return .init(target: wanted, previous: current?.target)
+                try await DesiredChanges.install(wanted, over: current, consent: DesiredChange.consent(parts[0], yes: yes))
             }
         }
     }

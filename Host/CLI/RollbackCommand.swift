@@ -3,6 +3,7 @@ import Foundation
 import MarketCore
 import MarketRegistry
 import MarketStore
+import PluginHosting
 
 /// `market rollback NAME`
 struct RollbackCommand: AsyncParsableCommand {
@@ -41,11 +42,10 @@ struct RollbackCommand: AsyncParsableCommand {
     private func recordDesired() async throws {
         try await reportingErrors(json: output.json) {
             try await DesiredChange(options: desired, json: output.json).run(name, action: "plugin.rollback") { [name] current in
-                guard let previous = current?.previous else {
-                    throw MarketError(.notFound, "no earlier desired version of \(name) is recorded to roll back to",
-                                      fix: "install the version you want: market install \(name)@VERSION --database URL")
-                }
-                return .init(target: previous, previous: current?.target)
+                try await DesiredChange.refusing({ _ in
+                    MarketError(.notFound, "no earlier desired version of \(name) is recorded to roll back to",
+                                fix: "install the version you want: market install \(name)@VERSION --database URL")
+                }) { try DesiredChanges.rollback(over: current) }
             }
         }
     }

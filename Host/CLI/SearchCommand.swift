@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarketCore
 import MarketRegistry
+import PluginHosting
 
 /// `market search TEXT`
 struct SearchCommand: AsyncParsableCommand {

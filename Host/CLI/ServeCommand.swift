@@ -172,6 +172,10 @@ struct ServeCommand: AsyncParsableCommand {
         processing.drainTimeout = min(processing.drainTimeout, .seconds(deliveryTimeout) / 3)
         let bot = try ServeBot(pool: pool, connectionString: connectionString, tenants: tenants,
                                host: instances, events: bus, processing: processing, logger: logger)
+        // The registries this server's state folder configures: the admin API resolves versions
+        // from them, the reconciler fetches what the desired state records from them.
+        let registries = RegistryAccess(stateDirectory: stateDirectory)
+        dependencies.registries = registries
         dependencies.telegram = bot.telegram.webhook
         dependencies.chat = bot.chat
         let server = MarketServer(configuration: connections.configuration(host: host, port: port), dependencies: dependencies, logger: logger)
@@ -182,7 +186,7 @@ struct ServeCommand: AsyncParsableCommand {
         let reconciler = PluginReconciler(
             nodeID: try NodeIdentity.resolve(stateDirectory: stateDirectory, override: nodeID), desired: DesiredPlugins(pool: pool),
             connectionString: connectionString, installer: Installer(folder: stateDirectory, probe: InstallProbe.run),
-            clients: RegistryClientOptions.clients(stateDirectory: stateDirectory), logger: Logger(label: "market.reconciler"))
+            clients: registries.clients, logger: Logger(label: "market.reconciler"))
         return [pool, ServePluginHosting(host: instances, runtime: runtime), reconciler, deliveries, bot, server.makeService()]
     }
 }

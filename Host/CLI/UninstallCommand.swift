@@ -3,6 +3,7 @@ import Foundation
 import MarketCore
 import MarketRegistry
 import MarketStore
+import PluginHosting
 
 /// `market uninstall NAME`
 struct UninstallCommand: AsyncParsableCommand {
@@ -47,10 +48,9 @@ struct UninstallCommand: AsyncParsableCommand {
     private func recordDesired() async throws {
         try await reportingErrors(json: output.json) {
             try await DesiredChange(options: desired, json: output.json).run(name, action: "plugin.uninstall") { [name] current in
-                guard let installed = current?.target else {
-                    throw MarketError(.notInstalled, "\(name) is not in the desired state", fix: "check the plugin id; nothing was changed")
-                }
-                return .init(target: nil, previous: installed)
+                try await DesiredChange.refusing({ _ in
+                    MarketError(.notInstalled, "\(name) is not in the desired state", fix: "check the plugin id; nothing was changed")
+                }) { try DesiredChanges.uninstall(over: current) }
             }
         }
     }

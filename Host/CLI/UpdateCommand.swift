@@ -3,6 +3,7 @@ import Foundation
 import MarketCore
 import MarketRegistry
 import MarketStore
+import PluginHosting
 
 /// `market update [NAME] [--dry-run] [--yes]`
 struct UpdateCommand: AsyncParsableCommand {
@@ -81,13 +82,12 @@ struct UpdateCommand: AsyncParsableCommand {
     private func recordDesired(_ name: String) async throws {
         try await reportingErrors(json: output.json) {
             try await DesiredChange(options: desired, json: output.json).run(name, action: "plugin.update") { current in
-                guard let installed = current?.target else {
-                    throw MarketError(.notInstalled, "\(name) is not in the desired state", fix: "install it first: market install \(name) --database URL")
+                try await DesiredChange.refusing({ _ in
+                    MarketError(.notInstalled, "\(name) is not in the desired state", fix: "install it first: market install \(name) --database URL")
+                }) {
+                    try await DesiredChanges.update(over: current, resolve: { try await options.access.desiredUpdate(name, of: $0) },
+                                                    consent: DesiredChange.consent(name, yes: yes))
                 }
-                let wanted = try await options.desiredUpdate(name, of: installed)
-                if wanted.version == installed.version { return nil }
-                try DesiredChange.requireConsent(name, from: installed, to: wanted, yes: yes)
-                return .init(target: wanted, previous: installed)
             }
         }
     }

@@ -1,4 +1,5 @@
 import MarketStore
+import PluginHosting
 import Prometheus
 import TelegramChannel
 
@@ -21,6 +22,9 @@ public struct ServerDependencies: Sendable {
     public var telegram: WebhookHandler?
     /// The engine and stores behind the chat API; nil answers its routes with 503.
     public var chat: ChatServices?
+    /// The registries the admin API resolves plugin versions from (those of `market serve`'s
+    /// state folder); nil refuses installs and updates with `REGISTRY_NOT_CONFIGURED`.
+    public var registries: RegistryAccess?
 
     public init(pool: DatabasePool, readiness: DatabaseReadiness, catalog: PluginCatalog, metrics: PrometheusCollectorRegistry,
                 tenants: TenantStore,

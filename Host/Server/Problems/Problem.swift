@@ -21,6 +21,10 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// One entry per invalid field (`CONFIG_INVALID`), each with a JSON Pointer into the
     /// request's document; empty for other problems.
     public var errors: [FieldError] = []
+    /// RFC 9457 extension members a problem of one code carries beside the standard ones
+    /// (`PERMISSIONS_CHANGED`: the permission change and the consent to send back); they
+    /// never replace a standard member.
+    public var extensions: [String: JSONValue] = [:]
 
     /// An invalid field: where it is and what is wrong, quoting the schema, never the value.
     public struct FieldError: Codable, Sendable, Equatable {
@@ -70,7 +74,10 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a struct of strings and an integer cannot fail.
-        return (try? encoder.encode(body)) ?? Data("{}".utf8)
+        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
+        guard !extensions.isEmpty, case .object(var members)? = try? JSONDecoder().decode(JSONValue.self, from: data) else { return data }
+        members.merge(extensions) { standard, _ in standard }
+        return (try? encoder.encode(JSONValue.object(members))) ?? data
     }
 
     /// The fields of RFC 9457 plus Market's own (`code`, `fix`, `request_id`, `errors`).

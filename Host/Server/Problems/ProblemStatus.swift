@@ -1,5 +1,6 @@
 import HTTPTypes
 import MarketCore
+import MarketRegistry
 import MarketStore
 import PluginRuntime
 
@@ -38,6 +39,27 @@ public enum ProblemStatus {
         .eventIDTaken: .conflict,
         .requestIncomplete: .badRequest,
         .serverBusy: .serviceUnavailable,
+        // The admin API's changes of the desired plugin state.
+        .pluginIDInvalid: .badRequest,
+        .pluginUnknown: .notFound,
+        .notInstalled: .notFound,
+        .noFittingVersion: .unprocessableContent,
+        .abiIncompatible: .unprocessableContent,
+        .noPlatform: .unprocessableContent,
+        .dependencyConflict: .unprocessableContent,
+        .registryNotConfigured: .conflict,
+        .noEarlierVersion: .conflict,
+        .permissionsChanged: .conflict,
+        .pluginChangeConflict: .conflict,
+        // The registry, not the request, is at fault: it cannot be reached or read, or what it
+        // serves does not verify.
+        .fetchFailed: .badGateway,
+        .registryInvalid: .badGateway,
+        .signatureInvalid: .badGateway,
+        .keyUntrusted: .badGateway,
+        .metadataExpired: .badGateway,
+        .rollback: .badGateway,
+        .hashMismatch: .badGateway,
     ]
 
     /// The status for `code`; 500 for codes without one.

@@ -10,6 +10,7 @@ enum ServerRoutes {
             TenantRoutes(tenants: dependencies.tenants),
             TokenRoutes(tenants: dependencies.tenants),
             AdminPluginRoutes(desired: DesiredPlugins(pool: dependencies.pool)),
+            AdminPluginChangeRoutes(desired: DesiredPlugins(pool: dependencies.pool), registries: dependencies.registries),
             InstallationRoutes(tenants: dependencies.tenants),
             SecretRoutes(tenants: dependencies.tenants),
             AuditRoutes(tenants: dependencies.tenants),
