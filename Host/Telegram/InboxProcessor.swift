@@ -36,8 +36,9 @@ public final class InboxProcessor: Service, Sendable {
         public var maxAttempts: Int
         /// How often "typing…" is renewed (Telegram shows it for about 5 s).
         public var typingInterval: Duration
-        /// How long a reply may take before "typing…" is shown: a reply ready sooner (a slash
-        /// command, say) goes without, which spares a Bot API call against the bot's limits.
+        /// How long a reply may take before it is shown in progress ("typing…", a streamed
+        /// reply's drafts or first message): a reply ready sooner (a slash command, a fast model)
+        /// is sent whole at once, with no call ahead of it against the chat's or the bot's limits.
         public var typingDelay: Duration = .milliseconds(400)
         /// The least time between updates of a streamed reply.
         public var streamInterval: Duration
@@ -47,6 +48,9 @@ public final class InboxProcessor: Service, Sendable {
         public var retryBackoff: Duration
         /// The least time between two calls of one bot (Telegram allows about 30 messages a second).
         public var perBotInterval: Duration = .milliseconds(34)
+        /// Calls of one bot answered within any one second, plus those in flight, at most
+        /// (Telegram allows about 30 messages a second; more for a bot it has raised).
+        public var perBotPerSecond = 30
         /// The least time between two messages to one group, from the previous one's answer
         /// (Telegram allows 20 a minute).
         public var perGroupInterval: Duration = .milliseconds(3100)
@@ -315,8 +319,9 @@ public final class InboxProcessor: Service, Sendable {
         guard let credentials = try await bots.credentials(botID) else { throw TelegramBots.notFound(botID) }
         let made = ReplySender(client: credentials.client(), scheduler: SendScheduler(perChat: configuration.perChatInterval,
                                                                                         perGroup: configuration.perGroupInterval,
-                                                                                        global: configuration.perBotInterval),
-                               streamInterval: configuration.streamInterval, logger: logger)
+                                                                                        global: configuration.perBotInterval,
+                                                                                        perSecond: configuration.perBotPerSecond),
+                               streamInterval: configuration.streamInterval, progressDelay: configuration.typingDelay, logger: logger)
         return senders.withLock { senders in
             if let raced = senders[botID] { return raced }
             senders[botID] = made
