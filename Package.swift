@@ -373,7 +373,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["MarketCLI", "MarketCore", "MarketTestSupport"],
+            dependencies: ["MarketCLI", "MarketCore", "MarketTestSupport", "TelegramChannel",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tests/CLITests",
             swiftSettings: strictSettings
         ),

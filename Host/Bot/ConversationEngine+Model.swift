@@ -23,14 +23,18 @@ extension ConversationEngine {
         guard let model else { return try await finish(turn, text: BotTexts.noModel(tenant: turn.tenant), steps: 0) }
         let tools = await toolset(tenant: turn.tenant, libraries: turn.setup.plugins)
         let budget = ContextBudget(characters: settings.contextCharacters)
+        // The conversation before this reply; the reply's own messages follow it from the journal.
+        let earlier = try await conversations.recentHistory(conversation: turn.conversation, tenant: turn.tenant, budget: settings.contextCharacters)
 
         // Whether an earlier step showed text: the next step's text starts a new paragraph, so
         // "Counting." before a tool call and the answer after it do not run together.
         var shownText = false
         for step in 1...settings.maxSteps {
             let separator = shownText ? Self.stepSeparator : ""
-            try await commit(turn)
-            let history = try await conversations.history(conversation: turn.conversation, tenant: turn.tenant, limit: limits.historyRows)
+            // The first call needs nothing committed (its history is in memory): a plain answer is
+            // one commit, at its end. Tools' results are committed before the next call.
+            if step > 1 { try await commit(turn) }
+            let history = earlier + turn.journal.messages
             let request = Self.request(system: settings.systemPrompt, history: budget.trim(history, system: settings.systemPrompt),
                                        tools: tools.requestTools, model: model)
             let started = ContinuousClock.now

@@ -14,8 +14,6 @@ public struct EngineLimits: Sendable {
     public var toolTimeout: Duration = .seconds(15)
     /// The whole reply: model calls and tool calls together.
     public var replyDeadline: Duration = .seconds(120)
-    /// The most messages read from the store before the context budget applies.
-    public var historyRows = 400
     /// How long the list of a tenant's enabled plugins is reused before it is read again: a
     /// plugin enabled, disabled or reconfigured takes effect within this time.
     public var pluginRefresh: Duration = .seconds(2)
@@ -25,7 +23,8 @@ public struct EngineLimits: Sendable {
 
 /// The conversation engine: answers a tenant's users with the tenant's model provider and
 /// the tools of its enabled plugins, or through slash commands; keeps the history in
-/// PostgreSQL and publishes an event at each step.
+/// PostgreSQL (the recent part of each active conversation in memory too, see
+/// `ConversationStore.recentHistory`) and publishes an event at each step.
 ///
 /// Plugins, their libraries and their instances (one per tenant installation) come from the
 /// process's one owner, `PluginHost`, which the host shares with its delivery workers, so both
@@ -133,7 +132,7 @@ public final class ConversationEngine: Sendable {
         turn.journal.publish(type, data: data)
     }
 
-    /// Commits the reply's journal: before each model call (which reads the history) and at the end.
+    /// Commits the reply's journal: at the end, and before a model call that follows tool calls.
     func commit(_ turn: Turn) async throws {
         try await writer.commit(turn.journal)
     }

@@ -13,11 +13,19 @@ public final class ConversationStore: Sendable {
     let resolving: GroupCommit<ConversationRequest, (id: String, created: Bool)>
     /// Conversation ids already known, by tenant and address (conversations are never deleted).
     let known = KnownConversations(limit: ConversationStore.knownLimit)
+    /// The recent history of active conversations (see `recentHistory`).
+    let recent: HistoryCache
+    /// Rows the history reads returned.
+    let rowsRead = Atomic<Int>(0)
 
-    /// - Parameter pool: a pool on a database the migrations have been applied to.
-    public init(pool: DatabasePool, logger: Logger) {
+    /// - Parameters:
+    ///   - pool: a pool on a database the migrations have been applied to.
+    ///   - historyCapacity: what the recent history kept in memory may cost in all: characters
+    ///     of its messages plus about 100 a message (see `HistoryCache`).
+    public init(pool: DatabasePool, historyCapacity: Int = ConversationStore.defaultHistoryCapacity, logger: Logger) {
         self.pool = pool
         self.logger = logger
+        recent = HistoryCache(capacity: historyCapacity)
         resolving = GroupCommit(pool: pool) { requests, connection in try Self.resolve(requests, on: connection) }
     }
 
@@ -71,6 +79,9 @@ public final class ConversationStore: Sendable {
         }
     }
 
+    /// 16 MiB: some 700 conversations at the default budget (24,000 characters), or 10,000 of 1,600.
+    public static let defaultHistoryCapacity = 16 << 20
+
     /// Far more conversations than a host serves at once, at some 45 bytes each; a conversation
     /// forgotten costs one indexed lookup, shared with its neighbours', when it speaks again.
     static let knownLimit = 50_000
@@ -102,12 +113,7 @@ public final class ConversationStore: Sendable {
                 SELECT role, content, tool_calls, tool_call_id, tool_error FROM (
                     SELECT * FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY id DESC LIMIT $3
                 ) newest ORDER BY id
-                """, [tenant, conversation, limit]).map { row in
-                let calls: JSONValue? = try row.decode("tool_calls")
-                let toolCalls: [ToolCall] = if case .array(let entries)? = calls { entries.compactMap(ToolCall.init(json:)) } else { [] }
-                return ChatMessage(role: ChatMessage.Role(rawValue: try row.decode("role")) ?? .user, content: try row.decode("content"),
-                                   toolCalls: toolCalls, toolCallID: try row.decode("tool_call_id"), toolError: try row.decode("tool_error"))
-            }
+                """, [tenant, conversation, limit]).map(Self.message(from:))
         }
     }
 

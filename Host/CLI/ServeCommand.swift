@@ -55,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How long a Telegram update's claim lasts, in seconds: after a crash, the updates in flight are taken again once it lapses.")
     var telegramLease: Int = 120
 
+    @OptionGroup(title: "Telegram pacing")
+    var pacing: TelegramPacingOptions
+
     @Option(help: "The id this server reports its plugins' state under (default: the one kept in <state-dir>/node-id, made on first start).")
     var nodeID: String?
 
@@ -169,6 +172,7 @@ struct ServeCommand: AsyncParsableCommand {
         // The bot: the engine, and the Telegram channel behind POST /telegram/{bot}.
         // A stop gives the Telegram replies in hand a third of its time; the rest waits in the inbox.
         var processing = InboxProcessor.Configuration(lease: .seconds(telegramLease))
+        pacing.apply(to: &processing)
         processing.drainTimeout = min(processing.drainTimeout, .seconds(deliveryTimeout) / 3)
         let bot = try ServeBot(pool: pool, connectionString: connectionString, tenants: tenants,
                                host: instances, events: bus, processing: processing, logger: logger)

@@ -9,7 +9,8 @@ import Synchronization
 /// update and the retry sends that, without asking the handler again. Chats are processed concurrently, each chat's updates one at a time in order.
 ///
 /// Updates this replica stored are offered to it by key and claimed by key (index lookups);
-/// finishing an update claims its chat's next one in the same transaction. A sweep of the
+/// finishing an update claims its chat's next one in the same transaction, and one offered
+/// while its chat was being answered is claimed right after (`OfferedUpdates`). A sweep of the
 /// whole inbox, at the poll interval or when woken, finds the rest: updates other replicas
 /// stored, retries that fell due, claims that lapsed.
 ///
@@ -36,8 +37,9 @@ public final class InboxProcessor: Service, Sendable {
         public var maxAttempts: Int
         /// How often "typing…" is renewed (Telegram shows it for about 5 s).
         public var typingInterval: Duration
-        /// How long a reply may take before "typing…" is shown: a reply ready sooner (a slash
-        /// command, say) goes without, which spares a Bot API call against the bot's limits.
+        /// How long a reply may take before it is shown in progress ("typing…", a streamed
+        /// reply's drafts or first message): a reply ready sooner (a slash command, a fast model)
+        /// is sent whole at once, with no call ahead of it against the chat's or the bot's limits.
         public var typingDelay: Duration = .milliseconds(400)
         /// The least time between updates of a streamed reply.
         public var streamInterval: Duration
@@ -47,6 +49,9 @@ public final class InboxProcessor: Service, Sendable {
         public var retryBackoff: Duration
         /// The least time between two calls of one bot (Telegram allows about 30 messages a second).
         public var perBotInterval: Duration = .milliseconds(34)
+        /// Calls of one bot answered within any one second, plus those in flight, at most
+        /// (Telegram allows about 30 messages a second; more for a bot it has raised).
+        public var perBotPerSecond = 30
         /// The least time between two messages to one group, from the previous one's answer
         /// (Telegram allows 20 a minute).
         public var perGroupInterval: Duration = .milliseconds(3100)
@@ -79,8 +84,8 @@ public final class InboxProcessor: Service, Sendable {
     private let shutdownRequested = Atomic<Bool>(false)
     /// Set once the loop has stopped: claimed next updates are handed back, not started.
     private let stopping = Atomic<Bool>(false)
-    /// Updates stored here and not claimed yet, oldest first, and whether a sweep is wanted.
-    private let offered = Mutex<(keys: [TelegramInbox.Key], sweep: Bool)>(([], false))
+    /// Updates stored here and not claimed yet, whether a sweep is wanted, and the chats being answered.
+    private let offered = OfferedUpdates(limit: InboxProcessor.offeredLimit)
     /// Offered updates kept at most; beyond, the sweep finds them.
     static let offeredLimit = 20_000
     /// Chats whose updates are being processed (each by one child task of `run()`).
@@ -99,15 +104,13 @@ public final class InboxProcessor: Service, Sendable {
 
     /// Sweeps the inbox now (call after storing updates this processor was not offered).
     public func wake() {
-        offered.withLock { $0.sweep = true }
+        offered.requestSweep()
         wakeup.signal()
     }
 
     /// Claims this update soon (call after storing it).
     public func offer(_ key: TelegramInbox.Key) {
-        offered.withLock { offered in
-            if offered.keys.count < Self.offeredLimit { offered.keys.append(key) } else { offered.sweep = true }
-        }
+        offered.offer(key)
         wakeup.signal()
     }
 
@@ -142,21 +145,14 @@ public final class InboxProcessor: Service, Sendable {
             // A sweep when one is due or wanted (it takes offered updates too, being their chats'
             // oldest), otherwise the offered updates by key.
             let due = ContinuousClock.now >= nextSweep
-            let (sweep, keys) = offered.withLock { offered -> (Bool, [TelegramInbox.Key]) in
-                defer { offered.sweep = false }
-                if offered.sweep || due { return (true, []) }
-                let keys = Array(offered.keys.prefix(free))
-                offered.keys.removeFirst(keys.count)
-                return (false, keys)
-            }
+            let (sweep, keys) = offered.take(upTo: free, due: due)
             let items: [TelegramInbox.Item]
             do {
                 if sweep {
                     nextSweep = ContinuousClock.now + configuration.pollInterval
                     items = try await inbox.claim(limit: free, lease: configuration.lease)
                     // Offered updates the sweep took need no claim by key after it.
-                    let taken = Set(items.map(\.key))
-                    if !taken.isEmpty { offered.withLock { $0.keys.removeAll { taken.contains($0) } } }
+                    offered.remove(Set(items.map(\.key)))
                 } else {
                     items = try await inbox.claim(keys, lease: configuration.lease)
                 }
@@ -167,12 +163,13 @@ public final class InboxProcessor: Service, Sendable {
             }
             for item in items {
                 inFlight.add(1, ordering: .sequentiallyConsistent)
+                offered.answering(item)
                 // Below the webhook's requests: an update is acknowledged once stored, and its
                 // reply can wait for the CPU where Telegram's delivery should not (a slow answer
                 // makes Telegram back off and deliver again). Under overload the inbox grows instead.
                 replies.addTask(priority: .low) { await self.answerChat(from: item) }
             }
-            if items.isEmpty && offered.withLock({ $0.keys.isEmpty }) {
+            if items.isEmpty && offered.isEmpty {
                 await wakeup.wait(upTo: max(.zero, nextSweep - ContinuousClock.now))
             }
         }
@@ -194,20 +191,43 @@ public final class InboxProcessor: Service, Sendable {
         replies.cancelAll()
     }
 
-    /// Answers `item`, then its chat's next updates as finishing each one claims them; when
-    /// stopping, a claimed next update is handed back for the next processor.
+    /// Answers `item`, then its chat's next updates: those finishing each one claims, and those
+    /// offered meanwhile, claimed as soon as it is done. When stopping, a claimed next update is
+    /// handed back for the next processor.
     private func answerChat(from item: TelegramInbox.Item) async {
         var current = item
-        while let next = await process(current) {
+        while true {
+            var next = await process(current)
+            if next == nil {
+                if stopRequested { offered.leave(current) } else { next = await claimHeld(after: current) }
+            }
+            guard let next else { break }
             guard !stopping.load(ordering: .sequentiallyConsistent), !Task.isCancelled else {
                 // From a task of its own: this one may be cancelled, the write must not be.
                 await Task { [inbox] in try? await inbox.release(next) }.value
+                offered.leave(next)
                 break
             }
+            offered.continuing(with: next)
             current = next
         }
         inFlight.subtract(1, ordering: .sequentiallyConsistent)
         wakeup.signal()
+    }
+
+    /// The chat's next update among those offered while `item` was answered, claimed now that
+    /// `item` is done; nil when none was offered (the chat is then no longer answered here) or
+    /// none could be claimed (one that failed is still ahead of them: the sweep takes them later).
+    private func claimHeld(after item: TelegramInbox.Item) async -> TelegramInbox.Item? {
+        while true {
+            let held = offered.held(after: item)
+            guard !held.isEmpty else { return nil }
+            do {
+                if let next = try await inbox.claim(held, lease: configuration.lease).first { return next }
+            } catch {
+                logger.error("cannot claim Telegram updates", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// One update: handled and answered, then marked done; on failure released for a retry.
@@ -315,8 +335,9 @@ public final class InboxProcessor: Service, Sendable {
         guard let credentials = try await bots.credentials(botID) else { throw TelegramBots.notFound(botID) }
         let made = ReplySender(client: credentials.client(), scheduler: SendScheduler(perChat: configuration.perChatInterval,
                                                                                         perGroup: configuration.perGroupInterval,
-                                                                                        global: configuration.perBotInterval),
-                               streamInterval: configuration.streamInterval, logger: logger)
+                                                                                        global: configuration.perBotInterval,
+                                                                                        perSecond: configuration.perBotPerSecond),
+                               streamInterval: configuration.streamInterval, progressDelay: configuration.typingDelay, logger: logger)
         return senders.withLock { senders in
             if let raced = senders[botID] { return raced }
             senders[botID] = made

@@ -3,7 +3,8 @@ import Logging
 extension ReplySender {
     /// Streams a reply: in a private chat as drafts (`sendMessageDraft`) replaced at most every
     /// `streamInterval`, then sent as messages; elsewhere as messages edited in place at most
-    /// every `streamInterval`, a new message starting whenever the text outgrows one.
+    /// every `streamInterval`, a new message starting whenever the text outgrows one. A reply
+    /// whose pieces end within `progressDelay` is sent whole, with no draft or edit before it.
     /// - Parameter buttons: in a private chat, called once the pieces end for the inline
     ///   buttons under the reply's last message.
     /// - Returns: the ids of the messages that hold the reply.
@@ -20,18 +21,22 @@ extension ReplySender {
     /// last edits and new parts elsewhere.
     ///
     /// A failed draft or edit on the way is logged and left for the next one: showing progress
-    /// must not stop the reply being made (stopping it would make it again on the retry).
+    /// must not stop the reply being made (stopping it would make it again on the retry). A
+    /// draft goes only when the chat has a slot free now, never waiting for one: it would hold
+    /// the reply up, and a later draft (or the reply) shows the text anyway.
     func streamed(_ pieces: AsyncThrowingStream<String, any Error>, to chat: Chat, replyTo: Int64? = nil,
                   buttons: @Sendable () -> [[InlineButton]] = { [] }) async throws -> OutgoingReply {
         let clock = ContinuousClock()
         var text = ""
-        var lastFlush = clock.now - streamInterval
+        // The first progress is shown once `progressDelay` has passed: a reply ready sooner goes at once.
+        var lastFlush = clock.now + progressDelay - streamInterval
         var state = StreamState(draftID: chat.isPrivate ? Int64.random(in: 1...Int64(Int32.max)) : nil)
         for try await piece in pieces {
             text += piece
             if clock.now - lastFlush >= streamInterval {
                 do {
-                    try await flush(text, chat: chat, replyTo: replyTo, state: &state)
+                    // A draft skipped for want of a free slot is tried again at the next piece.
+                    guard try await flush(text, chat: chat, replyTo: replyTo, state: &state) else { continue }
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
@@ -41,8 +46,9 @@ extension ReplySender {
             }
         }
         if chat.isPrivate { return try outgoing(markdown: text, to: chat, replyTo: replyTo, buttons: buttons()) }
-        // The last edit keeps to the interval too.
-        if !state.messages.isEmpty { try await clock.sleep(until: lastFlush + streamInterval) }
+        // The last edit keeps to the interval too: its call waits for that, as a send, not the
+        // making of the reply (which would show "typing…").
+        if !state.messages.isEmpty { await scheduler.hold(chat: chat.id, until: lastFlush + streamInterval) }
         return remaining(text, chat: chat, replyTo: replyTo, state: state)
     }
 
@@ -69,13 +75,15 @@ extension ReplySender {
         return OutgoingReply(chat: chat.id, parts: left, messages: unchanged)
     }
 
-    private func flush(_ text: String, chat: Chat, replyTo: Int64?, state: inout StreamState) async throws {
+    /// Shows `text` so far; false when a draft was skipped for want of a free slot.
+    private func flush(_ text: String, chat: Chat, replyTo: Int64?, state: inout StreamState) async throws -> Bool {
         let parts = MessageSplitter.split(TelegramHTML.render(markdown: text))
-        guard let last = parts.last else { return }
+        guard let last = parts.last else { return true }
         if let draftID = state.draftID {
             // A draft shows the part being written; earlier parts are sent when the reply ends.
-            try await paced(chat: chat.id) { try await client.sendMessageDraft(chat: chat.id, draftID: draftID, text: last, html: true) }
-            return
+            return try await ifIdle(chat: chat.id, takesChatSlot: true) {
+                try await client.sendMessageDraft(chat: chat.id, draftID: draftID, text: last, html: true)
+            }
         }
         for (index, part) in parts.enumerated() {
             if index < state.messages.count {
@@ -87,5 +95,6 @@ extension ReplySender {
                 state.shown.append(part)
             }
         }
+        return true
     }
 }

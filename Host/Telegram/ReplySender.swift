@@ -9,15 +9,20 @@ public struct ReplySender: Sendable {
     public let scheduler: SendScheduler
     /// The least time between two updates of a streamed reply (drafts or edits).
     public let streamInterval: Duration
+    /// How long a streamed reply may take before it is shown in progress: one ready sooner is
+    /// sent whole at once, with no draft or edit taking the chat's slot ahead of it.
+    public let progressDelay: Duration
     let logger: Logger
 
     /// How often a call refused with 429 is tried again before giving up.
     static let rateLimitRetries = 5
 
-    public init(client: BotAPIClient, scheduler: SendScheduler = SendScheduler(), streamInterval: Duration = .seconds(1), logger: Logger) {
+    public init(client: BotAPIClient, scheduler: SendScheduler = SendScheduler(), streamInterval: Duration = .seconds(1),
+                progressDelay: Duration = .milliseconds(400), logger: Logger) {
         self.client = client
         self.scheduler = scheduler
         self.streamInterval = streamInterval
+        self.progressDelay = progressDelay
         self.logger = logger
     }
 
@@ -61,16 +66,24 @@ public struct ReplySender: Sendable {
     }
 
     /// Shows "typing…" in the chat when the bot has a slot free now; it is skipped otherwise
-    /// (a slot taken by "typing…" is one fewer for a reply), and while the chat or the bot is
-    /// paused by a 429. It never takes the chat's slot.
+    /// (a slot taken by "typing…" is one fewer for a reply), while a call to the chat waits for
+    /// a slot (the reply is made then), and while the chat or the bot is paused by a 429. It
+    /// never takes the chat's slot.
     public func typing(_ chat: Chat) async throws {
-        guard await scheduler.acquireIfIdle(chat: chat.id) else { return }
+        _ = try await ifIdle(chat: chat.id, takesChatSlot: false) { try await client.sendTyping(chat: chat.id) }
+    }
+
+    /// Makes `call` only when the scheduler has a slot free now (see `acquireIfIdle`); false
+    /// when it was skipped. A 429 pauses the chat and is thrown.
+    func ifIdle(chat: Int64, takesChatSlot: Bool, _ call: () async throws -> Void) async throws -> Bool {
+        guard await scheduler.acquireIfIdle(chat: chat, takesChatSlot: takesChatSlot) else { return false }
         do {
-            try await client.sendTyping(chat: chat.id)
-            await scheduler.finished(chat: chat.id, takesChatSlot: false)
+            try await call()
+            await scheduler.finished(chat: chat, takesChatSlot: takesChatSlot)
+            return true
         } catch {
-            await scheduler.finished(chat: chat.id, takesChatSlot: false)
-            if let error = error as? BotAPIError, error.errorCode == 429 { await scheduler.rateLimited(chat: chat.id, retryAfter: error.retryAfter ?? 1) }
+            await scheduler.finished(chat: chat, takesChatSlot: takesChatSlot)
+            if let error = error as? BotAPIError, error.errorCode == 429 { await scheduler.rateLimited(chat: chat, retryAfter: error.retryAfter ?? 1) }
             throw error
         }
     }

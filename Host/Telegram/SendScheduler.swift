@@ -9,7 +9,9 @@
 /// reports each call's end with `finished`.
 ///
 /// A call reserves the earliest slot the spacing allows, then sleeps until it outside the
-/// actor, so waiting callers never block others. A 429 on a chat's call pauses that chat; a
+/// actor, so waiting callers never block others. Calls worth making only when they cost nothing
+/// ("typing…", a streamed reply's draft) take a slot only when one is free now, and "typing…"
+/// none while a call to its chat waits for a slot: the reply is made then, and only waits. A 429 on a chat's call pauses that chat; a
 /// 429 on a call without a chat, or on a second chat while a first is paused, pauses the bot,
 /// since that is Telegram's bot-wide limit speaking.
 public actor SendScheduler {
@@ -30,6 +32,8 @@ public actor SendScheduler {
     private var inFlight = 0
     /// When calls finished within the last second, oldest first.
     private var answered: [ContinuousClock.Instant] = []
+    /// Calls waiting in `acquire` for a slot, by chat.
+    private var waiting: [Int64: Int] = [:]
 
     /// - Parameter perGroup: nil for the same spacing as `perChat`.
     public init(perChat: Duration = .seconds(1), perGroup: Duration? = nil, global: Duration = .milliseconds(34), perSecond: Int = 30) {
@@ -45,6 +49,13 @@ public actor SendScheduler {
     /// - Parameter takesChatSlot: false for calls that wait for the chat's pause after a 429 and
     ///   the global limit without using up the chat's next slot, such as "typing…".
     public func acquire(chat: Int64?, takesChatSlot: Bool = true) async throws {
+        if let chat { waiting[chat, default: 0] += 1 }
+        defer {
+            if let chat {
+                let left = (waiting[chat] ?? 1) - 1
+                waiting[chat] = left > 0 ? left : nil
+            }
+        }
         // A chat that must wait is waited for before a global slot is taken, so one paused chat
         // never pushes the bot's other chats back.
         while let ready = chatReady(chat, takesChatSlot: takesChatSlot), ready > clock.now {
@@ -64,16 +75,30 @@ public actor SendScheduler {
     }
 
     /// Takes a slot only if one is free now: the global spacing and the one-second window allow
-    /// a call, and neither `chat` nor the bot is paused by a 429. For calls worth making only
-    /// when they cost nothing else ("typing…"); true when taken (then call `finished`).
-    public func acquireIfIdle(chat: Int64) -> Bool {
+    /// a call, and neither `chat` nor the bot is paused by a 429; with `takesChatSlot`, also the
+    /// chat's own spacing (its next slot is taken then). For calls worth making only when they
+    /// cost nothing else: "typing…" (never while a call to `chat` waits for a slot, when the reply
+    /// is made and only waits) and a streamed reply's drafts. True when taken (then call `finished`).
+    public func acquireIfIdle(chat: Int64, takesChatSlot: Bool = false) -> Bool {
         let now = clock.now
         if let paused = pausedChat, paused.chat == chat, paused.until > now { return false }
+        if takesChatSlot {
+            if let next = nextByChat[chat], next > now { return false }
+        } else if waiting[chat] != nil {
+            return false
+        }
         forgetAnswersOlderThanASecond()
         guard nextGlobal <= now, inFlight + answered.count < perSecond else { return false }
         nextGlobal = now + global
+        if takesChatSlot { nextByChat[chat] = now + interval(chat) }
         inFlight += 1
         return true
+    }
+
+    /// Holds `chat`'s next call back until `instant` (a streamed reply's last edit keeps to the
+    /// stream's interval); the wait is the call's, in `acquire`, not its maker's.
+    public func hold(chat: Int64, until instant: ContinuousClock.Instant) {
+        nextByChat[chat] = max(nextByChat[chat] ?? instant, instant)
     }
 
     /// Records that a call acquired for `chat` was answered (or failed): the chat's next call

@@ -65,4 +65,19 @@ import Testing
         #expect(await !paused.acquireIfIdle(chat: 7), "a chat under a 429 gets no typing")
         #expect(await paused.acquireIfIdle(chat: 8))
     }
+
+    @Test func typingIsSkippedWhileACallToTheChatWaitsForItsSlot() async throws {
+        let scheduler = SendScheduler(perChat: .milliseconds(600), global: .zero)
+        try await scheduler.acquire(chat: 1)
+        await scheduler.finished(chat: 1)
+        let waiting = Task { try await scheduler.acquire(chat: 1) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await !scheduler.acquireIfIdle(chat: 1), "the reply is made and waits for the chat's slot: no typing")
+        #expect(await scheduler.acquireIfIdle(chat: 2), "another chat's typing is not held back")
+        await scheduler.finished(chat: 2, takesChatSlot: false)
+        try await waiting.value
+        await scheduler.finished(chat: 1)
+        #expect(await !scheduler.acquireIfIdle(chat: 1, takesChatSlot: true), "a draft takes the chat's slot only when it is free now")
+        #expect(await scheduler.acquireIfIdle(chat: 1), "typing needs no chat slot")
+    }
 }

@@ -33,6 +33,8 @@ extension TelegramDatabaseTests {
             var configuration = InboxProcessor.Configuration(pollInterval: .milliseconds(20), streamInterval: .milliseconds(100),
                                                              perChatInterval: .milliseconds(20), retryBackoff: .milliseconds(50))
             configuration.perBotInterval = .milliseconds(1)
+            // Streamed replies here take some 450 ms: shown in progress (drafts) after 100.
+            configuration.typingDelay = .milliseconds(100)
             return InboxProcessor(inbox: fixture.inbox, bots: fixture.bots, handler: handler, configuration: configuration, logger: fixture.logs.logger)
         }
 
