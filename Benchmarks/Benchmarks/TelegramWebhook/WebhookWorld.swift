@@ -89,6 +89,7 @@ final class WebhookWorld: Sendable {
     static var lifted: InboxProcessor.Configuration {
         var processing = InboxProcessor.Configuration(typingInterval: .seconds(30), perChatInterval: .zero)
         processing.perBotInterval = .zero
+        processing.perBotPerSecond = 1_000_000
         return processing
     }
 
