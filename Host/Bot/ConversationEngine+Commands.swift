@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MarketCore
+import PluginHosting
 import PluginRuntime
 
 extension ConversationEngine {
@@ -43,12 +44,8 @@ extension ConversationEngine {
         if remaining <= .zero {
             outcome = .failure(MarketError(.timeout, "the reply's deadline passed before \(entry.name) was called"))
         } else {
-            do {
-                outcome = .success(try await entry.instance.callTool(entry.name.tool, arguments: arguments, context: turn.callContext,
-                                                                     timeout: min(limits.toolTimeout, remaining)))
-            } catch {
-                outcome = .failure(error)
-            }
+            outcome = await entry.serving.callTool(entry.name.tool, arguments: arguments, context: turn.callContext,
+                                                   timeout: min(limits.toolTimeout, remaining)).result
         }
         var data: [String: JSONValue] = [
             "plugin": .string(entry.name.plugin), "tool": .string(entry.name.tool), "via": .string(via),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MarketCore
+import PluginHosting
 import PluginRuntime
 import Synchronization
 
@@ -39,14 +40,17 @@ extension ConversationEngine {
             let completion: ModelAnswer
             do {
                 guard remaining > .zero else { throw MarketError(.timeout, "the reply's deadline passed") }
-                let result = try await model.instance.complete(request: request, context: turn.callContext, timeout: min(limits.modelTimeout, remaining)) { delta in
-                    if let text = ModelAnswer.content(ofDelta: delta), !text.isEmpty {
-                        if streamed.text.isEmpty && !separator.isEmpty { turn.onChunk(.text(separator)) }
-                        streamed.append(text)
-                        turn.onChunk(.text(text))
+                let timeout = min(limits.modelTimeout, remaining)
+                let result = try await model.serving.run { instance in
+                    try await instance.complete(request: request, context: turn.callContext, timeout: timeout) { delta in
+                        if let text = ModelAnswer.content(ofDelta: delta), !text.isEmpty {
+                            if streamed.text.isEmpty && !separator.isEmpty { turn.onChunk(.text(separator)) }
+                            streamed.append(text)
+                            turn.onChunk(.text(text))
+                        }
+                        return true
                     }
-                    return true
-                }
+                }.get()
                 completion = try ModelAnswer(resultJSON: result.resultJSON)
             } catch {
                 let latency = (ContinuousClock.now - started).inMilliseconds

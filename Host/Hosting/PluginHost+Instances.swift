@@ -18,6 +18,13 @@ extension PluginHost {
         return try await instance(of: hosted, installation: installation)
     }
 
+    /// The tenant's instance for `installation` as a handle whose calls follow a switch (see
+    /// `ServingInstance`): what the engine holds for a reply.
+    /// - Throws: as `instance(for:)`.
+    public func serving(_ installation: Installation) async throws -> ServingInstance {
+        ServingInstance(host: self, owned: try await instance(for: installation), tenantID: installation.tenantID)
+    }
+
     /// The tenant's instance of `hosted` for `installation` (see `instance(for:)`).
     public func instance(of hosted: HostedLibrary, installation: Installation) async throws -> OwnedInstance {
         guard let tenants else {
@@ -60,11 +67,12 @@ extension PluginHost {
     }
 
     /// `DeliveryTargets`: the subscriber's instance, when it is enabled, installed here and
-    /// receives events; else nil (the delivery is retried on the schedule).
+    /// receives events; else nil (the delivery is retried on the schedule). The delivery goes to
+    /// the instance serving when it starts, should a switch come in between.
     public func target(for subscriber: Subscriber) async -> (any DeliveryTarget)? {
         do {
             guard let owned = try await enabledInstance(tenant: subscriber.tenantID, plugin: subscriber.pluginID) else { return nil }
-            return PluginDeliveryTarget(instance: owned.instance, timeout: deliveryTimeout)
+            return HostedDeliveryTarget(serving: ServingInstance(host: self, owned: owned, tenantID: subscriber.tenantID), timeout: deliveryTimeout)
         } catch {
             logger.warning("no delivery target: the plugin instance did not start", metadata: [
                 "subscriber": .string("\(subscriber)"), "error": .string("\(error)"),
