@@ -34,19 +34,31 @@ extension PluginHost {
         let tenant = installation.tenantID, plugin = installation.pluginID
         let key = Subscriber(tenantID: tenant, pluginID: plugin)
         let version = InstanceVersion(library: hosted.identity, settings: installation.updatedAt)
-        return try await cache.instance(key, version: version) { [runtime, logger] in
-            let settings = try await tenants.settingsForInstance(plugin, tenant: tenant)
-            let instance = try await runtime.instantiate(hosted.library, tenantID: tenant, config: settings.instanceConfig.jsonText, secrets: settings.secrets)
+        return try await cache.instance(key, version: version) { [runtime, logger, health] in
             do {
-                let tools = instance.offersTools ? try await instance.listTools() : []
-                logger.debug("plugin instance created", metadata: [
-                    "tenant": .string(tenant), "plugin": .string(plugin), "library": .string("\(hosted.identity)"),
-                ])
-                return OwnedInstance(instance: instance, manifest: hosted.library.manifest, tools: tools, identity: hosted.identity)
+                return try await Self.makeInstance(of: hosted, tenant: tenant, tenants: tenants, runtime: runtime, logger: logger)
             } catch {
-                await instance.close()
+                // A version that cannot start is unhealthy (when it is being watched).
+                health.recordStartFailure(plugin, library: hosted.identity, error: error)
                 throw error
             }
+        }
+    }
+
+    /// A new instance of `hosted` for `tenant` from its stored settings, with its tools listed.
+    private static func makeInstance(of hosted: HostedLibrary, tenant: String, tenants: TenantStore, runtime: PluginRuntime,
+                                     logger: Logger) async throws -> OwnedInstance {
+        let settings = try await tenants.settingsForInstance(hosted.id, tenant: tenant)
+        let instance = try await runtime.instantiate(hosted.library, tenantID: tenant, config: settings.instanceConfig.jsonText, secrets: settings.secrets)
+        do {
+            let tools = instance.offersTools ? try await instance.listTools() : []
+            logger.debug("plugin instance created", metadata: [
+                "tenant": .string(tenant), "plugin": .string(hosted.id), "library": .string("\(hosted.identity)"),
+            ])
+            return OwnedInstance(instance: instance, manifest: hosted.library.manifest, tools: tools, identity: hosted.identity)
+        } catch {
+            await instance.close()
+            throw error
         }
     }
 

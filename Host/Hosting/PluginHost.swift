@@ -22,6 +22,8 @@ public final class PluginHost: DeliveryTargets {
     let deliveryTimeout: Duration?
     let logger: Logger
     let cache = InstanceCache()
+    /// Watches the versions the reconciler switches to, from every call's outcome.
+    public let health: PluginHealth
 
     /// What was loaded from a folder, and the stamps of the files it was loaded from.
     private struct Loaded {
@@ -42,9 +44,11 @@ public final class PluginHost: DeliveryTargets {
     ///   - tenants: the store tenants' installations and settings come from; nil for a host that
     ///     only loads libraries (the CLI's `plugin` commands, the catalogue alone).
     ///   - deliveryTimeout: a plugin's time to handle one event; nil for the instance's default.
+    ///   - health: the rule new versions are watched by.
     public init(runtime: PluginRuntime, folders: PluginFolders, tenants: TenantStore? = nil,
-                deliveryTimeout: Duration? = nil, logger: Logger) {
+                deliveryTimeout: Duration? = nil, health: PluginHealth.Rule = PluginHealth.Rule(), logger: Logger) {
         self.runtime = runtime
+        self.health = PluginHealth(rule: health)
         self.folders = folders
         self.tenants = tenants
         self.deliveryTimeout = deliveryTimeout

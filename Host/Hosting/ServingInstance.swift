@@ -46,13 +46,16 @@ public struct ServingInstance: Sendable {
         }
         for _ in 0..<Self.maximumFollows {
             do {
-                return PluginCallOutcome(result: .success(try await body(current.instance)), library: current.identity)
+                let value = try await body(current.instance)
+                host.health.recordCall(pluginID, library: current.identity, error: nil)
+                return PluginCallOutcome(result: .success(value), library: current.identity)
             } catch let error as MarketError where error.code == .instanceClosed {
                 guard let fresh = try? await host.enabledInstance(tenant: tenantID, plugin: pluginID), fresh.instance !== current.instance else {
                     return PluginCallOutcome(result: .failure(error), library: current.identity)
                 }
                 current = fresh
             } catch {
+                host.health.recordCall(pluginID, library: current.identity, error: error)
                 return PluginCallOutcome(result: .failure(error), library: current.identity)
             }
         }
