@@ -182,7 +182,7 @@ struct ServeCommand: AsyncParsableCommand {
         let reconciler = PluginReconciler(
             nodeID: try NodeIdentity.resolve(stateDirectory: stateDirectory, override: nodeID), desired: DesiredPlugins(pool: pool),
             connectionString: connectionString, installer: Installer(folder: stateDirectory, probe: InstallProbe.run),
-            clients: RegistryClientOptions.clients(stateDirectory: stateDirectory), health: instances.health,
+            clients: RegistryClientOptions.clients(stateDirectory: stateDirectory), host: instances,
             logger: Logger(label: "market.reconciler"))
         return [pool, ServePluginHosting(host: instances, runtime: runtime), reconciler, deliveries, bot, server.makeService()]
     }

@@ -35,6 +35,10 @@ public final class PluginHost: DeliveryTargets {
 
     /// By resolved folder path.
     private let loaded = Mutex<[String: Loaded]>([:])
+    /// The identity of the library each plugin id resolved to at its last resolution: what a
+    /// `ServingInstance` compares its own with before each call, for the price of a lock rather
+    /// than of the `stat`s a resolution costs.
+    private let resolved = Mutex<[String: LibraryIdentity]>([:])
     /// The identity of each library image in the process, by its real path, fixed at its first
     /// load: `dlopen` of a path already loaded returns the image already mapped, so a file
     /// rewritten in place (rather than installed into a new version folder) is still the old code.
@@ -60,8 +64,15 @@ public final class PluginHost: DeliveryTargets {
     /// The first load of a library opens it (blocking); later calls cost a few `stat`s.
     /// - Throws: `MANIFEST_INVALID`, `LOAD_FAILED`, `ABI_INCOMPATIBLE`, … from the loader.
     public func library(id: String) throws -> HostedLibrary? {
-        guard let folder = folders.folder(of: id) else { return nil }
-        return try load(folder, id: id)
+        let hosted = try folders.folder(of: id).flatMap { try load($0, id: id) }
+        resolved.withLock { $0[id] = hosted?.identity }
+        return hosted
+    }
+
+    /// The identity `library(id:)` last resolved `id` to, without looking at the disk; nil when
+    /// it was not resolved yet or has no folder.
+    func lastResolved(_ id: String) -> LibraryIdentity? {
+        resolved.withLock { $0[id] }
     }
 
     /// The library in the plugin folder `folder` (holding plugin.json), named explicitly rather

@@ -15,7 +15,8 @@ import Synchronization
 /// exponential backoff; a new generation retries at once. Plugins with no desired state are
 /// left as they are.
 ///
-/// After it switches a plugin to a new version it has `health` watch that version; when the
+/// After it switches a plugin to a new version it tells the plugin host at once (calls in flight
+/// then follow to the new library) and has the host's `health` watch that version; when the
 /// watch finds it unhealthy, or the version's probe fails here, it puts the desired state back
 /// to the previous version for every node (docs/decisions.md, "Health-gated rollback").
 public final class PluginReconciler: Service, Sendable {
@@ -46,7 +47,9 @@ public final class PluginReconciler: Service, Sendable {
     let installer: Installer
     let clients: Installer.ClientForRegistry
     let configuration: Configuration
-    let health: PluginHealth?
+    /// The process's plugin owner, told of each switch; nil for a reconciler that only installs.
+    let host: PluginHost?
+    var health: PluginHealth? { host?.health }
     let logger: Logger
     private let failures = Mutex<[String: Failure]>([:])
     /// The last report per plugin, so an unchanged one is not written again each pass.
@@ -55,18 +58,18 @@ public final class PluginReconciler: Service, Sendable {
     /// - Parameters:
     ///   - installer: installs into this node's state folder, with its probe.
     ///   - clients: opens a client of a registry by the name or location a desired state records.
-    ///   - health: watches the versions this node switches to (the plugin host's); nil: no
-    ///     automatic rollback.
+    ///   - host: the process's plugin owner: told of every switch, and its health watch judges
+    ///     the versions this node switches to; nil: no automatic rollback.
     public init(nodeID: String, desired: DesiredPlugins, connectionString: String, installer: Installer,
                 clients: @escaping Installer.ClientForRegistry, configuration: Configuration = Configuration(),
-                health: PluginHealth? = nil, logger: Logger) {
+                host: PluginHost? = nil, logger: Logger) {
         self.nodeID = nodeID
         self.desired = desired
         self.connectionString = connectionString
         self.installer = installer
         self.clients = clients
         self.configuration = configuration
-        self.health = health
+        self.host = host
         self.logger = logger
     }
 
@@ -122,6 +125,8 @@ public final class PluginReconciler: Service, Sendable {
         if let failure, ContinuousClock.now < failure.retryAt { return failure.retryAt - .now }
         do {
             let switched = try await apply(plugin)
+            // The owner resolves the plugin again now, so held instances follow at their next call.
+            if switched { _ = try? host?.library(id: id) }
             failures.withLock { $0[id] = nil }
             await report(plugin, error: nil, attempts: 0)
             if switched, let health, let version = plugin.target?.version, !(await isRollback(plugin)) {

@@ -5,8 +5,10 @@ import PluginRuntime
 /// and model, one delivery): every call goes to the instance serving now, so a hot switch never
 /// fails a call (docs/decisions.md, "Hot switch with drain").
 ///
-/// Before each call it checks, for a few `stat`s, whether another library serves the plugin
-/// now; if so it asks the owner for the current instance. And a call the held instance refused
+/// Before each call it checks whether the owner has resolved the plugin to another library since
+/// (a lock, no disk access); if so it asks the owner for the current instance. The owner
+/// resolves on every reply and delivery, and at once when the reconciler switches a version. A
+/// call the held instance refused
 /// because it was closed (replaced by a switch or a settings change while the call waited) is
 /// sent to the current instance instead: a refused call never entered the plugin, so sending
 /// it again runs it once. When the owner has no other instance (it is shutting down, or the
@@ -34,14 +36,14 @@ public struct ServingInstance: Sendable {
     ///   it (or refused it last), also when it failed.
     public func run<Value: Sendable>(_ body: @Sendable (PluginInstance) async throws -> Value) async -> PluginCallOutcome<Value> {
         var current = owned
-        if let serving = try? host.library(id: pluginID), serving.identity != current.identity {
+        if let serving = host.lastResolved(pluginID), serving != current.identity {
             do {
                 guard let fresh = try await host.enabledInstance(tenant: tenantID, plugin: pluginID) else {
-                    return PluginCallOutcome(result: .failure(Self.gone(pluginID, tenantID)), library: serving.identity)
+                    return PluginCallOutcome(result: .failure(Self.gone(pluginID, tenantID)), library: serving)
                 }
                 current = fresh
             } catch {
-                return PluginCallOutcome(result: .failure(error), library: serving.identity)
+                return PluginCallOutcome(result: .failure(error), library: serving)
             }
         }
         for _ in 0..<Self.maximumFollows {

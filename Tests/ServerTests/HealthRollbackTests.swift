@@ -160,10 +160,12 @@ extension ServerTests {
             return try #require(try await store.lastRollbacks(of: "textkit")["textkit"])
         }
 
+        /// Both servers converged on the current desired generation, which wants `version`, and serve it.
         private func expectBoth(running version: String, store: DesiredPlugins, ports: [Int]) async throws {
-            try await eventually(within: 60, "both servers report \(version) running") {
+            try await eventually(within: 60, "both servers report \(version) running at the current generation") {
+                guard let desired = try await store.desired("textkit"), desired.target?.version == version else { return false }
                 let states = try await store.states(of: "textkit")
-                return states.count == 2 && states.allSatisfy { $0.runningVersion == version && $0.lastError == nil }
+                return states.count == 2 && states.allSatisfy { $0.converged(at: desired.generation) && $0.runningVersion == version }
             }
             for port in ports { #expect(try await DesiredState.catalog(port: port)["textkit"] == version) }
         }

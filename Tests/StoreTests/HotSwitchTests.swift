@@ -134,6 +134,8 @@ extension DatabaseTests {
                 try await Task.sleep(for: .milliseconds(150))
                 version = version == "1.0.0" ? "1.0.1" : "1.0.0"
                 try Self.point(plugin, at: version)
+                // What the reconciler does after it switched: the owner resolves the plugin again.
+                _ = try host.library(id: "textkit")
                 record.switches.withLock { $0.append(version) }
                 try await Task.sleep(for: .milliseconds(100))
                 if round.isMultiple(of: 2) {
