@@ -62,7 +62,11 @@ extension ServerTests {
             let adminToken = try await output(["tenant", "token", "--admin"], in: folder, environment: admin)
             let auth = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
 
-            // Slash commands on both servers, without pause, until the end.
+            // textkit receives each reply's message.sent (one delivery per call, a pace the
+            // delivery workers keep up with on a busy machine).
+            _ = try await pool.query("UPDATE event_subscriptions SET pattern = 'message.sent' WHERE tenant_id = 'acme' AND plugin_id = 'textkit'")
+
+            // Slash commands on both servers, 20 a second each, until the end.
             let load = Load()
             let callers = ports.map { port in
                 Task {
@@ -70,6 +74,7 @@ extension ServerTests {
                         let reply = try? await LoopbackHTTP.request("POST", "/v1/tenants/acme/chats/load-\(port)/messages", port: port, headers: auth,
                                                                    body: #"{"text": "/word_count text=\"a b\"", "user": "u-1"}"#)
                         load.statuses.withLock { $0.append(reply?.status ?? 0) }
+                        try? await Task.sleep(for: .milliseconds(50))
                     }
                 }
             }
@@ -133,6 +138,17 @@ extension ServerTests {
             #expect(update[before...].allSatisfy { $0.ok }, "\(update[before...].filter { !$0.ok }.prefix(5))")
             #expect(update[converged...].allSatisfy { $0.version == "1.0.3" }, "\(update[converged...].filter { $0.version != "1.0.3" }.prefix(5))")
             #expect(load.statuses.withLock { $0 }.allSatisfy { $0 == 200 }, "every chat request was answered")
+            // Each reply's message.sent was delivered to textkit by the servers throughout, every
+            // one on its first attempt.
+            try await eventually(within: 60, "the deliveries are done") {
+                try await pool.query("SELECT count(*) AS n FROM deliveries WHERE status = 'pending'").first?.decode("n", as: Int.self) == 0
+            }
+            let deliveries = try #require(try await pool.query("""
+                SELECT count(*) AS total, count(*) FILTER (WHERE status <> 'delivered' OR attempts > 1 OR last_error IS NOT NULL) AS troubled
+                FROM deliveries WHERE subscriber LIKE '%textkit'
+                """).first)
+            #expect(try deliveries.decode("total", as: Int.self) > 100)
+            #expect(try deliveries.decode("troubled", as: Int.self) == 0)
 
             await pool.shutdown()
             for server in servers {
