@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MarketCore
+import PluginHosting
 import PluginRuntime
 
 extension ConversationEngine {
@@ -35,25 +36,26 @@ extension ConversationEngine {
         }
     }
 
-    /// Calls one tool within the reply's deadline and publishes `tool.called`.
+    /// Calls one tool within the reply's deadline and publishes `tool.called`, naming the
+    /// library build that ran it.
     func callTool(_ entry: ToolEntry, arguments: String, _ turn: Turn, via: String) async -> Result<String, any Error> {
         let started = ContinuousClock.now
         let remaining = turn.deadline - started
         let outcome: Result<String, any Error>
+        var library: LibraryIdentity?
         if remaining <= .zero {
             outcome = .failure(MarketError(.timeout, "the reply's deadline passed before \(entry.name) was called"))
         } else {
-            do {
-                outcome = .success(try await entry.instance.callTool(entry.name.tool, arguments: arguments, context: turn.callContext,
-                                                                     timeout: min(limits.toolTimeout, remaining)))
-            } catch {
-                outcome = .failure(error)
-            }
+            let called = await entry.serving.callTool(entry.name.tool, arguments: arguments, context: turn.callContext,
+                                                      timeout: min(limits.toolTimeout, remaining))
+            outcome = called.result
+            library = called.library
         }
         var data: [String: JSONValue] = [
             "plugin": .string(entry.name.plugin), "tool": .string(entry.name.tool), "via": .string(via),
             "ok": .bool((try? outcome.get()) != nil), "latency_ms": .integer(Int64((ContinuousClock.now - started).inMilliseconds)),
         ]
+        if let library { data.merge(library.eventData) { $1 } }
         if case .failure(let error) = outcome {
             data["error_code"] = .string(BotTexts.errorCode(error))
             logger.info("tool call failed", metadata: ["tenant": .string(turn.tenant), "tool": .string(entry.name.description),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MarketCore
+import PluginHosting
 import PluginRuntime
 import Synchronization
 
@@ -41,21 +42,28 @@ extension ConversationEngine {
             let remaining = turn.deadline - started
             let streamed = StreamedText()
             let completion: ModelAnswer
+            var library: [String: JSONValue] = [:]
             do {
                 guard remaining > .zero else { throw MarketError(.timeout, "the reply's deadline passed") }
-                let result = try await model.instance.complete(request: request, context: turn.callContext, timeout: min(limits.modelTimeout, remaining)) { delta in
-                    if let text = ModelAnswer.content(ofDelta: delta), !text.isEmpty {
-                        if streamed.text.isEmpty && !separator.isEmpty { turn.onChunk(.text(separator)) }
-                        streamed.append(text)
-                        turn.onChunk(.text(text))
+                let timeout = min(limits.modelTimeout, remaining)
+                let called = await model.serving.run { instance in
+                    try await instance.complete(request: request, context: turn.callContext, timeout: timeout) { delta in
+                        if let text = ModelAnswer.content(ofDelta: delta), !text.isEmpty {
+                            if streamed.text.isEmpty && !separator.isEmpty { turn.onChunk(.text(separator)) }
+                            streamed.append(text)
+                            turn.onChunk(.text(text))
+                        }
+                        return true
                     }
-                    return true
                 }
+                library = called.library.eventData
+                let result = try called.get()
                 completion = try ModelAnswer(resultJSON: result.resultJSON)
             } catch {
                 let latency = (ContinuousClock.now - started).inMilliseconds
                 publish(BotEventType.llmFailed, turn, ["plugin": .string(model.plugin), "error_code": .string(BotTexts.errorCode(error)),
-                                                                 "step": .integer(Int64(step)), "latency_ms": .integer(Int64(latency))])
+                                                                 "step": .integer(Int64(step)), "latency_ms": .integer(Int64(latency))]
+                                                                 .merging(library) { $1 })
                 logger.warning("model call failed", metadata: ["tenant": .string(turn.tenant), "plugin": .string(model.plugin), "error": .string("\(error)")])
                 let text = BotTexts.modelFailed(model.plugin, error)
                 // Whatever was streamed before the failure stays; the notice follows it.
@@ -71,7 +79,7 @@ extension ConversationEngine {
                 "prompt_tokens": completion.promptTokens.map { .integer(Int64($0)) } ?? .null,
                 "completion_tokens": completion.completionTokens.map { .integer(Int64($0)) } ?? .null,
                 "tool_calls": .integer(Int64(completion.toolCalls.count)),
-            ])
+            ].merging(library) { $1 })
             if completion.toolCalls.isEmpty {
                 // A model that streams nothing still has its text in the result.
                 if streamed.text.isEmpty && !completion.content.isEmpty { turn.onChunk(.text(separator + completion.content)) }

@@ -9,7 +9,8 @@ import Synchronization
 /// The model provider chosen for one reply.
 struct ModelChoice: Sendable {
     let plugin: String
-    let instance: PluginInstance
+    /// The provider's instance; a call goes to the one serving when it starts.
+    let serving: ServingInstance
     /// The request's `model` (a variant's); nil keeps the plugin's configured one.
     let model: String?
     /// Merged into the request (a variant's parameters).
@@ -85,9 +86,10 @@ extension ConversationEngine {
 
     /// The tenant's instance for `installation`, from the process's one owner of plugins: of
     /// the library serving the plugin now (the snapshot's `library` may be up to
-    /// `pluginRefresh` old; the instance never is), the same one the delivery workers get.
-    func instance(of library: PluginLibrary, installation: Installation) async throws -> OwnedInstance {
-        try await host.instance(for: installation)
+    /// `pluginRefresh` old; the instance never is), the same one the delivery workers get. Its
+    /// calls follow a switch that comes during the reply.
+    func instance(of library: PluginLibrary, installation: Installation) async throws -> ServingInstance {
+        try await host.serving(installation)
     }
 
     /// The tools of the tenant's enabled tool plugins. A plugin that fails to start is left
@@ -98,10 +100,10 @@ extension ConversationEngine {
         for (installation, library) in libraries where library.manifest.kinds.contains(.tools) {
             do {
                 let cached = try await instance(of: library, installation: installation)
-                for tool in cached.tools {
+                for tool in cached.owned.tools {
                     let name = ToolName(plugin: library.id, tool: tool.name)
                     entries.append(ToolEntry(name: name, modelName: try? name.encoded(), description: tool.description,
-                                             schema: tool.inputSchema, instance: cached.instance))
+                                             schema: tool.inputSchema, serving: cached))
                 }
             } catch {
                 logger.error("a tool plugin did not start", metadata: ["tenant": .string(tenant), "plugin": .string(library.id), "error": .string("\(error)")])
@@ -139,6 +141,6 @@ extension ConversationEngine {
         }
         guard let chosen else { return nil }
         let cached = try await instance(of: chosen.library, installation: chosen.installation)
-        return ModelChoice(plugin: chosen.library.id, instance: cached.instance, model: variant?.model, parameters: variant?.parameters ?? [:])
+        return ModelChoice(plugin: chosen.library.id, serving: cached, model: variant?.model, parameters: variant?.parameters ?? [:])
     }
 }

@@ -1,6 +1,6 @@
 import Logging
 import MarketCore
-import PluginRuntime
+import PluginHosting
 
 /// One tool of a tenant's enabled plugins.
 struct ToolEntry: Sendable {
@@ -10,7 +10,8 @@ struct ToolEntry: Sendable {
     let modelName: String?
     let description: String
     let schema: JSONValue
-    let instance: PluginInstance
+    /// The plugin's instance; a call goes to the one serving when it starts.
+    let serving: ServingInstance
 
     /// One argument as /help shows it.
     struct Argument: Sendable, Equatable {

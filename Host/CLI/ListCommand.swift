@@ -7,15 +7,23 @@ import MarketRegistry
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the installed plugins from market.lock."
+        abstract: "List the installed plugins from market.lock, or with --database the desired state every server converges on."
     )
 
     @OptionGroup var state: StateOptions
+
+    @Option(help: ArgumentHelp("List the desired plugin state in this database (a postgresql:// URL or libpq connection string), with each server's report and any automatic rollback, instead of this machine's plugins.",
+                               valueName: "url"))
+    var database: String?
 
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await reportingErrors(json: output.json) {
+            if let database {
+                try await DesiredListing.run(database: database, json: output.json)
+                return
+            }
             let lock = try LockFile.read(in: state.stateDirectory)
             let entries = lock.plugins.sorted { $0.key < $1.key }
             if output.json {

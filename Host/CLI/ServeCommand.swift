@@ -190,7 +190,7 @@ struct ServeCommand: AsyncParsableCommand {
         let reconciler = PluginReconciler(
             nodeID: try NodeIdentity.resolve(stateDirectory: stateDirectory, override: nodeID), desired: DesiredPlugins(pool: pool),
             connectionString: connectionString, installer: Installer(folder: stateDirectory, probe: InstallProbe.run),
-            clients: registries.clients, logger: Logger(label: "market.reconciler"))
+            clients: registries.clients, host: instances, logger: Logger(label: "market.reconciler"))
         return [pool, ServePluginHosting(host: instances, runtime: runtime), reconciler, deliveries, bot, server.makeService()]
     }
 }

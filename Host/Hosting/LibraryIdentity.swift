@@ -24,4 +24,10 @@ public struct LibraryIdentity: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(version) (sha256 \(hash.prefix(12)))" }
+
+    /// The members a call's event carries to say which build ran it: `plugin_version` and
+    /// `library_sha256` (the hash's first 12 hex digits, as `description` shows it).
+    public var eventData: [String: JSONValue] {
+        ["plugin_version": .string(version), "library_sha256": .string(String(hash.prefix(12)))]
+    }
 }

@@ -18,6 +18,13 @@ extension PluginHost {
         return try await instance(of: hosted, installation: installation)
     }
 
+    /// The tenant's instance for `installation` as a handle whose calls follow a switch (see
+    /// `ServingInstance`): what the engine holds for a reply.
+    /// - Throws: as `instance(for:)`.
+    public func serving(_ installation: Installation) async throws -> ServingInstance {
+        ServingInstance(host: self, owned: try await instance(for: installation), tenantID: installation.tenantID)
+    }
+
     /// The tenant's instance of `hosted` for `installation` (see `instance(for:)`).
     public func instance(of hosted: HostedLibrary, installation: Installation) async throws -> OwnedInstance {
         guard let tenants else {
@@ -27,19 +34,31 @@ extension PluginHost {
         let tenant = installation.tenantID, plugin = installation.pluginID
         let key = Subscriber(tenantID: tenant, pluginID: plugin)
         let version = InstanceVersion(library: hosted.identity, settings: installation.updatedAt)
-        return try await cache.instance(key, version: version) { [runtime, logger] in
-            let settings = try await tenants.settingsForInstance(plugin, tenant: tenant)
-            let instance = try await runtime.instantiate(hosted.library, tenantID: tenant, config: settings.instanceConfig.jsonText, secrets: settings.secrets)
+        return try await cache.instance(key, version: version) { [runtime, logger, health] in
             do {
-                let tools = instance.offersTools ? try await instance.listTools() : []
-                logger.debug("plugin instance created", metadata: [
-                    "tenant": .string(tenant), "plugin": .string(plugin), "library": .string("\(hosted.identity)"),
-                ])
-                return OwnedInstance(instance: instance, manifest: hosted.library.manifest, tools: tools, identity: hosted.identity)
+                return try await Self.makeInstance(of: hosted, tenant: tenant, tenants: tenants, runtime: runtime, logger: logger)
             } catch {
-                await instance.close()
+                // A version that cannot start is unhealthy (when it is being watched).
+                health.recordStartFailure(plugin, library: hosted.identity, error: error)
                 throw error
             }
+        }
+    }
+
+    /// A new instance of `hosted` for `tenant` from its stored settings, with its tools listed.
+    private static func makeInstance(of hosted: HostedLibrary, tenant: String, tenants: TenantStore, runtime: PluginRuntime,
+                                     logger: Logger) async throws -> OwnedInstance {
+        let settings = try await tenants.settingsForInstance(hosted.id, tenant: tenant)
+        let instance = try await runtime.instantiate(hosted.library, tenantID: tenant, config: settings.instanceConfig.jsonText, secrets: settings.secrets)
+        do {
+            let tools = instance.offersTools ? try await instance.listTools() : []
+            logger.debug("plugin instance created", metadata: [
+                "tenant": .string(tenant), "plugin": .string(hosted.id), "library": .string("\(hosted.identity)"),
+            ])
+            return OwnedInstance(instance: instance, manifest: hosted.library.manifest, tools: tools, identity: hosted.identity)
+        } catch {
+            await instance.close()
+            throw error
         }
     }
 
@@ -60,11 +79,12 @@ extension PluginHost {
     }
 
     /// `DeliveryTargets`: the subscriber's instance, when it is enabled, installed here and
-    /// receives events; else nil (the delivery is retried on the schedule).
+    /// receives events; else nil (the delivery is retried on the schedule). The delivery goes to
+    /// the instance serving when it starts, should a switch come in between.
     public func target(for subscriber: Subscriber) async -> (any DeliveryTarget)? {
         do {
             guard let owned = try await enabledInstance(tenant: subscriber.tenantID, plugin: subscriber.pluginID) else { return nil }
-            return PluginDeliveryTarget(instance: owned.instance, timeout: deliveryTimeout)
+            return HostedDeliveryTarget(serving: ServingInstance(host: self, owned: owned, tenantID: subscriber.tenantID), timeout: deliveryTimeout)
         } catch {
             logger.warning("no delivery target: the plugin instance did not start", metadata: [
                 "subscriber": .string("\(subscriber)"), "error": .string("\(error)"),

@@ -22,6 +22,8 @@ public final class PluginHost: DeliveryTargets {
     let deliveryTimeout: Duration?
     let logger: Logger
     let cache = InstanceCache()
+    /// Watches the versions the reconciler switches to, from every call's outcome.
+    public let health: PluginHealth
 
     /// What was loaded from a folder, and the stamps of the files it was loaded from.
     private struct Loaded {
@@ -33,6 +35,10 @@ public final class PluginHost: DeliveryTargets {
 
     /// By resolved folder path.
     private let loaded = Mutex<[String: Loaded]>([:])
+    /// The identity of the library each plugin id resolved to at its last resolution: what a
+    /// `ServingInstance` compares its own with before each call, for the price of a lock rather
+    /// than of the `stat`s a resolution costs.
+    private let resolved = Mutex<[String: LibraryIdentity]>([:])
     /// The identity of each library image in the process, by its real path, fixed at its first
     /// load: `dlopen` of a path already loaded returns the image already mapped, so a file
     /// rewritten in place (rather than installed into a new version folder) is still the old code.
@@ -42,9 +48,11 @@ public final class PluginHost: DeliveryTargets {
     ///   - tenants: the store tenants' installations and settings come from; nil for a host that
     ///     only loads libraries (the CLI's `plugin` commands, the catalogue alone).
     ///   - deliveryTimeout: a plugin's time to handle one event; nil for the instance's default.
+    ///   - health: the rule new versions are watched by.
     public init(runtime: PluginRuntime, folders: PluginFolders, tenants: TenantStore? = nil,
-                deliveryTimeout: Duration? = nil, logger: Logger) {
+                deliveryTimeout: Duration? = nil, health: PluginHealth.Rule = PluginHealth.Rule(), logger: Logger) {
         self.runtime = runtime
+        self.health = PluginHealth(rule: health)
         self.folders = folders
         self.tenants = tenants
         self.deliveryTimeout = deliveryTimeout
@@ -56,8 +64,15 @@ public final class PluginHost: DeliveryTargets {
     /// The first load of a library opens it (blocking); later calls cost a few `stat`s.
     /// - Throws: `MANIFEST_INVALID`, `LOAD_FAILED`, `ABI_INCOMPATIBLE`, … from the loader.
     public func library(id: String) throws -> HostedLibrary? {
-        guard let folder = folders.folder(of: id) else { return nil }
-        return try load(folder, id: id)
+        let hosted = try folders.folder(of: id).flatMap { try load($0, id: id) }
+        resolved.withLock { $0[id] = hosted?.identity }
+        return hosted
+    }
+
+    /// The identity `library(id:)` last resolved `id` to, without looking at the disk; nil when
+    /// it was not resolved yet or has no folder.
+    func lastResolved(_ id: String) -> LibraryIdentity? {
+        resolved.withLock { $0[id] }
     }
 
     /// The library in the plugin folder `folder` (holding plugin.json), named explicitly rather

@@ -3,6 +3,7 @@ import Logging
 import MarketCore
 import MarketRegistry
 import MarketStore
+import PluginRuntime
 import ServiceLifecycle
 import Synchronization
 
@@ -13,6 +14,11 @@ import Synchronization
 /// runs. A failure leaves the running version in place, is reported, and is retried with
 /// exponential backoff; a new generation retries at once. Plugins with no desired state are
 /// left as they are.
+///
+/// After it switches a plugin to a new version it tells the plugin host at once (calls in flight
+/// then follow to the new library) and has the host's `health` watch that version; when the
+/// watch finds it unhealthy, or the version's probe fails here, it puts the desired state back
+/// to the previous version for every node (docs/decisions.md, "Health-gated rollback").
 public final class PluginReconciler: Service, Sendable {
     public struct Configuration: Sendable {
         /// The periodic pass, in case a NOTIFY was missed; also the heartbeat.
@@ -41,6 +47,9 @@ public final class PluginReconciler: Service, Sendable {
     let installer: Installer
     let clients: Installer.ClientForRegistry
     let configuration: Configuration
+    /// The process's plugin owner, told of each switch; nil for a reconciler that only installs.
+    let host: PluginHost?
+    var health: PluginHealth? { host?.health }
     let logger: Logger
     private let failures = Mutex<[String: Failure]>([:])
     /// The last report per plugin, so an unchanged one is not written again each pass.
@@ -49,14 +58,18 @@ public final class PluginReconciler: Service, Sendable {
     /// - Parameters:
     ///   - installer: installs into this node's state folder, with its probe.
     ///   - clients: opens a client of a registry by the name or location a desired state records.
+    ///   - host: the process's plugin owner: told of every switch, and its health watch judges
+    ///     the versions this node switches to; nil: no automatic rollback.
     public init(nodeID: String, desired: DesiredPlugins, connectionString: String, installer: Installer,
-                clients: @escaping Installer.ClientForRegistry, configuration: Configuration = Configuration(), logger: Logger) {
+                clients: @escaping Installer.ClientForRegistry, configuration: Configuration = Configuration(),
+                host: PluginHost? = nil, logger: Logger) {
         self.nodeID = nodeID
         self.desired = desired
         self.connectionString = connectionString
         self.installer = installer
         self.clients = clients
         self.configuration = configuration
+        self.host = host
         self.logger = logger
     }
 
@@ -69,6 +82,13 @@ public final class PluginReconciler: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in listener.notifications { wake.signal() }
+                }
+                if let health = self.health {
+                    group.addTask {
+                        for await verdict in health.verdicts {
+                            await self.rollBack(verdict.pluginID, from: verdict.version, reason: verdict.reason)
+                        }
+                    }
                 }
                 while !Task.isCancelled {
                     let next = await self.reconcile()
@@ -104,9 +124,16 @@ public final class PluginReconciler: Service, Sendable {
         let failure = failures.withLock { $0[id] }.flatMap { $0.generation == plugin.generation ? $0 : nil }
         if let failure, ContinuousClock.now < failure.retryAt { return failure.retryAt - .now }
         do {
-            try await apply(plugin)
+            let switched = try await apply(plugin)
+            // The owner resolves the plugin again now, so held instances follow at their next call.
+            if switched { _ = try? host?.library(id: id) }
             failures.withLock { $0[id] = nil }
             await report(plugin, error: nil, attempts: 0)
+            if switched, let health, let version = plugin.target?.version, !(await isRollback(plugin)) {
+                health.watch(id, version: version)
+                logger.info("watching the new version", metadata: ["plugin": .string(id), "version": .string(version),
+                                                                   "window": .stringConvertible(health.rule.window)])
+            }
             return nil
         } catch {
             let attempts = (failure?.attempts ?? 0) + 1
@@ -117,7 +144,38 @@ public final class PluginReconciler: Service, Sendable {
                 "plugin": .string(id), "wanted": .string(plugin.target?.version ?? "uninstalled"), "error": .string(text),
                 "attempts": .stringConvertible(attempts), "retry_in": .stringConvertible(delay)])
             await report(plugin, error: text, attempts: attempts)
+            if health != nil, let version = plugin.target?.version, Self.isVersionsFault(error), !(await isRollback(plugin)) {
+                await rollBack(id, from: version, reason: "it failed its probe on node \(nodeID): \(text)")
+            }
             return delay
+        }
+    }
+
+    /// Whether the install failed because of the version itself (it does not load or start),
+    /// not because of the registry, the network or the disk.
+    static func isVersionsFault(_ error: any Error) -> Bool {
+        guard let error = error as? MarketError else { return false }
+        return [.probeFailed, .loadFailed, .abiIncompatible].contains(error.code)
+    }
+
+    /// Whether `plugin`'s current generation was recorded by an automatic rollback: the switch
+    /// back is neither watched nor rolled back again, so rollbacks cannot loop.
+    private func isRollback(_ plugin: DesiredPlugin) async -> Bool {
+        guard let last = try? await desired.lastRollbacks(of: plugin.pluginID)[plugin.pluginID] else { return false }
+        return last.generation == plugin.generation
+    }
+
+    /// Puts the desired state of `pluginID` back to its previous version for every node, since
+    /// `version` is unhealthy here; nothing when the desired state moved on meanwhile.
+    func rollBack(_ pluginID: String, from version: String, reason: String) async {
+        do {
+            if let rollback = try await desired.rollBack(pluginID, from: version, reason: reason, node: nodeID) {
+                logger.warning("plugin rolled back: the new version is unhealthy", metadata: [
+                    "plugin": .string(pluginID), "from": .string(version), "to": .string(rollback.toVersion), "reason": .string(reason),
+                    "generation": .stringConvertible(rollback.generation)])
+            }
+        } catch {
+            logger.error("cannot roll the plugin back", metadata: ["plugin": .string(pluginID), "from": .string(version), "error": "\(error)"])
         }
     }
 
@@ -128,23 +186,24 @@ public final class PluginReconciler: Service, Sendable {
     }
 
     /// Changes the folder when it differs from `plugin`'s target; does nothing when it agrees.
-    private func apply(_ plugin: DesiredPlugin) async throws {
+    /// - Returns: whether it switched the plugin to another version.
+    private func apply(_ plugin: DesiredPlugin) async throws -> Bool {
         let id = plugin.pluginID, installer = installer
         let entry = try LockFile.read(in: installer.folder).plugins[id]
         guard let target = plugin.target else {
             if entry != nil { try await BlockingWork.run { _ = try installer.uninstall(id) } }
-            return
+            return false
         }
-        if let entry, entry.version == target.version, Self.pins(entry, match: target) { return }
+        if let entry, entry.version == target.version, Self.pins(entry, match: target) { return false }
         // The version an update kept on disk is switched back to without the registry.
         if let previous = entry?.previous, previous.version == target.version, Self.pins(previous, match: target) {
             try await BlockingWork.run { _ = try installer.rollback(id) }
-            return
+            return true
         }
         let client = try clients(target.registry)
         let exact: VersionRange? = try VersionRange(target.version)
         let plan = try await installer.plan([(id, exact)], from: client, source: target.registry)
-        guard let step = plan.steps.first(where: { $0.id == id }) else { return }
+        guard let step = plan.steps.first(where: { $0.id == id }) else { return false }
         guard case .registry(_, let artifact, let version) = step.origin,
               let key = version.artifacts.first(where: { $0.value == artifact })?.key, target.artifacts[key] == artifact.sha256 else {
             throw MarketError(.hashMismatch, "the registry's artifact of \(id) \(target.version) for this platform is not the one the desired state pins",
@@ -156,6 +215,7 @@ public final class PluginReconciler: Service, Sendable {
         }
         // The permissions were consented to when the desired state was recorded.
         _ = try await installer.apply(plan, consent: { _ in true })
+        return entry?.version != target.version
     }
 
     /// Whether the artifacts pinned in the lock agree with the desired state's, platform by platform.

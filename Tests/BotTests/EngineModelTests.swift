@@ -2,6 +2,7 @@ import Foundation
 import MarketBot
 import MarketCore
 import MarketStore
+import MarketTestSupport
 import PluginRuntime
 import Testing
 
@@ -119,6 +120,13 @@ extension BotDatabaseTests {
             #expect(events.map(\.type) == ["conversation.started", "message.received", "llm.completed", "tool.called", "llm.completed", "message.sent"])
             #expect(events.allSatisfy { $0.conversationID == reply.conversationID && $0.tenantID == "acme" && $0.experiment == nil })
             #expect(reply.conversationID.hasPrefix("cnv_"))
+            // Each plugin call's event names the build that ran it: version and library hash.
+            for (type, plugin) in [("tool.called", "textkit"), ("llm.completed", "openai")] {
+                let data = try JSONValue(parsing: try #require(events.first { $0.type == type }).data)
+                let library = BotPaths.builtPlugins.appendingPathComponent("\(plugin)/lib\(plugin).so").path
+                let digest = try await runProcess("/usr/bin/sha256sum", [library]).stdout.prefix(12)
+                #expect(data["plugin_version"] == .string("1.0.0") && data["library_sha256"] == .string(String(digest)), "\(type): \(data.jsonText)")
+            }
             // A second message continues the conversation: no new conversation.started.
             _ = try await bot.say("again")
             #expect(bot.events.events.filter { $0.type == "conversation.started" }.count == 1)

@@ -131,7 +131,7 @@ extension ServerTests {
         }
 
         /// Python's http.server on loopback serving `folder`; it prints its port once it listens.
-        private static func serve(_ folder: URL, port: Int) async throws -> LoopbackServerProcess {
+        static func serve(_ folder: URL, port: Int) async throws -> LoopbackServerProcess {
             try await LoopbackServerProcess.start(["python3", "-u", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", folder.path]) { seen in
                 let words = seen.split(separator: " ")
                 guard seen.contains(") ..."), let index = words.firstIndex(of: "port"), index + 1 < words.count else { return nil }
@@ -140,13 +140,13 @@ extension ServerTests {
         }
 
         /// The plugins GET /v1/plugins lists, id to version.
-        private static func catalog(port: Int) async throws -> [String: String] {
+        static func catalog(port: Int) async throws -> [String: String] {
             let reply = try await LoopbackHTTP.get("/v1/plugins", port: port)
             let plugins = try #require(try reply.json()["plugins"] as? [[String: Any]])
             return Dictionary(plugins.compactMap { entry in (entry["id"] as? String).map { ($0, entry["version"] as? String ?? "") } }, uniquingKeysWith: { a, _ in a })
         }
 
-        private static func port(of serve: ServeProcess) async throws -> Int {
+        static func port(of serve: ServeProcess) async throws -> Int {
             let listening = try await serve.line(within: 60) { $0.contains("\"message\":\"listening\"") }
             let record = try #require(try JSONSerialization.jsonObject(with: Data(listening.utf8)) as? [String: Any])
             return try #require((record["port"] as? String).flatMap(Int.init))

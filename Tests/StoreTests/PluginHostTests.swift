@@ -39,7 +39,7 @@ extension DatabaseTests {
             _ = try await tenants.enable("textkit", tenant: "acme", by: .system)
             let subscriber = Subscriber(tenantID: "acme", pluginID: "textkit")
             func installation() async throws -> Installation { try #require(try await tenants.installation("textkit", tenant: "acme", by: .system)) }
-            func deliveryInstance() async throws -> PluginInstance { try #require(await host.target(for: subscriber) as? PluginDeliveryTarget).instance }
+            func deliveryInstance() async throws -> PluginInstance { try #require(await host.target(for: subscriber) as? HostedDeliveryTarget).serving.owned.instance }
 
             let engine = try await host.instance(for: try await installation())
             #expect(engine.identity.version == "1.0.0")

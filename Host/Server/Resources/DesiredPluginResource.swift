@@ -5,9 +5,12 @@ import MarketStore
 struct DesiredPluginResource: Encodable {
     let plugin: DesiredPlugin
     let nodes: [NodeState]
+    /// The automatic rollback that recorded the current generation, if one did.
+    var rollback: PluginRollback?
 
     enum CodingKeys: String, CodingKey {
         case id, version, range, registry, artifacts, permissions, previous, generation, nodes
+        case rolledBack = "rolled_back"
         case changedBy = "changed_by"
         case changedAt = "changed_at"
     }
@@ -48,5 +51,9 @@ struct DesiredPluginResource: Encodable {
         try container.encode(plugin.changedBy, forKey: .changedBy)
         try container.encode(plugin.changedAt, forKey: .changedAt)
         try container.encode(nodes.map { Node(state: $0, generation: plugin.generation) }, forKey: .nodes)
+        if let rollback, rollback.generation == plugin.generation {
+            try container.encode(["from": rollback.fromVersion, "reason": rollback.reason, "node": rollback.nodeID,
+                                  "at": ISO8601DateFormatter().string(from: rollback.rolledBackAt)], forKey: .rolledBack)
+        }
     }
 }

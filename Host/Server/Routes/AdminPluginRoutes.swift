@@ -15,7 +15,10 @@ struct AdminPluginRoutes: RouteGroup {
         routes.get("/v1/admin/plugins", access: .authenticated) { _, context in
             try Scope.requireAdmin(try context.requirePrincipal(), to: "see the desired plugin state")
             let states = Dictionary(grouping: try await desired.states(), by: \.pluginID)
-            let plugins = try await desired.all().map { DesiredPluginResource(plugin: $0, nodes: states[$0.pluginID] ?? []) }
+            let rollbacks = try await desired.lastRollbacks()
+            let plugins = try await desired.all().map {
+                DesiredPluginResource(plugin: $0, nodes: states[$0.pluginID] ?? [], rollback: rollbacks[$0.pluginID])
+            }
             return try JSONResponse.make(Listing(plugins: plugins))
         }
         routes.get("/v1/admin/plugins/{plugin}", access: .authenticated) { _, context in

@@ -37,6 +37,7 @@ extension TenantStore {
         try await pool.transaction { [box] connection in
             try Self.requireTenant(tenant, connection)
             try Self.storeSecret(connection, box: box, name: name, value: value, plugin: plugin, tenant: tenant)
+            try Self.markSettingsChanged(connection, plugin: plugin, tenant: tenant)
             try AuditWriter.record(connection, tenant: tenant, by: principal, action: "secret.set", target: "plugin:\(plugin)",
                                    details: ["name": .string(name)])
         }
@@ -55,6 +56,7 @@ extension TenantStore {
                 throw MarketError(.secretNotFound, "tenant \(tenant) has no secret \(name) for \(plugin)",
                                   fix: "list the stored names with `market secret list \(plugin) --tenant \(tenant)`")
             }
+            try Self.markSettingsChanged(connection, plugin: plugin, tenant: tenant)
             try AuditWriter.record(connection, tenant: tenant, by: principal, action: "secret.delete", target: "plugin:\(plugin)",
                                    details: ["name": .string(name)])
         }
@@ -106,6 +108,12 @@ extension TenantStore {
             throw MarketError(.secretNotAllowed, "plugin \(manifest.id) has no secret named \(name.prefix(64)) (\(list))",
                               fix: "use a name from the plugin's permissions.secrets or its secret config fields")
         }
+    }
+
+    /// Moves the installation's `updated_at`, the settings version its instances are keyed by,
+    /// so a secret's change re-creates the tenant's instance as a config change does.
+    static func markSettingsChanged(_ connection: PostgresConnection, plugin: String, tenant: String) throws {
+        _ = try connection.prepared("UPDATE plugin_installations SET updated_at = now() WHERE tenant_id = $1 AND plugin_id = $2", [tenant, plugin])
     }
 
     static func storeSecret(_ connection: PostgresConnection, box: SecretBox, name: String, value: String, plugin: String, tenant: String) throws {
