@@ -92,9 +92,7 @@ struct PhaseResult: Decodable {
     let ackP99Ns: UInt64
 
     init(_ json: String) throws {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        self = try decoder.decode(PhaseResult.self, from: Data(json.utf8))
+        self = try decodeResult(json)
     }
 
     var perSecond: Double { Double(updates) / (Double(elapsedNs) / 1e9) }
@@ -116,9 +114,13 @@ extension LoadProcess {
     /// Sends `count` texts over `chats` chats from `inFlight` users, each waiting for its reply
     /// and then `pause` milliseconds before the next.
     func converse(firstID: Int, firstChat: Int, count: Int, chats: Int, inFlight: Int, pause: Int = 0) async throws -> ConversationResult {
-        let json = try await send("converse \(firstID) \(firstChat) \(count) \(chats) \(inFlight) \(pause)", expecting: "replies")
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(ConversationResult.self, from: Data(json.utf8))
+        try decodeResult(try await send("converse \(firstID) \(firstChat) \(count) \(chats) \(inFlight) \(pause)", expecting: "replies"))
     }
+}
+
+/// A result line's JSON, whose keys TelegramLoad writes in snake case.
+private func decodeResult<Value: Decodable>(_ json: String) throws -> Value {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try decoder.decode(Value.self, from: Data(json.utf8))
 }
