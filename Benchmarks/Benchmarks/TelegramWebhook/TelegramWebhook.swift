@@ -57,7 +57,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(conversations, Int(megabytes(grown)))
         benchmark.measurement(hostCPU, Int(spent.host))
         benchmark.measurement(databaseCPU, Int(spent.database))
-        print("""
+        report(["""
             saturation: \(saturated.updates) updates in \(String(format: "%.2f", Double(saturated.elapsedNs) / 1e9)) s: \
             \(Int(saturated.perSecond)) updates/s end to end (goal ≥ 5000); acks alone \
             \(Int(Double(saturated.updates) / (Double(saturated.ackedNs) / 1e9)))/s
@@ -67,7 +67,7 @@ let benchmarks: @Sendable () -> Void = {
             p99 ack \(milliseconds(steady.ackP99Ns)) ms (goal ≤ 5)
             host RSS: peak \(String(format: "%.1f", megabytes(peak))) MB (goal ≤ 60), \
             growth over 10,000 new conversations \(String(format: "%.1f", megabytes(grown))) MB
-            """)
+            """])
     } setup: {
         let load = try LoadProcess()
         let world = try await WebhookWorld.start(plugins: plugins, botAPIPort: load.fakePort, logger: quiet)
