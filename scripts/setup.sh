@@ -27,10 +27,12 @@ if [ ${#filtered[@]} -gt 0 ]; then
 fi
 
 # The tests run a real MCP server from the official Python SDK (mcp 2.x) and schemathesis (4.x)
-# against the live server. When this python3 lacks them and will not take them (Debian marks
-# its Python externally managed), they go into a virtual environment in .build-python, which
-# scripts/test.sh and scripts/run.sh put first on PATH.
-python_modules=("mcp.server.mcpserver:mcp>=2,<3" "schemathesis:schemathesis>=4,<5")
+# against the live server; the test command's secret scan is detect-secrets (1.x). When this
+# python3 lacks them and will not take them (Debian marks its Python externally managed), they go
+# into a virtual environment in .build-python, which scripts/test.sh and scripts/run.sh put first
+# on PATH. Arguments, as "module:requirement", add tools for one caller (scripts/audit.sh).
+python_modules=("mcp.server.mcpserver:mcp>=2,<3" "schemathesis:schemathesis>=4,<5"
+    "detect_secrets:detect-secrets>=1.5,<2" "$@")
 venv="$(cd "$(dirname "$0")/.." && pwd)/.build-python"
 python="python3"
 [ -x "$venv/bin/python3" ] && python="$venv/bin/python3"
