@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Only the server's tests read YAML (the OpenAPI spec).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Test-only: property-based tests with shrinking (docs/decisions.md, "Quality gates").
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // The C ABI: PluginAPI/include/market/*.h. The C file only checks the layout.
@@ -302,7 +304,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["JSONScanning", "MarketCore", "MarketTestSupport"],
+            dependencies: ["JSONScanning", "MarketCore", "MarketTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             path: "Tests/CoreTests",
             swiftSettings: strictSettings
         ),
@@ -355,6 +357,7 @@ let package = Package(
             dependencies: [
                 "MarketBot", "MarketStore", "MarketCore", "PluginRuntime", "PluginHosting", "MarketTestSupport", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             path: "Tests/BotTests",
             swiftSettings: strictSettings
@@ -367,6 +370,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             path: "Tests/TelegramTests",
             swiftSettings: strictSettings

@@ -3,6 +3,21 @@
 set -euo pipefail
 
 packages=(libcurl4-openssl-dev libarchive-dev libpq-dev postgresql pkg-config python3)
+
+# The tests run a real MCP server from the official Python SDK (mcp 2.x) and schemathesis (4.x)
+# against the live server; the test command's secret scan is detect-secrets (1.x). When this
+# python3 lacks them and will not take them (Debian marks its Python externally managed), they go
+# into a virtual environment in .build-python, which scripts/test.sh and scripts/run.sh put first
+# on PATH. Arguments, as "module:requirement", add tools for one caller (scripts/audit.sh).
+python_modules=("mcp.server.mcpserver:mcp>=2,<3" "schemathesis:schemathesis>=4,<5" "detect_secrets:detect-secrets>=1.5,<2")
+
+# scripts/audit.sh asks what this script may install, to list and check it.
+case "${1:-}" in
+    --list-system-packages) printf '%s\n' "${packages[@]}" rustc python3-venv; exit 0 ;;
+    --list-python-requirements) for entry in "${python_modules[@]}"; do echo "${entry#*:}"; done; exit 0 ;;
+esac
+python_modules+=("$@")
+
 command -v rustc >/dev/null 2>&1 || packages+=(rustc)
 
 missing=()
@@ -26,11 +41,6 @@ if [ ${#filtered[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${filtered[@]}" >/dev/null
 fi
 
-# The tests run a real MCP server from the official Python SDK (mcp 2.x) and schemathesis (4.x)
-# against the live server. When this python3 lacks them and will not take them (Debian marks
-# its Python externally managed), they go into a virtual environment in .build-python, which
-# scripts/test.sh and scripts/run.sh put first on PATH.
-python_modules=("mcp.server.mcpserver:mcp>=2,<3" "schemathesis:schemathesis>=4,<5")
 venv="$(cd "$(dirname "$0")/.." && pwd)/.build-python"
 python="python3"
 [ -x "$venv/bin/python3" ] && python="$venv/bin/python3"

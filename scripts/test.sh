@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds everything, builds the first-party
-# plugins from source, and runs every test.
+# The test command: installs what is missing, scans the tree for secrets, builds everything,
+# builds the first-party plugins from source, and runs every test.
 #
 # Test targets run one after another (the tests inside a target run in parallel): several
 # targets start PostgreSQL clusters and time leases and deadlines, and on two cores all of them
@@ -13,6 +13,8 @@ export PATH="/opt/swift/usr/bin:$PATH"
 scripts/setup.sh
 # Python packages the system would not take live here (see setup.sh).
 [ -x .build-python/bin/python3 ] && export PATH="$root/.build-python/bin:$PATH"
+# Before anything is built: no secret enters the tree unreviewed (docs/decisions.md, "Quality gates").
+scripts/secret-scan.sh
 swift build --build-tests
 swift build --product PluginKitProbe
 scripts/build-plugins.sh
