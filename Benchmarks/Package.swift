@@ -96,6 +96,19 @@ let package = Package(
             path: "Benchmarks/TelegramWebhook",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Two `market serve` replicas (the release build) and a loopback registry: how fast a
+        // version change reaches both, and calls failed meanwhile under load.
+        .executableTarget(
+            name: "PluginConvergence",
+            dependencies: [
+                "LoopbackLoad",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketServer", package: host),
+                .product(name: "MarketStore", package: host),
+            ],
+            path: "Benchmarks/PluginConvergence",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // Runs the built `market` executable; build it first with
         // `swift build -c release --product market` in the repository root.
         .executableTarget(
