@@ -28,6 +28,19 @@ let package = Package(
             path: "Benchmarks/PluginCalls",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // What the plugin owner (PluginHost, ServingInstance) adds to a tool call; needs
+        // PostgreSQL (a private cluster) and the built plugins.
+        .executableTarget(
+            name: "PluginOwner",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketRuntime", package: host),
+                .product(name: "MarketServer", package: host),
+                .product(name: "MarketStore", package: host),
+            ],
+            path: "Benchmarks/PluginOwner",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "Providers",
             dependencies: [
@@ -81,6 +94,19 @@ let package = Package(
                 .product(name: "MarketRuntime", package: host),
             ],
             path: "Benchmarks/TelegramWebhook",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Two `market serve` replicas (the release build) and a loopback registry: how fast a
+        // version change reaches both, and calls failed meanwhile under load.
+        .executableTarget(
+            name: "PluginConvergence",
+            dependencies: [
+                "LoopbackLoad",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketServer", package: host),
+                .product(name: "MarketStore", package: host),
+            ],
+            path: "Benchmarks/PluginConvergence",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // Runs the built `market` executable; build it first with
