@@ -19,6 +19,8 @@ let package = Package(
     targets: [
         // The loopback HTTP load client the Server and TelegramWebhook benchmarks share.
         .target(name: "LoopbackLoad", path: "Benchmarks/LoopbackLoad"),
+        // A folder served on loopback by Python's http.server: the registry of the registry benchmarks.
+        .target(name: "LoopbackSite", path: "Benchmarks/LoopbackSite"),
         .executableTarget(
             name: "PluginCalls",
             dependencies: [
@@ -102,6 +104,7 @@ let package = Package(
             name: "PluginConvergence",
             dependencies: [
                 "LoopbackLoad",
+                "LoopbackSite",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MarketServer", package: host),
                 .product(name: "MarketStore", package: host),
@@ -113,7 +116,7 @@ let package = Package(
         // `swift build -c release --product market` in the repository root.
         .executableTarget(
             name: "RegistryCommands",
-            dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["LoopbackSite", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/RegistryCommands",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

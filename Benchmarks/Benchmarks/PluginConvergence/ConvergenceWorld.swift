@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackSite
 import Logging
 import MarketStore
 import PluginHosting
@@ -21,12 +22,10 @@ final class ConvergenceWorld: Sendable {
     let packageBytes: Int
     /// The published versions, oldest first.
     let versions: [String]
-    private let registry: Process
-    /// Closing it stops the registry's http.server (it ignores the SIGTERM disposition it inherits here).
-    private let registryInput: Pipe
+    private let registry: StaticSite
 
     private init(folder: URL, market: String, cluster: PrivateCluster, pool: DatabasePool, servers: [Server], admin: String,
-                 tenantToken: String, packageBytes: Int, versions: [String], registry: Process, registryInput: Pipe) {
+                 tenantToken: String, packageBytes: Int, versions: [String], registry: StaticSite) {
         self.folder = folder
         self.market = market
         self.cluster = cluster
@@ -37,7 +36,6 @@ final class ConvergenceWorld: Sendable {
         self.packageBytes = packageBytes
         self.versions = versions
         self.registry = registry
-        self.registryInput = registryInput
     }
 
     /// - Parameter versions: how many versions of textkit to publish (1.0.0 and on).
@@ -61,7 +59,8 @@ final class ConvergenceWorld: Sendable {
         let artifacts = folder.appendingPathComponent("site/artifacts")
         let package = try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix("textkit-1.0.0") } ?? ""
         let packageBytes = (try FileManager.default.attributesOfItem(atPath: artifacts.appendingPathComponent(package).path)[.size] as? NSNumber)?.intValue ?? 0
-        let (registry, registryInput, registryPort) = try serve(folder.appendingPathComponent("site"))
+        let registry = try StaticSite(serving: folder.appendingPathComponent("site"))
+        let registryPort = registry.port
         for node in ["node-a", "node-b"] {
             try run(["registry", "add", "main", "http://127.0.0.1:\(registryPort)", "--root", "site/root.json", "--state-dir", node])
         }
@@ -82,14 +81,13 @@ final class ConvergenceWorld: Sendable {
                        database: cluster.connectionString, log: folder.appendingPathComponent("\(node).log"))
         }
         return ConvergenceWorld(folder: folder, market: market, cluster: cluster, pool: pool, servers: servers, admin: admin,
-                                tenantToken: tenantToken, packageBytes: packageBytes, versions: versions, registry: registry, registryInput: registryInput)
+                                tenantToken: tenantToken, packageBytes: packageBytes, versions: versions, registry: registry)
     }
 
     /// Stops the servers (SIGTERM), the registry and the cluster, and removes the folder.
     func stop() async throws {
         for server in servers { server.stop() }
-        try? registryInput.fileHandleForWriting.close()
-        registry.waitUntilExit()
+        registry.stop()
         await pool.shutdown()
         _ = try await cluster.stop()
         try? FileManager.default.removeItem(at: folder)
@@ -135,37 +133,6 @@ final class ConvergenceWorld: Sendable {
         guard process.terminationStatus == 0 else {
             throw WorldError("\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
         }
-    }
-
-    /// Python's http.server on an ephemeral loopback port; it prints the port, and exits when
-    /// its standard input closes, so it never outlives the benchmark.
-    private static func serve(_ site: URL) throws -> (Process, Pipe, Int) {
-        let script = """
-            import functools, http.server, os, sys, threading
-            class Quiet(http.server.SimpleHTTPRequestHandler):
-                def log_message(self, *args): pass
-            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=sys.argv[1]))
-            print(server.server_address[1], flush=True)
-            threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
-            server.serve_forever()
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, site.path]
-        let output = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            guard !byte.isEmpty else { throw WorldError("the registry's http.server did not start") }
-            line += byte
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw WorldError("the registry's http.server printed no port")
-        }
-        return (process, input, port)
     }
 
     /// One `market serve` replica: its log lines go to a file; its port is read off the

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackSite
 import Synchronization
 
 /// A registry built once per benchmark run in a temporary folder: keys, `registry init`,
@@ -10,7 +11,7 @@ final class RegistryFixture: Sendable {
     let market: URL
     let installHome: URL
     let listHome: URL
-    private let server: Process
+    private let server: StaticSite
 
     private static let made = Mutex<RegistryFixture?>(nil)
 
@@ -70,8 +71,8 @@ final class RegistryFixture: Sendable {
         let size = (try FileManager.default.attributesOfItem(atPath: site.appendingPathComponent("artifacts/\(artifact)").path)[.size] as? NSNumber)?.intValue ?? 0
         print("the big plugin's package is \(size) bytes")
 
-        (server, _) = try Self.serve(site)
-        let port = try Self.port(of: server)
+        server = try StaticSite(serving: site)
+        let port = server.port
         for home in [installHome, listHome] {
             try Self.run(market.path, ["registry", "add", "main", "http://127.0.0.1:\(port)", "--root", site.appendingPathComponent("root.json").path,
                                        "--state-dir", home.path])
@@ -80,7 +81,7 @@ final class RegistryFixture: Sendable {
     }
 
     deinit {
-        server.terminate()
+        server.stop()
         try? FileManager.default.removeItem(at: folder)
     }
 
@@ -120,42 +121,6 @@ final class RegistryFixture: Sendable {
         guard process.terminationStatus == 0 else {
             throw FixtureError("\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
         }
-    }
-
-    /// Python's http.server on an ephemeral loopback port; it prints the port, and exits when
-    /// its standard input closes, so it never outlives the benchmark.
-    private static func serve(_ site: URL) throws -> (Process, Pipe) {
-        let script = """
-            import functools, http.server, os, sys, threading
-            class Quiet(http.server.SimpleHTTPRequestHandler):
-                def log_message(self, *args): pass
-            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=sys.argv[1]))
-            print(server.server_address[1], flush=True)
-            threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
-            server.serve_forever()
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, site.path]
-        let output = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
-        return (process, output)
-    }
-
-    private static func port(of server: Process) throws -> Int {
-        guard let output = server.standardOutput as? Pipe else { throw FixtureError("the server has no output") }
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            guard !byte.isEmpty else { throw FixtureError("the loopback server did not start") }
-            line += byte
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw FixtureError("the loopback server printed no port")
-        }
-        return port
     }
 }
 
