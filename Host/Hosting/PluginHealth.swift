@@ -38,6 +38,9 @@ public final class PluginHealth: Sendable {
     public let verdicts: AsyncStream<Verdict>
     private let continuation: AsyncStream<Verdict>.Continuation
     private let watches = Mutex<[String: Watch]>([:])
+    /// How many versions are watched, kept beside `watches`: every plugin call reports here, and
+    /// nearly always nothing is watched, so a call then costs one atomic load and no lock.
+    private let watchCount = Atomic<Int>(0)
 
     public init(rule: Rule = Rule()) {
         self.rule = rule
@@ -46,7 +49,10 @@ public final class PluginHealth: Sendable {
 
     /// Starts watching `version` of `pluginID` (replacing a watch of another version).
     public func watch(_ pluginID: String, version: String) {
-        watches.withLock { $0[pluginID] = Watch(version: version, until: .now + rule.window) }
+        watches.withLock { watches in
+            watches[pluginID] = Watch(version: version, until: .now + rule.window)
+            watchCount.store(watches.count, ordering: .releasing)
+        }
     }
 
     /// Whether `pluginID`'s `version` is being watched now.
@@ -56,7 +62,9 @@ public final class PluginHealth: Sendable {
 
     /// Counts one call's outcome against the version that ran it, if that version is watched.
     func recordCall(_ pluginID: String, library: LibraryIdentity, error: (any Error)?) {
+        guard watchCount.load(ordering: .acquiring) > 0 else { return }
         let verdict: Verdict? = watches.withLock { watches in
+            defer { watchCount.store(watches.count, ordering: .releasing) }
             guard var watch = watches[pluginID], watch.version == library.version else { return nil }
             guard ContinuousClock.now < watch.until else {
                 watches[pluginID] = nil
@@ -79,6 +87,7 @@ public final class PluginHealth: Sendable {
     func recordStartFailure(_ pluginID: String, library: LibraryIdentity, error: any Error) {
         guard Self.isPluginsFault(error) else { return }
         let watched = watches.withLock { watches in
+            defer { watchCount.store(watches.count, ordering: .releasing) }
             guard let watch = watches[pluginID], watch.version == library.version, ContinuousClock.now < watch.until else { return false }
             watches[pluginID] = nil
             return true
