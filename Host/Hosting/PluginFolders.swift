@@ -52,10 +52,16 @@ public struct PluginFolders: ManifestSource {
 
     /// Every plugin id with a folder here (development or installed), sorted.
     public func pluginIDs() -> [String] {
+        plugins().map(\.id)
+    }
+
+    /// Every plugin id with a folder here, with the folder `folder(of:)` resolves it to, sorted
+    /// by id: for a caller that goes on to read the folders, which need not be resolved twice.
+    public func plugins() -> [(id: String, folder: URL)] {
         // Every name in the searched folders, kept when the one rule finds a plugin.json for it.
         let roots = developmentFolders + (installed.map { [$0] } ?? [])
         let names = Set(roots.flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? [] })
-        return names.filter { folder(of: $0) != nil }.sorted()
+        return names.sorted().compactMap { name in folder(of: name).map { (name, $0) } }
     }
 
     /// `ManifestSource`: the manifest of the folder `folder(of:)` resolves.

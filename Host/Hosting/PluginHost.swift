@@ -64,7 +64,13 @@ public final class PluginHost: DeliveryTargets {
     /// The first load of a library opens it (blocking); later calls cost a few `stat`s.
     /// - Throws: `MANIFEST_INVALID`, `LOAD_FAILED`, `ABI_INCOMPATIBLE`, … from the loader.
     public func library(id: String) throws -> HostedLibrary? {
-        let hosted = try folders.folder(of: id).flatMap { try load($0, id: id) }
+        try library(id: id, resolvedTo: folders.folder(of: id))
+    }
+
+    /// The library in `folder`, which the one rule resolved `id` to (nil: none); noted as `id`'s
+    /// last resolution.
+    private func library(id: String, resolvedTo folder: URL?) throws -> HostedLibrary? {
+        let hosted = try folder.flatMap { try load($0, id: id) }
         resolved.withLock { $0[id] = hosted?.identity }
         return hosted
     }
@@ -120,9 +126,9 @@ public final class PluginHost: DeliveryTargets {
     public func plugins() -> (libraries: [HostedLibrary], failures: [MarketError]) {
         var libraries: [HostedLibrary] = []
         var failures: [MarketError] = []
-        for id in folders.pluginIDs() {
+        for (id, folder) in folders.plugins() {
             do {
-                if let hosted = try library(id: id) { libraries.append(hosted) }
+                if let hosted = try library(id: id, resolvedTo: folder) { libraries.append(hosted) }
             } catch {
                 failures.append(error as? MarketError ?? MarketError(.loadFailed, "\(id) could not be loaded", underlying: error))
             }
