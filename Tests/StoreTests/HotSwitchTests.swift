@@ -79,12 +79,8 @@ extension DatabaseTests {
             try Self.point(plugin, at: "1.0.0")
 
             let fixture = try await BusFixture.make(poolSize: 8)
-            let folders = PluginFolders(stateDirectory: folder.appendingPathComponent("state"))
-            let tenants = TenantStore(pool: fixture.pool, masterKey: .generate(), manifests: folders, logger: quietLogger)
-            let runtime = PluginRuntime(services: HostServices(logger: quietLogger, keyValue: PostgresKeyValueStore(pool: fixture.pool), events: fixture.bus))
-            let host = PluginHost(runtime: runtime, folders: folders, tenants: tenants, logger: quietLogger)
-            _ = try await tenants.createTenant("acme", by: .system)
-            _ = try await tenants.enable("textkit", tenant: "acme", by: .system)
+            let world = try await AcmeTextkitHost.make(on: fixture, stateDirectory: folder.appendingPathComponent("state"))
+            let (tenants, runtime, host) = (world.tenants, world.runtime, world.host)
             let subscriber = Subscriber(tenantID: "acme", pluginID: "textkit")
 
             // Without the handle, a switch fails a call: the instance a caller holds is closed.

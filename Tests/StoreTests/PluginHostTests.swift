@@ -31,12 +31,8 @@ extension DatabaseTests {
             try await Self.publishAndInstall(version: "1.0.0", in: folder)
 
             let fixture = try await BusFixture.make()
-            let folders = PluginFolders(stateDirectory: folder.appendingPathComponent("home"))
-            let tenants = TenantStore(pool: fixture.pool, masterKey: .generate(), manifests: folders, logger: quietLogger)
-            let runtime = PluginRuntime(services: HostServices(logger: quietLogger, keyValue: PostgresKeyValueStore(pool: fixture.pool), events: fixture.bus))
-            let host = PluginHost(runtime: runtime, folders: folders, tenants: tenants, logger: quietLogger)
-            _ = try await tenants.createTenant("acme", by: .system)
-            _ = try await tenants.enable("textkit", tenant: "acme", by: .system)
+            let world = try await AcmeTextkitHost.make(on: fixture, stateDirectory: folder.appendingPathComponent("home"))
+            let (tenants, runtime, host) = (world.tenants, world.runtime, world.host)
             let subscriber = Subscriber(tenantID: "acme", pluginID: "textkit")
             func installation() async throws -> Installation { try #require(try await tenants.installation("textkit", tenant: "acme", by: .system)) }
             func deliveryInstance() async throws -> PluginInstance { try #require(await host.target(for: subscriber) as? HostedDeliveryTarget).serving.owned.instance }
