@@ -7,6 +7,8 @@ public struct PluginManifest: Codable, Sendable, Equatable {
     /// What a plugin offers; each kind matches one capability of the ABI.
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case tools, model, events, ingress
+        /// `market.targets/1` (ABI 1.1): events delivered to destinations the host stores.
+        case targets
     }
 
     public enum Language: String, Codable, Sendable, CaseIterable {

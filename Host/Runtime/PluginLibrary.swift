@@ -94,7 +94,7 @@ public struct PluginLibrary: @unchecked Sendable {
             throw MarketError(.manifestMismatch, "\(id): the library was built with \(toolchain ?? "no recorded toolchain"); plugin.json says \(manifest.toolchain ?? "none")",
                               fix: "rebuild the plugin and record its toolchain in plugin.json")
         }
-        for (kind, capability) in [(PluginManifest.Kind.tools, MK_TOOLS_V1), (.model, MK_MODEL_V1), (.events, MK_EVENTS_V1), (.ingress, MK_INGRESS_V1)]
+        for (kind, capability) in [(PluginManifest.Kind.tools, MK_TOOLS_V1), (.model, MK_MODEL_V1), (.events, MK_EVENTS_V1), (.ingress, MK_INGRESS_V1), (.targets, MK_TARGETS_V1)]
         where manifest.kinds.contains(kind) && self.capability(capability) == nil {
             throw MarketError(.manifestMismatch, "\(id): plugin.json lists the kind '\(kind.rawValue)' but the library offers no \(capability)",
                               fix: "offer \(capability) from get_capability, or remove '\(kind.rawValue)' from kinds")

@@ -19,5 +19,6 @@
 #include "tools.h"
 #include "model.h"
 #include "ingress.h"
+#include "targets.h"
 
 #endif /* MARKET_MARKET_H */

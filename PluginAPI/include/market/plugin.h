@@ -55,7 +55,8 @@ typedef struct mk_plugin_descriptor {
      * the plugin does not offer it. Tables are static, shared by all instances, and may be
      * looked up before any instance exists. Functions in them take the instance first.
      * Capabilities: "market.tools/1" (market/tools.h), "market.model/1" (market/model.h),
-     * "market.events/1" (market/events.h), "market.ingress/1" (market/ingress.h).
+     * "market.events/1" (market/events.h), "market.ingress/1" (market/ingress.h),
+     * "market.targets/1" (market/targets.h, ABI 1.1).
      * Never NULL. [thread-safe]
      */
     const void *(*get_capability)(const char *id);
