@@ -1,6 +1,14 @@
 /// The hosts a plugin declared in `permissions.network`, and the check `market.http/1` makes
 /// before any connection.
 public struct NetworkPermission: Sendable {
+    /// How a host was granted: by its own name, or only by a wildcard (`*`, `*.example.com`).
+    /// A wildcard stands for names the plugin learns at run time (a webhook endpoint's URL),
+    /// so `market.http/1` refuses private addresses behind it unless the operator allows them.
+    public enum Grant: Sendable, Equatable {
+        case named
+        case wildcard
+    }
+
     private let patterns: [(host: String, port: Int?)]
 
     public init(_ declared: [String]) {
@@ -9,16 +17,27 @@ public struct NetworkPermission: Sendable {
 
     /// Whether `host` (as the URL parser reported it, without brackets) on `port` is allowed.
     /// `*.example.com` matches subdomains only; a pattern without a port matches any port.
-    public func allows(host: String, port: Int) -> Bool {
+    public func allows(host: String, port: Int) -> Bool { grant(host: host, port: port) != nil }
+
+    /// How `host` on `port` is allowed, nil when it is not; a name granted both ways is `named`.
+    /// `*` matches every host (IPv6 literals included), `*.example.com` subdomains only.
+    public func grant(host: String, port: Int) -> Grant? {
         // Only ASCII hosts can match (curl hands over IDNs as punycode); Unicode case rules
         // would otherwise turn some letters into ASCII ones.
-        guard host.utf8.allSatisfy({ $0 < 0x80 }) else { return false }
+        guard host.utf8.allSatisfy({ $0 < 0x80 }), !host.isEmpty else { return nil }
         let host = host.lowercased()
-        return patterns.contains { pattern in
-            if let wanted = pattern.port, wanted != port { return false }
-            if pattern.host.hasPrefix("*.") { return host.hasSuffix(pattern.host.dropFirst()) && host.count > pattern.host.count - 1 }
-            return host == pattern.host
+        var found: Grant?
+        for pattern in patterns {
+            if let wanted = pattern.port, wanted != port { continue }
+            if pattern.host == "*" {
+                found = .wildcard
+            } else if pattern.host.hasPrefix("*.") {
+                if host.hasSuffix(pattern.host.dropFirst()) && host.count > pattern.host.count - 1 { found = .wildcard }
+            } else if host == pattern.host {
+                return .named
+            }
         }
+        return found
     }
 
     static func isValidPattern(_ text: String) -> Bool { split(text) != nil }
@@ -36,6 +55,7 @@ public struct NetworkPermission: Sendable {
             port = value
             host = host[..<colon]
         }
+        if host == "*" { return (String(host), port) }
         let body = host.hasPrefix("*.") ? host.dropFirst(2) : host
         let labels = body.split(separator: ".", omittingEmptySubsequences: false)
         guard !body.isEmpty, body.count <= 253, labels.allSatisfy({ label in

@@ -8,14 +8,14 @@ import Testing
 
     @Test(arguments: [
         "api.example.com", "*.example.com", "localhost", "127.0.0.1", "127.0.0.1:8080", "*.acme-cdn.example:443", "a", "a:1", "a:65535",
-        "API.Example.COM", "*.EXAMPLE.com", "xn--bcher-kva.example", "a-b.c-d", longestLabel + ".com", longestName,
+        "API.Example.COM", "*.EXAMPLE.com", "xn--bcher-kva.example", "a-b.c-d", longestLabel + ".com", longestName, "*", "*:443",
     ])
     func acceptsValidPatterns(_ text: String) {
         #expect(NetworkPermission.isValidPattern(text))
     }
 
     @Test(arguments: [
-        "", "*", "*.", "*.*", "*.*.example.com", "**.example.com", "*example.com", "a.*.example.com", "example.*",
+        "", "*.", "*.*", "**", "*:0", "*:", "*.*:443", "*.*.example.com", "**.example.com", "*example.com", "a.*.example.com", "example.*",
         "https://x", "https://api.example.com", "http://x:80", "x/y", "api.example.com/", "api.example.com/path", "user@host", "host?x", "host#x",
         "x:0", "x:65536", "x:99999", "x:", ":80", "x:80a", "x:-1", "x: 80", "a:b:c",
         "a..b", ".example.com", "example.com.", "ex ample.com", " example.com", "exämple.com", "ex_ample.com",
@@ -87,11 +87,35 @@ import Testing
     }
 
     @Test func invalidPatternsGrantNothing() {
-        let permission = NetworkPermission(["https://api.example.com", "api.example.com/x", "*", "api.example.com:0", "[::1]"])
+        let permission = NetworkPermission(["https://api.example.com", "api.example.com/x", "**", "api.example.com:0", "[::1]"])
         #expect(!permission.allows(host: "api.example.com", port: 443))
         #expect(!permission.allows(host: "api.example.com", port: 0))
         #expect(!permission.allows(host: "anything.test", port: 443))
         #expect(!permission.allows(host: "::1", port: 443))
         #expect(NetworkPermission(["https://api.example.com", "api.example.com"]).allows(host: "api.example.com", port: 443))
+    }
+
+    /// `*` grants every host, on any port or the one it names; a wildcard's grant is told apart
+    /// from a named host's, which `market.http/1` does not restrict to public addresses.
+    @Test func anyHostIsAWildcardGrant() {
+        let any = NetworkPermission(["*"])
+        for host in ["api.example.com", "localhost", "127.0.0.1", "::1", "10.0.0.1"] {
+            #expect(any.grant(host: host, port: 8080) == .wildcard, "\(host)")
+        }
+        #expect(any.grant(host: "", port: 80) == nil)
+        let https = NetworkPermission(["*:443"])
+        #expect(https.grant(host: "x.test", port: 443) == .wildcard)
+        #expect(https.grant(host: "x.test", port: 80) == nil)
+    }
+
+    @Test func aNamedHostWinsOverAWildcard() {
+        let permission = NetworkPermission(["*", "*.example.com", "api.example.com", "127.0.0.1:8080"])
+        #expect(permission.grant(host: "api.example.com", port: 443) == .named)
+        #expect(permission.grant(host: "API.example.com", port: 443) == .named)
+        #expect(permission.grant(host: "www.example.com", port: 443) == .wildcard)
+        #expect(permission.grant(host: "127.0.0.1", port: 8080) == .named)
+        #expect(permission.grant(host: "127.0.0.1", port: 8081) == .wildcard)
+        #expect(NetworkPermission(["*.example.com"]).grant(host: "a.example.com", port: 1) == .wildcard)
+        #expect(NetworkPermission(["localhost"]).grant(host: "localhost", port: 1) == .named)
     }
 }
