@@ -329,7 +329,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PluginRuntime", "MarketCore", "PluginKit", "MarketTestSupport",
+                "PluginRuntime", "MarketCore", "MarketHTTP", "PluginKit", "MarketTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -28,6 +28,12 @@ static inline CURLcode mk_curl_set_progress_callback(CURL *curl,
                                                      mk_curl_progress_callback callback) {
     return curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, callback);
 }
+typedef curl_socket_t (*mk_curl_opensocket_callback)(void *clientp, curlsocktype purpose,
+                                                    struct curl_sockaddr *address);
+static inline CURLcode mk_curl_set_opensocket_callback(CURL *curl,
+                                                       mk_curl_opensocket_callback callback) {
+    return curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, callback);
+}
 static inline CURLcode mk_curl_get_long(CURL *curl, CURLINFO info, long *value) {
     return curl_easy_getinfo(curl, info, value);
 }

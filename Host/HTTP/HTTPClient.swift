@@ -7,7 +7,12 @@ import CCurl
 ///
 /// `send` runs the transfer on the process's one multi loop (`CurlMultiLoop`): any number at
 /// once on one thread, sharing its connections. `perform` blocks the calling thread instead,
-/// for callers on a thread that waits anyway (a plugin's call).
+/// for callers on a thread that waits anyway (a plugin's call); its handles are pooled, each
+/// keeping its connections open, so a caller sending many requests to one server reuses them.
+///
+/// A request with an `addressGuard` never reuses a connection that was not opened under the
+/// same guard: `perform` takes its handle from that guard's own pool, and `send` (whose multi
+/// loop shares one connection cache) opens a fresh connection and closes it after.
 public struct HTTPClient: Sendable {
     public let settings: HTTPSettings
 
@@ -23,6 +28,10 @@ public struct HTTPClient: Sendable {
         defer { EasyHandles.shared.giveBack(easy) }
         let transfer = Transfer(request, settings: settings)
         transfer.configure(easy, watchCancellation: true)
+        if transfer.request.addressGuard != nil {
+            mk_curl_set_long(easy, CURLOPT_FRESH_CONNECT, 1)
+            mk_curl_set_long(easy, CURLOPT_FORBID_REUSE, 1)
+        }
         let code = await withTaskCancellationHandler {
             await CurlMultiLoop.shared.perform(easy)
         } onCancel: {
@@ -34,8 +43,9 @@ public struct HTTPClient: Sendable {
     /// Runs `request` on the calling thread, which it blocks until the transfer ends.
     /// - Throws: `HTTPError`.
     public func perform(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard CurlGlobal.isReady, let easy = curl_easy_init() else { throw HTTPError(.failed, "libcurl could not start") }
-        defer { curl_easy_cleanup(easy) }
+        let pool = EasyHandles.blocking(request.addressGuard)
+        guard CurlGlobal.isReady, let easy = pool.take() else { throw HTTPError(.failed, "libcurl could not start") }
+        defer { pool.giveBack(easy) }
         let transfer = Transfer(request, settings: settings)
         transfer.configure(easy, watchCancellation: false)
         let code = withExtendedLifetime(transfer) { curl_easy_perform(easy) }

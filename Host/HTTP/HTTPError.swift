@@ -13,6 +13,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case tooLarge
         /// The request's `onBody` refused a chunk.
         case refusedByReceiver
+        /// The request's `addressGuard` refused every address the host resolved to (`refusal`).
+        case addressRefused
         /// Anything else: no connection, TLS, a broken response, libcurl could not start.
         case failed
     }
@@ -24,12 +26,21 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public let curlCode: Int
     /// Body bytes received before the failure.
     public let receivedBytes: Int64
+    /// The response as far as it came when the failure came after its status (`tooLarge`,
+    /// `refusedByReceiver`, a timeout mid-body): status, headers when collected, and the body
+    /// kept up to the failure (for `tooLarge`, exactly the first `maximumResponseBytes`).
+    public let response: HTTPResponse?
+    /// For `addressRefused`: the (last) address refused, and its range.
+    public let refusal: AddressRefusal?
 
-    init(_ kind: Kind, _ reason: String, curlCode: Int = 0, receivedBytes: Int64 = 0) {
+    init(_ kind: Kind, _ reason: String, curlCode: Int = 0, receivedBytes: Int64 = 0, response: HTTPResponse? = nil,
+         refusal: AddressRefusal? = nil) {
         self.kind = kind
         self.reason = reason
         self.curlCode = curlCode
         self.receivedBytes = receivedBytes
+        self.response = response
+        self.refusal = refusal
     }
 
     public var description: String { "HTTP transfer failed (\(kind)): \(reason)" }

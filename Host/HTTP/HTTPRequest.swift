@@ -36,7 +36,11 @@ public struct HTTPRequest {
     public var connectTimeout: Duration?
     public var minimumSpeed: MinimumSpeed?
     public var redirects: Redirects
-    /// The largest response body accepted; past it the transfer stops (`tooLarge`).
+    /// Checks every address the transfer connects to; nil connects anywhere. A guarded request
+    /// never shares a connection with an unguarded one.
+    public var addressGuard: AddressGuard?
+    /// The largest response body accepted; past it the transfer stops (`tooLarge`), once the
+    /// bytes up to it were kept (or handed to `onBody`).
     public var maximumResponseBytes: Int64
     /// libcurl's read buffer; nil: its default (16 KiB). Smaller saves memory when many
     /// small answers are in flight at once.

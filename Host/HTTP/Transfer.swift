@@ -1,5 +1,8 @@
 import CCurl
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MarketCore
 import Synchronization
 
@@ -18,6 +21,10 @@ final class Transfer: @unchecked Sendable {
     private var received: Int64 = 0
     private var exceeded = false
     private var refused = false
+    /// The last address the request's guard refused to connect to.
+    private var refusal: AddressRefusal?
+    /// Whether the guard let any address through: a refused connection is then that address's.
+    private var opened = false
 
     /// An empty body's bytes: libcurl reads a NULL body from stdin, so it gets a real pointer.
     private static let emptyBody: StaticString = ""
@@ -52,6 +59,13 @@ final class Transfer: @unchecked Sendable {
         if let noProxy = settings.noProxy { mk_curl_set_string(easy, CURLOPT_NOPROXY, noProxy) }
         if let caBundle = settings.caBundle { mk_curl_set_string(easy, CURLOPT_CAINFO, caBundle) }
         if let caDirectory = settings.caDirectory { mk_curl_set_string(easy, CURLOPT_CAPATH, caDirectory) }
+        if request.addressGuard != nil {
+            mk_curl_set_opensocket_callback(easy) { user, _, address in
+                guard let user, let address else { return CURL_SOCKET_BAD }
+                return Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().openSocket(address)
+            }
+            mk_curl_set_pointer(easy, CURLOPT_OPENSOCKETDATA, me)
+        }
 
         mk_curl_set_long(easy, CURLOPT_TIMEOUT_MS, max(1, request.timeout.inMilliseconds))
         if let connect = request.connectTimeout { mk_curl_set_long(easy, CURLOPT_CONNECTTIMEOUT_MS, max(1, connect.inMilliseconds)) }
@@ -104,16 +118,18 @@ final class Transfer: @unchecked Sendable {
     /// The response, or why there is none, once libcurl has ended the transfer with `code`.
     func finish(_ code: CURLcode, _ easy: UnsafeMutableRawPointer) throws(HTTPError) -> HTTPResponse {
         let reason = String(cString: curl_easy_strerror(code))
+        var status = 0
+        mk_curl_get_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        let response = HTTPResponse(status: status, headers: headers, body: body)
         let failure = { (kind: HTTPError.Kind, reason: String) in
-            HTTPError(kind, reason, curlCode: Int(code.rawValue), receivedBytes: self.received)
+            HTTPError(kind, reason, curlCode: Int(code.rawValue), receivedBytes: self.received, response: status == 0 ? nil : response,
+                      refusal: self.refusal)
         }
         if exceeded { throw failure(.tooLarge, "the response is larger than \(request.maximumResponseBytes) bytes") }
         if refused { throw failure(.refusedByReceiver, "the receiver of the body stopped the transfer") }
         switch code {
-        case CURLE_OK:
-            var status = 0
-            mk_curl_get_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            return HTTPResponse(status: status, headers: headers, body: body)
+        case CURLE_OK: return response
+        case CURLE_COULDNT_CONNECT where refusal != nil && !opened: throw failure(.addressRefused, "the address is in a refused range")
         case CURLE_OPERATION_TIMEDOUT: throw failure(.timedOut, reason)
         case CURLE_ABORTED_BY_CALLBACK: throw failure(.cancelled, reason)
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: throw failure(.invalidURL, reason)
@@ -125,22 +141,43 @@ final class Transfer: @unchecked Sendable {
         cancelled.load(ordering: .relaxed) || request.isCancelled?() == true
     }
 
+    /// Keeps (or hands on) the bytes up to the cap; the chunk that crosses it is cut there and
+    /// the transfer stopped, so a caller asking for a prefix gets exactly that much.
     private func receive(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let room = max(0, request.maximumResponseBytes - received)
         received += Int64(bytes.count)
-        guard received <= request.maximumResponseBytes else {
+        let kept = Int64(bytes.count) <= room ? bytes : UnsafeRawBufferPointer(rebasing: bytes.prefix(Int(room)))
+        if !kept.isEmpty {
+            if let onBody = request.onBody {
+                guard onBody(kept) else {
+                    refused = true
+                    return 0
+                }
+            } else {
+                body.append(contentsOf: kept)
+            }
+        }
+        guard kept.count == bytes.count else {
             exceeded = true
             return 0
         }
-        if let onBody = request.onBody {
-            guard onBody(bytes) else {
-                refused = true
-                return 0
-            }
-        } else {
-            body.append(contentsOf: bytes)
-        }
         request.progress?(received)
         return bytes.count
+    }
+
+    /// libcurl's socket for one connection attempt: made only when the guard lets the address
+    /// through. Each address of a name is tried this way, so a refused one is skipped for the next.
+    private func openSocket(_ address: UnsafeMutablePointer<curl_sockaddr>) -> curl_socket_t {
+        let offset = MemoryLayout<curl_sockaddr>.offset(of: \curl_sockaddr.addr) ?? 0
+        let socketAddress = UnsafeRawPointer(address).advanced(by: offset).assumingMemoryBound(to: sockaddr.self)
+        guard let checked = IPAddress(socketAddress) else { return CURL_SOCKET_BAD }
+        if let refusal = request.addressGuard?.refusal(of: checked) {
+            self.refusal = refusal
+            return CURL_SOCKET_BAD
+        }
+        opened = true
+        // Close-on-exec, as libcurl's own sockets: plugins may start helper programs.
+        return socket(address.pointee.family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.protocol)
     }
 
     /// Keeps the last response's headers: a status line (after a redirect or a 100) starts over.

@@ -10,6 +10,9 @@ import PluginKit
 /// The URL is parsed once by curl's own parser and that parsed handle is what curl connects
 /// to, so the permission check and the connection can never disagree about the host. No
 /// redirect is followed: a redirect is the plugin's response, and a new URL is checked again.
+/// A host allowed only by a wildcard grant is a URL someone else chose (a webhook endpoint's),
+/// so each address it is connected to must be public or in a range the operator allowed
+/// (`AddressGuard`, docs/decisions.md "Outbound HTTP to untrusted destinations").
 enum HTTPService {
     nonisolated(unsafe) static let table = ServiceTables.table(mk_http_v1_t(
         struct_size: UInt32(MemoryLayout<mk_http_v1_t>.size),
@@ -36,7 +39,7 @@ enum HTTPService {
               !method.isEmpty, method.utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) })
         else { return MK_ERR_INVALID_ARGUMENT }
         let hostName = rawHost.hasPrefix("[") ? String(rawHost.dropFirst().dropLast()) : rawHost
-        guard context.network.allows(host: hostName, port: port) else {
+        guard let grant = context.network.grant(host: hostName, port: port) else {
             context.denied("http \(hostName):\(port)", fix: "add \"\(hostName)\" to permissions.network in plugin.json")
             return MK_ERR_PERMISSION_DENIED
         }
@@ -67,6 +70,7 @@ enum HTTPService {
             body: hasBody ? request.body.ptr.map { Data(bytes: $0, count: request.body.len) } ?? Data() : nil,
             timeout: .milliseconds(Int64(clamping: timeout)), redirects: .refused,
             maximumResponseBytes: Int64(clamping: cap), collectsHeaders: true)
+        if grant == .wildcard { http.addressGuard = AddressGuard(allowing: limits.allowedRanges) }
         let sinkStatus = SinkStatus()
         if let bodySink, let write = bodySink.pointee.write {
             let sinkContext = bodySink.pointee.ctx
@@ -80,15 +84,27 @@ enum HTTPService {
             http.isCancelled = { check(call) != 0 }
         }
 
-        do {
-            let response = try client.perform(http)
+        /// The status and headers, written on success and, since ABI 1.1, before MK_ERR_TOO_LARGE
+        /// too: a plugin asking for a prefix of a large body learns what it is a prefix of.
+        func report(_ response: MarketHTTP.HTTPResponse) -> mk_status_t {
             status?.pointee = Int32(clamping: response.status)
             let names = JSONValue.object(response.headers.mapValues(JSONValue.string)).jsonText
             return PluginKit.write(names, to: headerSink).rawValue
+        }
+        do {
+            return report(try client.perform(http))
         } catch let error as HTTPError {
             switch error.kind {
             case .refusedByReceiver: return sinkStatus.status
-            case .tooLarge: return MK_ERR_TOO_LARGE
+            case .tooLarge:
+                if let response = error.response { _ = report(response) }
+                return MK_ERR_TOO_LARGE
+            case .addressRefused:
+                let range = error.refusal?.range.rawValue ?? "the range"
+                context.denied("http \(hostName):\(port): \(error.refusal.map(String.init(describing:)) ?? "a guarded address")",
+                               fix: "only a wildcard in permissions.network allows \(hostName); allow the range with "
+                                   + "`market serve --allow-network \(range)` (or MARKET_ALLOW_NETWORK=\(range)), or name the host in plugin.json")
+                return MK_ERR_PERMISSION_DENIED
             case .timedOut: return MK_ERR_TIMEOUT
             case .cancelled:
                 return call.map { $0.pointee.deadline_ns != 0 && monotonicNanoseconds() >= $0.pointee.deadline_ns } == true ? MK_ERR_TIMEOUT : MK_ERR_CANCELLED

@@ -1,4 +1,5 @@
 import MarketCore
+import MarketHTTP
 import CoreMetrics
 import Logging
 
@@ -28,6 +29,12 @@ public struct HTTPLimits: Sendable {
     public var maximumTimeoutMilliseconds: UInt32 = 300_000
     public var defaultMaximumResponseBytes: UInt64 = 8 << 20
     public var maximumResponseBytes: UInt64 = 64 << 20
+    /// The guarded address ranges (loopback, private, link-local, …) a request may still reach
+    /// when only a wildcard grant (`*`, `*.example.com`) allowed its host: none unless the
+    /// operator says so (`market serve --allow-network`). Named hosts are not checked.
+    public var allowedRanges: Set<AddressRange> = []
 
-    public init() {}
+    public init(allowedRanges: Set<AddressRange> = []) {
+        self.allowedRanges = allowedRanges
+    }
 }

@@ -2,7 +2,9 @@
  * market/http.h — host service "market.http/1": outbound HTTP performed by the host.
  *
  * Only hosts listed in the manifest's permissions.network may be reached; anything else fails
- * with MK_ERR_PERMISSION_DENIED before a connection is made. The request shape is shared with
+ * with MK_ERR_PERMISSION_DENIED before a connection is made. A host matched only by a wildcard
+ * ("*", "*.example.com") is reached on public addresses only, unless the operator allowed the
+ * range (loopback, private, link-local, …; docs/abi.md). The request shape is shared with
  * inbound hooks (market/ingress.h).
  */
 #ifndef MARKET_HTTP_H
@@ -47,9 +49,11 @@ typedef struct mk_http_v1 {
      * receives one JSON object of lower-cased names to values (may be NULL: not wanted);
      * `response_body` receives the body in chunks as they arrive, so a streaming response can
      * be consumed while it lasts (may be NULL). A sink returning non-OK aborts the transfer.
-     * Errors: MK_ERR_PERMISSION_DENIED (host not declared), MK_ERR_INVALID_ARGUMENT (bad URL
-     * or method), MK_ERR_TIMEOUT, MK_ERR_CANCELLED, MK_ERR_TOO_LARGE (body over the cap),
-     * MK_ERR_UNAVAILABLE (DNS, connect, TLS failure).
+     * Errors: MK_ERR_PERMISSION_DENIED (host not declared, or behind a wildcard grant and on a
+     * guarded address), MK_ERR_INVALID_ARGUMENT (bad URL or method), MK_ERR_TIMEOUT,
+     * MK_ERR_CANCELLED, MK_ERR_TOO_LARGE (body over the cap; since 1.1 *out_status, the headers
+     * and exactly the first max_response_bytes bytes are delivered first), MK_ERR_UNAVAILABLE
+     * (DNS, connect, TLS failure). Redirects are not followed: a 3xx is the response.
      * Never NULL. [thread-safe; blocks the calling thread]
      */
     mk_status_t (*fetch)(const mk_host_t *host, const mk_http_request_t *request,

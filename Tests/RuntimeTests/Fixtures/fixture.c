@@ -12,7 +12,9 @@
  * mk_call_t when asked), thread (the name of the thread it runs on), overlap (reports the
  * largest number of calls seen inside it at once), secret (reports a secret's length), publish (an event),
  * metric (records one of each kind), log (logs with fields), count (how many times it was called;
- * the one tool whose input_schema declares properties, a nested object among them).
+ * the one tool whose input_schema declares properties, a nested object among them), http (one
+ * market.http/1 fetch of "url" with "method", "max" and "timeout"; reports the status code it
+ * returned, the HTTP status and the body's size and first bytes; not listed).
  * It is also a model provider (streams "Hel", "lo"; a request containing "rate" is rate limited)
  * and handles inbound HTTP (answers 201 with what it received).
  */
@@ -64,6 +66,51 @@ static mk_status_t count_bytes(void *ctx, const char *ptr, size_t len) {
     return MK_OK;
 }
 
+/* The body's size and its first 32 bytes. */
+typedef struct body_head {
+    size_t total;
+    char head[33];
+} body_head_t;
+
+static mk_status_t keep_head(void *ctx, const char *ptr, size_t len) {
+    body_head_t *body = ctx;
+    for (size_t i = 0; i < len && body->total + i < 32; i++) body->head[body->total + i] = ptr[i] == '"' ? '\'' : ptr[i];
+    body->total += len;
+    return MK_OK;
+}
+
+static void string_arg(mk_str_t args, const char *key, char *out, size_t size) {
+    char pattern[64], format[16];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    snprintf(format, sizeof format, "%%%zu[^\"]", size - 1);
+    out[0] = 0;
+    const char *at = memmem(args.ptr, args.len, pattern, strlen(pattern));
+    if (at) sscanf(at + strlen(pattern), format, out);
+}
+
+static mk_status_t http_fetch(fixture_t *self, mk_str_t args, const mk_call_t *c, mk_sink_t *result) {
+    const mk_http_v1_t *http = self->host->get_service(self->host, MK_HTTP_V1);
+    char url[512], method[16];
+    string_arg(args, "url", url, sizeof url);
+    string_arg(args, "method", method, sizeof method);
+    mk_http_request_t request;
+    memset(&request, 0, sizeof request);
+    request.struct_size = sizeof request;
+    request.method = str(method[0] ? method : "GET");
+    request.url = str(url);
+    if (strcmp(method, "POST") == 0) request.body = str("{\"type\":\"ping\"}");
+    request.timeout_ms = (uint32_t)number_arg(args, "timeout");
+    request.max_response_bytes = (uint64_t)number_arg(args, "max");
+    int32_t status = -1;
+    body_head_t body;
+    memset(&body, 0, sizeof body);
+    mk_sink_t sink = {sizeof(mk_sink_t), &body, keep_head};
+    mk_status_t rc = http->fetch(self->host, &request, c, &status, NULL, &sink);
+    char out[160];
+    snprintf(out, sizeof out, "{\"rc\":%d,\"status\":%d,\"bytes\":%zu,\"head\":\"%s\"}", rc, status, body.total, body.head);
+    return put(result, out);
+}
+
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, NULL);
@@ -111,6 +158,7 @@ static mk_status_t call(void *instance, mk_str_t name, mk_str_t args, const mk_c
         return put(result, out);
     }
     if (named(name, "invalid")) return put(result, "{\"unterminated\": ");
+    if (named(name, "http")) return http_fetch(self, args, c, result);
     if (named(name, "huge")) {
         static char chunk[65536];
         memset(chunk, 'a', sizeof chunk);
