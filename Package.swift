@@ -220,7 +220,8 @@ let package = Package(
         .target(
             name: "MarketCLI",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketRegistry", "MarketStore", "PluginHosting", "MarketBot", "MarketServer", "TelegramChannel",
+                "MarketCore", "MarketHTTP", "PluginRuntime", "MarketRegistry", "MarketStore", "PluginHosting", "MarketBot", "MarketServer",
+                "TelegramChannel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -377,7 +378,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["MarketCLI", "MarketCore", "MarketTestSupport", "TelegramChannel",
+            dependencies: ["MarketCLI", "MarketCore", "MarketHTTP", "MarketTestSupport", "TelegramChannel",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tests/CLITests",
             swiftSettings: strictSettings

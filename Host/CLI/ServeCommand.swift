@@ -43,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
+    @OptionGroup(title: "Plugins' outbound HTTP")
+    var network: AllowNetworkOptions
+
     @Option(help: "A folder of plugin folders to load as well, for development; they replace installed plugins with the same id.")
     var plugins: String?
 
@@ -96,7 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Plugins' market.events/1 publishes go to the durable bus.
             let bus = EventBus(pool: pool, logger: Logger(label: "market.events"))
             let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin"), keyValue: PostgresKeyValueStore(pool: pool),
-                                                               events: bus))
+                                                               events: bus, http: HTTPLimits(allowedRanges: try network.ranges())))
             // Also bounds what follows the services: stopping the cluster.
             let deadline = ShutdownDeadline(limit: .seconds(deliveryTimeout), logger: logger)
             let outcome: Result<Void, any Error>
