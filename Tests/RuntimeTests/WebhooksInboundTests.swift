@@ -69,6 +69,21 @@ import Testing
         await plugin.close()
     }
 
+    /// A bad inbound_secret stops inbound hooks only: the instance is made, and deliveries go on.
+    @Test func aBadInboundSecretRefusesInboundOnly() async throws {
+        let config = #"{"inbound_secret":"whsec_c2hvcnQ=","inbound_sources":[{"id":"\#(Self.source)","event_type":"a.b"}]}"#
+        let plugin = try await WebhooksPlugin.start(config: config)
+        let body = #"{"a":1}"#
+        let response = try await post(plugin, body: body, headers: try await signed(body))
+        #expect(response.status == 503)
+        #expect(try JSONValue(parsing: String(decoding: response.body, as: UTF8.self))["code"]?.text == "WEBHOOK_INBOUND_NOT_CONFIGURED")
+        let receiver = try await WebhookReceiver.start()
+        let target = try await plugin.prepare("create", settings: #"{"url":"\#(receiver.root)/ok"}"#)
+        #expect(try await plugin.deliver(EventEnvelope(type: "a.b", tenantID: "t1", data: "{}"), to: target).verdict == .delivered)
+        #expect(plugin.events.events.isEmpty)
+        await plugin.close()
+    }
+
     /// Each refusal: its status and code, a problem body, and no event.
     @Test func refusalsPublishNothing() async throws {
         let plugin = try await WebhooksPlugin.start(config: Self.config)

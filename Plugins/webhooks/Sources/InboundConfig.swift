@@ -11,8 +11,11 @@ struct InboundConfig: Sendable {
     }
 
     let sources: [String: Source]
-    /// The decoded keys of `inbound_secret`.
+    /// The decoded keys of `inbound_secret`; empty when it is unset or not all of it is valid.
     let keys: [Data]
+    /// Whether `inbound_secret` is set but not `whsec_` secrets of 24–64 bytes. Only inbound
+    /// hooks refuse then: deliveries to endpoints must not stop over the inbound settings.
+    let secretIsInvalid: Bool
 
     private struct Fields: Decodable {
         let inbound_secret: String?
@@ -22,11 +25,9 @@ struct InboundConfig: Sendable {
     init(_ config: PluginConfig) throws {
         let fields = try config.decode(Fields.self)
         sources = Dictionary((fields.inbound_sources ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        keys = try (fields.inbound_secret ?? "").split(separator: " ").map { secret in
-            guard let key = SigningSecrets.symmetricKey(String(secret)) else {
-                throw PluginError(.invalidArgument, "inbound_secret is not whsec_ followed by the base64 of 24 to 64 bytes")
-            }
-            return key
-        }
+        let parts = (fields.inbound_secret ?? "").split(separator: " ")
+        let decoded = parts.compactMap { SigningSecrets.symmetricKey(String($0)) }
+        secretIsInvalid = decoded.count != parts.count
+        keys = secretIsInvalid ? [] : decoded
     }
 }

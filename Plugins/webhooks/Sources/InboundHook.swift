@@ -36,7 +36,9 @@ struct InboundHook {
             throw InboundProblem(413, "WEBHOOK_BODY_TOO_LARGE", "the body is larger than 1 MiB", "send at most 1 MiB per message")
         }
         guard !config.keys.isEmpty else {
-            throw InboundProblem(503, "WEBHOOK_INBOUND_NOT_CONFIGURED", "this tenant has set no inbound_secret",
+            throw InboundProblem(503, "WEBHOOK_INBOUND_NOT_CONFIGURED",
+                                 config.secretIsInvalid ? "this tenant's inbound_secret is not whsec_ secrets of 24 to 64 bytes"
+                                                        : "this tenant has set no inbound_secret",
                                  "the tenant sets inbound_secret in the webhooks plugin's config")
         }
         let header = { (name: String) in request.headers.last { $0.name.lowercased() == name }?.value }
