@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
         .library(name: "AnthropicPlugin", type: .dynamic, targets: ["AnthropicPlugin"]),
         .library(name: "MCPPlugin", type: .dynamic, targets: ["MCPPlugin"]),
+        .library(name: "WebhooksPlugin", type: .dynamic, targets: ["WebhooksPlugin"]),
         .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
@@ -271,6 +272,15 @@ let package = Package(
             name: "MCPPlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/mcp/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        // Standard Webhooks out (market.targets/1) and in (market.ingress/1).
+        .target(
+            name: "WebhooksPlugin",
+            dependencies: ["PluginKit", "JSONScanning", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Plugins/webhooks/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),
