@@ -151,7 +151,8 @@ let package = Package(
         .target(
             name: "PluginHosting",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketStore", "MarketRegistry",
+                // PluginKit: the ABI's status codes, to tell a plugin's refusal of a target's settings.
+                "MarketCore", "PluginKit", "PluginRuntime", "MarketStore", "MarketRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,6 @@
-import MarketCore
-
-/// What a `market.targets/1` plugin reports after delivering one event to one target.
+/// What a `market.targets/1` plugin reports after delivering one event to one target. Core
+/// type: the plugin runtime returns it and the store's delivery workers record it, and neither
+/// depends on the other.
 public struct TargetOutcome: Sendable, Equatable {
     public enum Verdict: String, Sendable {
         /// The destination accepted the event.
