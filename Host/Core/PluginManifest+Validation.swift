@@ -18,7 +18,7 @@ extension PluginManifest {
         }
         try validateSizes { fail($0, $1, fix: $2) }
         guard !kinds.isEmpty else {
-            throw fail("kinds", "is empty", fix: "list what the plugin offers: tools, model, events, ingress")
+            throw fail("kinds", "is empty", fix: "list what the plugin offers: tools, model, events, ingress, targets")
         }
         if let index = kinds.indices.first(where: { kinds[..<$0].contains(kinds[$0]) }) {
             throw fail("kinds[\(index)]", "repeats '\(kinds[index].rawValue)'", fix: "list each kind once")

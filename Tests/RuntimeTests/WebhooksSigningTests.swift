@@ -57,13 +57,13 @@ import Testing
     }
 
     /// Rotation: the old secret signs beside the new one for the overlap, then stops; prepare
-    /// drops it once expired.
+    /// drops it once expired. The overlap is long enough for a loaded machine to deliver within it.
     @Test func bothSecretsVerifyDuringARotationsOverlap() async throws {
         let receiver = try await WebhookReceiver.start()
         let plugin = try await WebhooksPlugin.start()
         let created = try await plugin.prepare("create", settings: #"{"url":"\#(receiver.root)/ok"}"#)
         let old = try #require(created.secrets["secret"]?.text)
-        let rotated = try await plugin.prepare("rotate_secret", current: created, overlap: 2)
+        let rotated = try await plugin.prepare("rotate_secret", current: created, overlap: 15)
         let new = try #require(rotated.secrets["secret"]?.text)
         #expect(new != old && new.hasPrefix("whsec_"))
         #expect(rotated.settings == created.settings)
@@ -78,7 +78,7 @@ import Testing
         #expect(try await receiver.verify(0, secret: old).ok)
         #expect(try await receiver.verify(0, secret: new).ok)
 
-        try await Task.sleep(for: .milliseconds(2_100))
+        try await Task.sleep(for: .milliseconds(15_100))
         #expect(try await plugin.deliver(Self.event, to: rotated).verdict == .delivered)
         #expect(try await !receiver.verify(1, secret: old).ok)
         #expect(try await receiver.verify(1, secret: new).ok)

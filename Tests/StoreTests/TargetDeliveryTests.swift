@@ -214,20 +214,22 @@ extension DatabaseTests {
             await world.shutdown()
         }
 
+        /// A slow rate, so that one send running late on a loaded machine does not bunch with
+        /// the next: slots are 0.5 s apart.
         @Test func aRateLimitHoldsTheReceiverToNMessagesASecond() async throws {
             let world = try await TargetWorld.make()
-            let target = try await world.addTarget(rate: 5)
-            try await world.publish(15)
+            let target = try await world.addTarget(rate: 2)
+            try await world.publish(10)
             // Two workers, as two replicas would run, share the one limit.
             try await whileRunning([world.worker(Self.patient), world.worker(Self.patient)]) {
-                #expect(await eventually(timeout: .seconds(15)) { try await world.rows(target: target.id).allSatisfy { $0.status == "delivered" } })
+                #expect(await eventually(timeout: .seconds(20)) { try await world.rows(target: target.id).allSatisfy { $0.status == "delivered" } })
             }
             let times = try await world.receiver.received().map(\.at).sorted()
-            #expect(times.count == 15)
+            #expect(times.count == 10)
             let span = times.last! - times.first!
-            #expect(span > 14.0 / 5 - 0.5 && span < 14.0 / 5 + 1, "15 messages at 5/s took \(span) s")
+            #expect(span > 9.0 / 2 - 0.5 && span < 9.0 / 2 + 1.5, "10 messages at 2/s took \(span) s")
             for (index, time) in times.enumerated() {
-                #expect(times[index...].prefix { $0 < time + 1 }.count <= 6, "more than 5 in the second after \(time)")
+                #expect(times[index...].prefix { $0 < time + 1 }.count <= 3, "more than 2 in the second after \(time)")
             }
             await world.shutdown()
         }
