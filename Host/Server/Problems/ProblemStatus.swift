@@ -37,6 +37,8 @@ public enum ProblemStatus {
         .eventInvalid: .unprocessableContent,
         .eventNotFound: .notFound,
         .eventIDTaken: .conflict,
+        .analyticsQueryInvalid: .badRequest,
+        .analyticsRangeInvalid: .unprocessableContent,
         .requestIncomplete: .badRequest,
         .serverBusy: .serviceUnavailable,
         // The admin API's changes of the desired plugin state.

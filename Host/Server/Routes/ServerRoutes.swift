@@ -18,6 +18,7 @@ enum ServerRoutes {
             DeliveryRoutes(events: dependencies.events, tenants: dependencies.tenants),
             TelegramRoutes(webhook: dependencies.telegram),
             ChatRoutes(chat: dependencies.chat),
+            AnalyticsRoutes(analytics: AnalyticsStore(pool: dependencies.pool), tenants: dependencies.tenants),
         ]
     }
 }
