@@ -44,7 +44,7 @@ extension BotDatabaseTests {
             #expect(figures.modelCalls == completed.count)
             #expect(figures.promptTokens == completed.reduce(0) { $0 + Int($1.data["prompt_tokens"]?.integerValue ?? 0) })
             #expect(figures.completionTokens == completed.reduce(0) { $0 + Int($1.data["completion_tokens"]?.integerValue ?? 0) })
-            #expect(figures.latency.total == 5)
+            #expect(figures.timedReplies == 5)
             #expect(report.channels.map(\.channel) == ["test"])
             await bot.close()
         }

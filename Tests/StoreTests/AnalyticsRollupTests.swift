@@ -194,7 +194,7 @@ extension DatabaseTests {
                 }
                 let exact = Double(sorted[max(1, Int((p * Double(sorted.count)).rounded(.up))) - 1])
                 let value = try #require(reported)
-                #expect(exact == 0 ? value == 0 : abs(value - exact) / exact <= LatencyHistogram.relativeError + 1e-9,
+                #expect(exact == 0 ? value == 0 : abs(value - exact) / exact <= LatencyBuckets.relativeError + 1e-9,
                         "p\(Int(p * 100)): \(value) vs exact \(exact)")
             }
         }

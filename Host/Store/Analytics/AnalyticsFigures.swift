@@ -23,8 +23,11 @@ public struct AnalyticsFigures: Sendable, Equatable {
     /// Token counts the model reported in `llm.completed`.
     public var promptTokens = 0
     public var completionTokens = 0
-    /// Replies' latencies (`message.sent`'s `latency_ms`).
-    public var latency = LatencyHistogram()
+    /// Replies whose `message.sent` carried a `latency_ms`, and their nearest-rank p50 and p95
+    /// as `LatencyBuckets` reports them (within 4.9 %); nil without such replies.
+    public var timedReplies = 0
+    public var latencyP50Milliseconds: Double?
+    public var latencyP95Milliseconds: Double?
 
     public init() {}
 
@@ -32,24 +35,6 @@ public struct AnalyticsFigures: Sendable, Equatable {
     public var returningUsers: Int { activeUsers - newUsers }
     /// Fallback replies / replies; nil without replies.
     public var fallbackRate: Double? { messagesOut == 0 ? nil : Double(fallbackReplies) / Double(messagesOut) }
-    public var latencyP50Milliseconds: Double? { latency.percentile(0.5) }
-    public var latencyP95Milliseconds: Double? { latency.percentile(0.95) }
-
-    public mutating func add(_ other: AnalyticsFigures) {
-        conversations += other.conversations
-        activeUsers += other.activeUsers
-        newUsers += other.newUsers
-        messagesIn += other.messagesIn
-        messagesOut += other.messagesOut
-        fallbackReplies += other.fallbackReplies
-        toolCalls += other.toolCalls
-        toolErrors += other.toolErrors
-        modelCalls += other.modelCalls
-        modelErrors += other.modelErrors
-        promptTokens += other.promptTokens
-        completionTokens += other.completionTokens
-        latency.add(other.latency)
-    }
 }
 
 extension AnalyticsFigures: Encodable {

@@ -1,8 +1,10 @@
 import MarketCore
 
 /// Reads the analytics rollups (migration 14), which a trigger on `events` keeps current as the
-/// bot's events are written: a year of a tenant's figures is a few hundred daily rows and a few
-/// thousand histogram rows, however many events it had (docs/decisions.md, "Analytics").
+/// bot's events are written: a year of a tenant's figures is about a thousand daily rows and
+/// twenty thousand histogram rows, however many events it had (docs/decisions.md, "Analytics").
+/// PostgreSQL sums them by day, by channel and in all (grouping sets) and finds each group's
+/// percentile buckets, so the answer is a few hundred rows.
 public final class AnalyticsStore: Sendable {
     let pool: DatabasePool
 
@@ -24,7 +26,7 @@ public final class AnalyticsStore: Sendable {
                 return (try connection.prepared(Self.countersSQL, parameters), try connection.prepared(Self.latencySQL, parameters))
             }
         }
-        var byDayChannel: [Key: AnalyticsFigures] = [:]
+        var groups: [Group: AnalyticsFigures] = [:]
         for row in counters {
             var figures = AnalyticsFigures()
             figures.conversations = try row.decode(2)
@@ -39,40 +41,74 @@ public final class AnalyticsStore: Sendable {
             figures.modelErrors = try row.decode(11)
             figures.promptTokens = try row.decode(12)
             figures.completionTokens = try row.decode(13)
-            byDayChannel[Key(day: try row.decode(0), channel: try row.decode(1)), default: AnalyticsFigures()].add(figures)
+            groups[try Group(row)] = figures
         }
         for row in latencies {
-            let key = Key(day: try row.decode(0), channel: try row.decode(1))
-            byDayChannel[key, default: AnalyticsFigures()].latency.add(bucket: try row.decode(2), count: try row.decode(3))
+            let group = try Group(row)
+            groups[group, default: AnalyticsFigures()].timedReplies = try row.decode(2)
+            groups[group, default: AnalyticsFigures()].latencyP50Milliseconds = LatencyBuckets.representative(bucket: try row.decode(3))
+            groups[group, default: AnalyticsFigures()].latencyP95Milliseconds = LatencyBuckets.representative(bucket: try row.decode(4))
         }
-        var totals = AnalyticsFigures()
-        var byDay: [String: AnalyticsFigures] = [:]
-        var byChannel: [String: AnalyticsFigures] = [:]
-        for (key, figures) in byDayChannel {
-            totals.add(figures)
-            byDay[key.day, default: AnalyticsFigures()].add(figures)
-            byChannel[key.channel, default: AnalyticsFigures()].add(figures)
+        var days: [AnalyticsReport.Day] = []
+        var channels: [AnalyticsReport.Channel] = []
+        for (group, figures) in groups {
+            switch group {
+            case .day(let day): days.append(.init(day: day, figures: figures))
+            case .channel(let channel): channels.append(.init(channel: channel, figures: figures))
+            case .all: break
+            }
         }
-        return AnalyticsReport(query: query, totals: totals,
-                               days: byDay.sorted { $0.key < $1.key }.map { AnalyticsReport.Day(day: $0.key, figures: $0.value) },
-                               channels: byChannel.sorted { $0.key < $1.key }.map { AnalyticsReport.Channel(channel: $0.key, figures: $0.value) })
+        return AnalyticsReport(query: query, totals: groups[.all] ?? AnalyticsFigures(),
+                               days: days.sorted { $0.day < $1.day }, channels: channels.sorted { $0.channel < $1.channel })
     }
 
-    struct Key: Hashable {
-        let day: String
-        let channel: String
+    /// What a result row sums: one day, one channel, or the whole range.
+    enum Group: Hashable {
+        case day(String)
+        case channel(String)
+        case all
+
+        /// From a row's first two columns: the day and the channel, one or both NULL.
+        init(_ row: Row) throws {
+            if let day = try row.decode(0, as: String?.self) {
+                self = .day(day)
+            } else if let channel = try row.decode(1, as: String?.self) {
+                self = .channel(channel)
+            } else {
+                self = .all
+            }
+        }
     }
 
     /// $1 tenant, $2 and $3 the first and last day, $4 a channel or NULL for all.
+    static let range = "tenant_id = $1 AND day BETWEEN $2::date AND $3::date AND ($4::text IS NULL OR channel = $4::text)"
+
     static let countersSQL = """
-        SELECT day::text, channel, conversations, active_users, new_users, messages_in, messages_out, fallback_replies,
-               tool_calls, tool_errors, model_calls, model_errors, prompt_tokens, completion_tokens
-        FROM analytics_daily
-        WHERE tenant_id = $1 AND day BETWEEN $2::date AND $3::date AND ($4::text IS NULL OR channel = $4::text)
+        SELECT day::text, channel, sum(conversations), sum(active_users), sum(new_users), sum(messages_in), sum(messages_out),
+               sum(fallback_replies), sum(tool_calls), sum(tool_errors), sum(model_calls), sum(model_errors), sum(prompt_tokens),
+               sum(completion_tokens)
+        FROM analytics_daily WHERE \(range)
+        GROUP BY GROUPING SETS ((day), (channel), ())
+        HAVING count(*) > 0
         """
 
+    /// Each group's histogram, then the bucket holding its nearest-rank p50 and p95: the first
+    /// bucket whose running count reaches ⌈p·n⌉. Counts are summed as float8 (exact to 2^53),
+    /// which PostgreSQL adds much faster than the numeric a sum of bigints makes.
     static let latencySQL = """
-        SELECT day::text, channel, bucket, replies FROM analytics_latency
-        WHERE tenant_id = $1 AND day BETWEEN $2::date AND $3::date AND ($4::text IS NULL OR channel = $4::text)
+        WITH histograms AS (
+            SELECT GROUPING(day, channel) AS level, day, channel, bucket, sum(replies)::float8 AS replies
+            FROM analytics_latency WHERE \(range)
+            GROUP BY GROUPING SETS ((day, bucket), (channel, bucket), (bucket))
+        ), running AS (
+            SELECT level, day, channel, bucket,
+                   sum(replies) OVER (PARTITION BY level, day, channel ORDER BY bucket) AS seen,
+                   sum(replies) OVER (PARTITION BY level, day, channel) AS total
+            FROM histograms
+        )
+        SELECT day::text, channel, max(total)::bigint,
+               min(bucket) FILTER (WHERE seen >= ceil(0.5 * total)),
+               min(bucket) FILTER (WHERE seen >= ceil(0.95 * total))
+        FROM running GROUP BY level, day, channel
         """
 }

@@ -33,7 +33,7 @@ CREATE TABLE analytics_latency (
     day        date NOT NULL,
     channel    text NOT NULL,
     bucket     smallint NOT NULL CHECK (bucket >= 0),
-    replies    bigint NOT NULL,
+    replies    integer NOT NULL,
     PRIMARY KEY (tenant_id, day, channel, bucket)
 );
 
