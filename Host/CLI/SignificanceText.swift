@@ -19,7 +19,8 @@ enum SignificanceText {
 
     static func means(_ means: VariantComparison.Means, unit: String, higher: String, lower: String) -> String {
         let figures = means.test.map {
-            String(format: "%+.1f ", $0.difference) + unit + String(format: ", t = %.3f, df = %.1f, p = %.3f: ", $0.t, $0.degreesOfFreedom, $0.pValue)
+            String(format: "%+.1f ", $0.difference) + unit + String(format: ", t = %.3f, df = %.1f, ", $0.t, $0.degreesOfFreedom)
+                + ($0.pValue < 0.001 ? "p < 0.001: " : String(format: "p = %.3f: ", $0.pValue))
         }
             ?? "no test yet (each arm needs two differing values): "
         return figures + verdict(means.verdict, means.sample, higher: higher, lower: lower)
