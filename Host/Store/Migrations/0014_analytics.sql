@@ -1,9 +1,12 @@
--- Built-in analytics: daily rollups of the bot's events, kept up to date as events are written
--- (docs/analytics.md; the decision and its measurement are in docs/decisions.md, "Analytics").
+-- Built-in analytics: daily rollups of the bot's events (docs/analytics.md; the decision and its
+-- measurements are in docs/decisions.md, "Analytics").
 --
--- A statement-level trigger on `events` folds each statement's new bot events into rows per
--- (tenant, UTC day, channel), in the publishing transaction: the rollups commit or roll back
--- with the events, and `market analytics` reads a few hundred rows instead of every event.
+-- A statement-level trigger on `events` only appends the new bot events' keys to
+-- `analytics_pending` (a plain insert: the publish path updates no shared row, so publishers of
+-- one tenant never wait for each other's commit). `analytics_roll` later folds pending events into
+-- rows per (tenant, UTC day, channel): `market serve` runs it every second, and every analytics
+-- query runs it first, so `market analytics` reads a few hundred rows instead of every event and
+-- its answer is exact.
 
 -- The day's counters per tenant and channel.
 CREATE TABLE analytics_daily (
@@ -69,8 +72,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 THEN round((value::text)::numeric)::bigint END
 $$;
 
--- Folds events into the rollups. Rows are written in key order, so concurrent publishers lock
--- rollup rows in one order and cannot deadlock on them.
+-- Folds events into the rollups. Rows are written in key order, so two folds lock rollup rows in
+-- one order and cannot deadlock on them (analytics_roll runs one fold at a time anyway).
 CREATE FUNCTION analytics_fold(batch events[]) RETURNS void
 LANGUAGE sql AS $$
     WITH e AS (
@@ -147,14 +150,21 @@ LANGUAGE sql AS $$
         completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens
 $$;
 
+-- The keys of bot events not folded yet, in no order. No key, index or foreign key: a publish
+-- appends a heap row and takes no lock another publisher could wait for. An event deleted before
+-- it is folded (its tenant deleted) is simply skipped by the roll.
+CREATE TABLE analytics_pending (
+    seq  bigint NOT NULL
+);
+
 CREATE FUNCTION analytics_events_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    -- Only the host's own conversation events count; a statement of other events costs one scan.
-    IF EXISTS (SELECT 1 FROM new_events WHERE type IN ('conversation.started', 'message.received', 'message.sent',
-                                                       'llm.completed', 'llm.failed', 'tool.called')) THEN
-        PERFORM analytics_fold(ARRAY(SELECT n::events FROM new_events n));
-    END IF;
+    -- Only the host's own conversation events count; a statement of other events appends nothing.
+    -- No NOTIFY here: PostgreSQL serialises the commits of notifying transactions (the rollers poll).
+    INSERT INTO analytics_pending (seq)
+    SELECT seq FROM new_events WHERE type IN ('conversation.started', 'message.received', 'message.sent',
+                                              'llm.completed', 'llm.failed', 'tool.called');
     RETURN NULL;
 END
 $$;
@@ -164,6 +174,35 @@ $$;
 CREATE TRIGGER analytics_rollup AFTER INSERT ON events
     REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION analytics_events_inserted();
+
+-- Folds up to `max` pending events in the caller's transaction and returns how many pending rows
+-- it took (fewer than `max`: none were left, bar those committed meanwhile). Safe from several
+-- processes at once: each takes rows no other holds (SKIP LOCKED), and folds run one at a time
+-- (a transaction-level advisory lock), because the fold reads a user's previous first day from
+-- its snapshot: two folds of one user's events on different days at once could both miss the
+-- other's first day and count the user new twice. A roll is off the publish path, so waiting
+-- for another roll costs a reader at most one batch.
+CREATE FUNCTION analytics_roll(max integer) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    taken integer;
+    batch events[];
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('market.analytics_roll'));
+    -- This statement's snapshot is taken after the lock: it sees the previous roll's deletions.
+    WITH rows AS (
+        DELETE FROM analytics_pending
+        WHERE ctid IN (SELECT ctid FROM analytics_pending LIMIT max FOR UPDATE SKIP LOCKED)
+        RETURNING seq
+    )
+    SELECT count(*), array_agg(e ORDER BY e.seq) FILTER (WHERE e.seq IS NOT NULL) INTO taken, batch
+    FROM rows r LEFT JOIN events e ON e.seq = r.seq;
+    IF batch IS NOT NULL THEN
+        PERFORM analytics_fold(batch);
+    END IF;
+    RETURN taken;
+END
+$$;
 
 -- The events stored before this migration.
 SELECT analytics_fold(ARRAY(SELECT e FROM events e ORDER BY e.seq));
