@@ -8,8 +8,8 @@ import MarketCore
 public final class AnalyticsStore: Sendable {
     let pool: DatabasePool
 
-    /// Pending events one roll folds at most: about half a second of the fold's work here, so a
-    /// report that waits for another roll waits little.
+    /// Pending events one roll folds at most: about a quarter of a second of the fold's work
+    /// here, so a report that waits for another roll waits little.
     public static let rollBatch = 10_000
 
     public init(pool: DatabasePool) {
