@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "OpenAIPlugin", type: .dynamic, targets: ["OpenAIPlugin"]),
         .library(name: "AnthropicPlugin", type: .dynamic, targets: ["AnthropicPlugin"]),
         .library(name: "MCPPlugin", type: .dynamic, targets: ["MCPPlugin"]),
+        .library(name: "WebhooksPlugin", type: .dynamic, targets: ["WebhooksPlugin"]),
         .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
@@ -150,7 +151,8 @@ let package = Package(
         .target(
             name: "PluginHosting",
             dependencies: [
-                "MarketCore", "PluginRuntime", "MarketStore", "MarketRegistry",
+                // PluginKit: the ABI's status codes, to tell a plugin's refusal of a target's settings.
+                "MarketCore", "PluginKit", "PluginRuntime", "MarketStore", "MarketRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -271,6 +273,15 @@ let package = Package(
             name: "MCPPlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/mcp/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        // Standard Webhooks out (market.targets/1) and in (market.ingress/1).
+        .target(
+            name: "WebhooksPlugin",
+            dependencies: ["PluginKit", "JSONScanning", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Plugins/webhooks/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),

@@ -43,6 +43,7 @@ swift_plugin notes NotesPlugin
 swift_plugin openai OpenAIPlugin
 swift_plugin anthropic AnthropicPlugin
 swift_plugin mcp MCPPlugin
+swift_plugin webhooks WebhooksPlugin
 
 rm -f "$out"/lib*.so
 echo "Built plugins into $out: $(ls "$out" | tr '\n' ' ')"

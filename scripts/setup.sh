@@ -5,11 +5,14 @@ set -euo pipefail
 packages=(libcurl4-openssl-dev libarchive-dev libpq-dev postgresql pkg-config python3)
 
 # The tests run a real MCP server from the official Python SDK (mcp 2.x) and schemathesis (4.x)
-# against the live server; the test command's secret scan is detect-secrets (1.x). When this
+# against the live server; the test command's secret scan is detect-secrets (1.x); the webhooks
+# tests verify signatures with the standardwebhooks library (1.x, "v1") and cryptography's
+# Ed25519 ("v1a", which standardwebhooks does not verify). When this
 # python3 lacks them and will not take them (Debian marks its Python externally managed), they go
 # into a virtual environment in .build-python, which scripts/test.sh and scripts/run.sh put first
 # on PATH. Arguments, as "module:requirement", add tools for one caller (scripts/audit.sh).
-python_modules=("mcp.server.mcpserver:mcp>=2,<3" "schemathesis:schemathesis>=4,<5" "detect_secrets:detect-secrets>=1.5,<2")
+python_modules=("mcp.server.mcpserver:mcp>=2,<3" "schemathesis:schemathesis>=4,<5" "detect_secrets:detect-secrets>=1.5,<2"
+                "standardwebhooks:standardwebhooks>=1.1,<2" "cryptography:cryptography>=42")
 
 # scripts/audit.sh asks what this script may install, to list and check it.
 case "${1:-}" in

@@ -56,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a plugin has to handle one event before the delivery is retried.")
     var deliveryTimeout: Int = 30
 
+    @OptionGroup(title: "Delivery targets (webhook endpoints)")
+    var targetDelivery: TargetDeliveryOptions
+
     @Option(help: "How long a Telegram update's claim lasts, in seconds: after a crash, the updates in flight are taken again once it lapses.")
     var telegramLease: Int = 120
 
@@ -187,10 +190,12 @@ struct ServeCommand: AsyncParsableCommand {
         dependencies.registries = registries
         dependencies.telegram = bot.telegram.webhook
         dependencies.chat = bot.chat
+        dependencies.webhooks = WebhookEndpoints(host: instances, targets: EventTargets(pool: pool, box: tenants.box, logger: logger))
+        dependencies.eventTypes = EventTypeCatalog(host: instances)
         let server = MarketServer(configuration: connections.configuration(host: host, port: port), dependencies: dependencies, logger: logger)
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,
-            configuration: .init(lease: .seconds(deliveryLease)), logger: Logger(label: "market.deliveries")))
+            configuration: .init(lease: .seconds(deliveryLease), targets: try targetDelivery.policy()), logger: Logger(label: "market.deliveries")))
         // Converges the installed plugins on the desired state in the database, woken by NOTIFY.
         let reconciler = PluginReconciler(
             nodeID: try NodeIdentity.resolve(stateDirectory: stateDirectory, override: nodeID), desired: DesiredPlugins(pool: pool),

@@ -35,6 +35,11 @@ public struct MarketError: Error, CustomStringConvertible, CustomDebugStringConv
 }
 
 extension MarketError.Code {
+    /// The plugin does not offer the capability asked for. (Core: the store's delivery workers
+    /// name it too.)
+    public static let capabilityMissing = Self(rawValue: "CAPABILITY_MISSING")
+    /// A plugin's result is not valid JSON, or not of the shape asked for.
+    public static let invalidResult = Self(rawValue: "INVALID_RESULT")
     /// A plugin built for another ABI major (or with structs too small): the runtime refuses to
     /// load it and the registry refuses to choose it.
     public static let abiIncompatible = Self(rawValue: "ABI_INCOMPATIBLE")

@@ -18,15 +18,21 @@ extension PluginManifest {
         }
         try validateSizes { fail($0, $1, fix: $2) }
         guard !kinds.isEmpty else {
-            throw fail("kinds", "is empty", fix: "list what the plugin offers: tools, model, events, ingress")
+            throw fail("kinds", "is empty", fix: "list what the plugin offers: tools, model, events, ingress, targets")
         }
         if let index = kinds.indices.first(where: { kinds[..<$0].contains(kinds[$0]) }) {
             throw fail("kinds[\(index)]", "repeats '\(kinds[index].rawValue)'", fix: "list each kind once")
         }
+        let abiRange: VersionRange
         do {
-            _ = try VersionRange(abi)
+            abiRange = try VersionRange(abi)
         } catch let error as MarketError {
             throw fail("abi", "is not a version range (\(error.message))", fix: "write the ABI range as \"^1.0\"")
+        }
+        // market.targets/1 came with ABI 1.1: a 1.0 host has no such capability to call.
+        if kinds.contains(.targets), let first = SemanticVersion("1.0.0"), abiRange.contains(first) {
+            throw fail("abi", "is '\(abi)', which admits ABI 1.0, but kind \"targets\" needs ABI 1.1 (market.targets/1)",
+                       fix: "write \"abi\": \"^1.1\"")
         }
         guard Self.isRelativeLibraryPath(library) else {
             throw fail("library", "is '\(library)', not a relative path to a .so inside the plugin folder",
@@ -56,6 +62,7 @@ extension PluginManifest {
         for (index, tool) in tools.enumerated() where !Self.isToolName(tool.name) {
             throw fail("tools[\(index)].name", "is '\(tool.name)', not 1–64 of A–Z a–z 0–9 _ . -", fix: "rename the tool")
         }
+        try validateEventTypes { fail($0, $1, fix: $2) }
         for (dependency, range) in dependencies.sorted(by: { $0.key < $1.key }) {
             guard Self.isIdentifier(dependency), dependency != id else {
                 throw fail("dependencies.\(dependency)", dependency == id ? "names the plugin itself" : "is not a plugin id",
@@ -92,6 +99,25 @@ extension PluginManifest {
         guard text.hasPrefix("swift-") else { return false }
         let parts = text.dropFirst("swift-".count).split(separator: ".", omittingEmptySubsequences: false)
         return (2...3).contains(parts.count) && SemanticVersion.numbers(parts) != nil
+    }
+}
+
+extension PluginManifest {
+    /// Each declared event type is one the plugin may emit, described, with an object schema.
+    func validateEventTypes(_ fail: (String, String, String) -> MarketError) throws {
+        for (type, declaration) in eventTypes.sorted(by: { $0.key < $1.key }) {
+            guard permissions.events.emit.contains(type) else {
+                throw fail("event_types.\(type.prefix(130))", "is not listed in permissions.events.emit",
+                           "add \"\(type.prefix(130))\" to permissions.events.emit, or remove it from event_types")
+            }
+            guard !declaration.description.trimmingSpaces.isEmpty, declaration.description.count <= Limits.toolDescription else {
+                throw fail("event_types.\(type).description", "is empty or over \(Limits.toolDescription) characters",
+                           "say in a sentence when the event happens")
+            }
+            guard case .object = declaration.schema else {
+                throw fail("event_types.\(type).schema", "is not a JSON Schema object", "describe the event's data as {\"type\":\"object\",\"properties\":{…}}")
+            }
+        }
     }
 }
 

@@ -89,9 +89,26 @@ public struct PluginManifest: Codable, Sendable, Equatable {
     public var tools: [ToolSummary]
     /// Other plugins this one needs installed, by id, each with a version range (`^1.2`).
     public var dependencies: [String: String]
+    /// The event types the plugin emits, each described with a JSON Schema of its `data`: the
+    /// catalogue endpoint owners subscribe from (`market webhooks event-types`). Every key is
+    /// one of `permissions.events.emit`.
+    public var eventTypes: [String: EventTypeDeclaration]
+
+    /// One event type a plugin emits.
+    public struct EventTypeDeclaration: Codable, Sendable, Equatable {
+        public var description: String
+        /// A JSON Schema (object) of the event's `data`.
+        public var schema: JSONValue
+
+        public init(description: String, schema: JSONValue) {
+            self.description = description
+            self.schema = schema
+        }
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, version, name, summary, publisher, license, kinds, language, abi, library, toolchain, permissions, config, tools, dependencies
+        case eventTypes = "event_types"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -111,6 +128,7 @@ public struct PluginManifest: Codable, Sendable, Equatable {
         config = try container.decodeIfPresent(JSONValue.self, forKey: .config)
         tools = try container.decodeIfPresent([ToolSummary].self, forKey: .tools) ?? []
         dependencies = try container.decodeIfPresent([String: String].self, forKey: .dependencies) ?? [:]
+        eventTypes = try container.decodeIfPresent([String: EventTypeDeclaration].self, forKey: .eventTypes) ?? [:]
     }
 
     /// The names of the top-level fields, as the schema in docs/ must list them.

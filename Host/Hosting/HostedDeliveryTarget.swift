@@ -3,14 +3,28 @@ import MarketStore
 import PluginRuntime
 
 /// Delivers through `market.events/1` to the instance serving a subscriber now, following a
-/// switch that happens between finding the target and delivering (see `ServingInstance`).
+/// switch that happens between finding the target and delivering (see `ServingInstance`);
+/// target rows go through `market.targets/1` the same way.
 public struct HostedDeliveryTarget: DeliveryTarget {
     public let serving: ServingInstance
     /// The plugin's time to handle one event; nil for the instance's default.
     public let timeout: Duration?
+    /// Opens a target's secrets; nil on a host without a tenant store.
+    let box: SecretBox?
 
     public func deliver(_ event: EventEnvelope) async throws -> EventDeliveryOutcome {
         let timeout = timeout
         return try await serving.run { try await $0.deliver(event, timeout: timeout) }.get()
+    }
+
+    /// Hands the plugin `{"id","settings","secrets","attempt"}` (market/targets.h).
+    public func deliver(_ event: EventEnvelope, to target: ClaimedTarget, attempt: Int) async throws -> TargetOutcome {
+        guard let box else {
+            throw MarketError(.instanceClosed, "this host has no tenant store, so it cannot open target secrets", fix: "open the host with a TenantStore")
+        }
+        let secrets = try EventTargets.openSecrets(target.sealedSecrets, box: box, tenant: event.tenantID, target: target.id)
+        let described = JSONValue.object(["id": .string(target.id), "settings": target.settings, "secrets": secrets, "attempt": .integer(Int64(attempt))])
+        let timeout = timeout
+        return try await serving.run { try await $0.deliver(event, to: described, timeout: timeout) }.get()
     }
 }

@@ -84,7 +84,8 @@ extension PluginHost {
     public func target(for subscriber: Subscriber) async -> (any DeliveryTarget)? {
         do {
             guard let owned = try await enabledInstance(tenant: subscriber.tenantID, plugin: subscriber.pluginID) else { return nil }
-            return HostedDeliveryTarget(serving: ServingInstance(host: self, owned: owned, tenantID: subscriber.tenantID), timeout: deliveryTimeout)
+            return HostedDeliveryTarget(serving: ServingInstance(host: self, owned: owned, tenantID: subscriber.tenantID), timeout: deliveryTimeout,
+                                        box: tenants?.box)
         } catch {
             logger.warning("no delivery target: the plugin instance did not start", metadata: [
                 "subscriber": .string("\(subscriber)"), "error": .string("\(error)"),

@@ -35,10 +35,9 @@ public final class PluginHost: DeliveryTargets {
 
     /// By resolved folder path.
     private let loaded = Mutex<[String: Loaded]>([:])
-    /// The identity of the library each plugin id resolved to at its last resolution: what a
-    /// `ServingInstance` compares its own with before each call, for the price of a lock rather
-    /// than of the `stat`s a resolution costs.
-    private let resolved = Mutex<[String: LibraryIdentity]>([:])
+    /// Each plugin id's last resolution: what a `ServingInstance` checks before each call, for
+    /// the price of an atomic load rather than of the `stat`s a resolution costs.
+    private let resolutions = Mutex<[String: Resolution]>([:])
     /// The identity of each library image in the process, by its real path, fixed at its first
     /// load: `dlopen` of a path already loaded returns the image already mapped, so a file
     /// rewritten in place (rather than installed into a new version folder) is still the old code.
@@ -71,14 +70,18 @@ public final class PluginHost: DeliveryTargets {
     /// last resolution.
     private func library(id: String, resolvedTo folder: URL?) throws -> HostedLibrary? {
         let hosted = try folder.flatMap { try load($0, id: id) }
-        resolved.withLock { $0[id] = hosted?.identity }
+        resolution(of: id).note(hosted?.identity)
         return hosted
     }
 
-    /// The identity `library(id:)` last resolved `id` to, without looking at the disk; nil when
-    /// it was not resolved yet or has no folder.
-    func lastResolved(_ id: String) -> LibraryIdentity? {
-        resolved.withLock { $0[id] }
+    /// The record of `id`'s resolutions, made on first use and kept for the process's life.
+    func resolution(of id: String) -> Resolution {
+        resolutions.withLock { resolutions in
+            if let known = resolutions[id] { return known }
+            let made = Resolution()
+            resolutions[id] = made
+            return made
+        }
     }
 
     /// The library in the plugin folder `folder` (holding plugin.json), named explicitly rather

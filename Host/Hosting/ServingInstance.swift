@@ -6,7 +6,7 @@ import PluginRuntime
 /// fails a call (docs/decisions.md, "Hot switch with drain").
 ///
 /// Before each call it checks whether the owner has resolved the plugin to another library since
-/// (a lock, no disk access); if so it asks the owner for the current instance. The owner
+/// (an atomic load; no lock, no disk access); if so it asks the owner for the current instance. The owner
 /// resolves on every reply and delivery, and at once when the reconciler switches a version. A
 /// call the held instance refused
 /// because it was closed (replaced by a switch or a settings change while the call waited) is
@@ -19,6 +19,10 @@ public struct ServingInstance: Sendable {
     public let pluginID: String
     /// The instance this handle started with.
     public let owned: OwnedInstance
+    /// The owner's record of the plugin's resolutions, and the serial at which it last agreed
+    /// with `owned` (-1: it did not, so the first call looks).
+    let resolution: Resolution
+    let agreedSerial: Int
 
     /// How many times one call follows a switch: each one means another switch happened
     /// between getting the current instance and entering it.
@@ -29,6 +33,9 @@ public struct ServingInstance: Sendable {
         self.owned = owned
         self.tenantID = tenantID
         pluginID = owned.instance.pluginID
+        resolution = host.resolution(of: pluginID)
+        let now = resolution.current
+        agreedSerial = now.identity == nil || now.identity == owned.identity ? now.serial : -1
     }
 
     /// Runs `body` on the instance serving now and says which library build ran it.
@@ -36,7 +43,8 @@ public struct ServingInstance: Sendable {
     ///   it (or refused it last), also when it failed.
     public func run<Value: Sendable>(_ body: @Sendable (PluginInstance) async throws -> Value) async -> PluginCallOutcome<Value> {
         var current = owned
-        if let serving = host.lastResolved(pluginID), serving != current.identity {
+        // Nearly always the serial has not moved: one atomic load, no lock, no string compare.
+        if resolution.currentSerial != agreedSerial, let serving = resolution.current.identity, serving != current.identity {
             do {
                 guard let fresh = try await host.enabledInstance(tenant: tenantID, plugin: pluginID) else {
                     return PluginCallOutcome(result: .failure(Self.gone(pluginID, tenantID)), library: serving)

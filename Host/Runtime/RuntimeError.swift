@@ -9,12 +9,8 @@ extension MarketError.Code {
     public static let toolchainMismatch = Self(rawValue: "TOOLCHAIN_MISMATCH")
     /// `dlopen` refused the library; the message carries the loader's text.
     public static let loadFailed = Self(rawValue: "LOAD_FAILED")
-    /// The plugin does not offer the capability asked for.
-    public static let capabilityMissing = Self(rawValue: "CAPABILITY_MISSING")
     /// `create` failed.
     public static let instanceFailed = Self(rawValue: "INSTANCE_FAILED")
-    /// A result is not valid JSON.
-    public static let invalidResult = Self(rawValue: "INVALID_RESULT")
     /// A result passed the host's size cap.
     public static let resultTooLarge = Self(rawValue: "RESULT_TOO_LARGE")
     /// The call's deadline passed.

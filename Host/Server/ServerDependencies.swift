@@ -25,6 +25,11 @@ public struct ServerDependencies: Sendable {
     /// The registries the admin API resolves plugin versions from (those of `market serve`'s
     /// state folder); nil refuses installs and updates with `REGISTRY_NOT_CONFIGURED`.
     public var registries: RegistryAccess?
+    /// The tenants' webhook endpoints behind `/v1/tenants/{tenant}/webhooks/…`; nil answers
+    /// them with `WEBHOOKS_NOT_INSTALLED`.
+    public var webhooks: WebhookEndpoints?
+    /// The event types behind `/v1/tenants/{tenant}/webhooks/event-types`.
+    public var eventTypes: EventTypeCatalog?
 
     public init(pool: DatabasePool, readiness: DatabaseReadiness, catalog: PluginCatalog, metrics: PrometheusCollectorRegistry,
                 tenants: TenantStore,

@@ -26,10 +26,13 @@ public struct PrivateCluster: Sendable {
         public var listenAddress: String?
         /// How long `start` and `stop` wait for the server.
         public var timeoutSeconds: Int = 60
+        /// The server's `max_connections`: every pool, worker and `LISTEN` holds one.
+        public var maxConnections: Int = 100
 
-        public init(port: Int = 5432, listenAddress: String? = nil) {
+        public init(port: Int = 5432, listenAddress: String? = nil, maxConnections: Int = 100) {
             self.port = port
             self.listenAddress = listenAddress
+            self.maxConnections = maxConnections
         }
     }
 
@@ -158,6 +161,7 @@ public struct PrivateCluster: Sendable {
             unix_socket_permissions = 0700
             port = \(configuration.port)
             listen_addresses = '\(quoted(listen))'
+            max_connections = \(configuration.maxConnections)
 
             """
         let file = dataDirectory.appendingPathComponent("market.conf")

@@ -96,6 +96,7 @@ private let capability: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPoint
     case MK_EVENTS_V1 where type is any EventPlugin.Type: return UnsafeRawPointer(Tables.events)
     case MK_MODEL_V1 where type is any ModelPlugin.Type: return UnsafeRawPointer(Tables.model)
     case MK_INGRESS_V1 where type is any IngressPlugin.Type: return UnsafeRawPointer(Tables.ingress)
+    case MK_TARGETS_V1 where type is any TargetPlugin.Type: return UnsafeRawPointer(Tables.targets)
     default: return nil
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A Market plugin written in Swift. Conform a final class to `Plugin` and to the capability
-/// protocols it offers (`ToolPlugin`, `EventPlugin`, `ModelPlugin`, `IngressPlugin`), then
+/// protocols it offers (`ToolPlugin`, `EventPlugin`, `ModelPlugin`, `IngressPlugin`,
+/// `TargetPlugin`), then
 /// export it with one line:
 ///
 ///     @_cdecl("mk_plugin_entry_v1")
@@ -90,4 +91,16 @@ public protocol ModelPlugin: Plugin {
 /// Handles inbound HTTP requests to the plugin's hook (`market.ingress/1`).
 public protocol IngressPlugin: Plugin {
     func handle(request: HTTPRequest, context: CallContext) throws -> HTTPResponse
+}
+
+/// Delivers events to targets the host stores, such as a tenant's webhook endpoints
+/// (`market.targets/1`, ABI 1.1: the manifest needs the "targets" kind and "abi": "^1.1").
+/// The host keeps each target's queue, retries and pauses; the plugin keeps no state of its own.
+public protocol TargetPlugin: Plugin {
+    /// Checks the operator's settings and makes or rotates secrets; a bad value is a thrown
+    /// `.invalidArgument` whose message names the field and the fix.
+    func prepareTarget(request: TargetRequest, context: CallContext) throws -> PreparedTarget
+    /// Delivers `event` to `target` once and says what became of it. A thrown error counts as
+    /// a `.retry` carrying the error's message; a thrown `.rejected` (a malformed event) as `.failed`.
+    func deliver(event: Event, target: TargetDelivery, context: CallContext) throws -> DeliveryOutcome
 }

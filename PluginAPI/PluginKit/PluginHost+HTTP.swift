@@ -12,15 +12,21 @@ public struct HTTPRequest: Sendable {
     public var timeoutMilliseconds: UInt32
     /// Outbound: the largest body accepted; 0 is the host's default.
     public var maxResponseBytes: UInt64
+    /// Outbound: whether a body longer than `maxResponseBytes` is an answer (its status, headers
+    /// and first bytes, `HTTPResponse.truncated` set) rather than a thrown `.tooLarge`, for a
+    /// caller that only wants the start of the body, such as an attempt log. Needs a host that
+    /// reports the status with MK_ERR_TOO_LARGE (market/http.h); an older one still throws.
+    public var acceptsTruncatedBody: Bool
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-                timeoutMilliseconds: UInt32 = 0, maxResponseBytes: UInt64 = 0) {
+                timeoutMilliseconds: UInt32 = 0, maxResponseBytes: UInt64 = 0, acceptsTruncatedBody: Bool = false) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeoutMilliseconds = timeoutMilliseconds
         self.maxResponseBytes = maxResponseBytes
+        self.acceptsTruncatedBody = acceptsTruncatedBody
     }
 
     init(_ raw: UnsafePointer<mk_http_request_t>) {
@@ -38,11 +44,14 @@ public struct HTTPResponse: Sendable {
     /// Lower-cased names (outbound); whatever the plugin sets (inbound).
     public var headers: [String: String]
     public var body: [UInt8]
+    /// Whether `body` is only the start of a longer one (see `HTTPRequest.acceptsTruncatedBody`).
+    public var truncated: Bool
 
-    public init(status: Int = 200, headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(status: Int = 200, headers: [String: String] = [:], body: [UInt8] = [], truncated: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.truncated = truncated
     }
 
     public var text: String { String(decoding: body, as: UTF8.self) }
@@ -75,9 +84,11 @@ extension PluginHost {
             }
         }
         if let failure = body.failure { throw failure }
-        try check(Status(code: result), "\(request.method) \(request.url)")
+        let outcome = Status(code: result)
+        let truncated = outcome == .tooLarge && request.acceptsTruncatedBody && status != 0
+        if !truncated { try check(outcome, "\(request.method) \(request.url)") }
         let names = (try? JSONDecoder().decode([String: String].self, from: Data(headers.bytes))) ?? [:]
-        return HTTPResponse(status: Int(status), headers: names, body: body.bytes)
+        return HTTPResponse(status: Int(status), headers: names, body: body.bytes, truncated: truncated)
     }
 }
 

@@ -79,8 +79,14 @@ public struct PluginHost: @unchecked Sendable {
     /// Publishes an event for this instance's tenant; returns its id.
     @discardableResult
     public func publish(_ type: String, data: some Encodable, conversationID: String? = nil) throws -> String {
+        try publish(type, json: Array(try JSONEncoder().encode(data)), conversationID: conversationID)
+    }
+
+    /// Publishes an event whose `data` is already JSON (an object); returns its id.
+    @discardableResult
+    public func publish(_ type: String, json data: [UInt8], conversationID: String? = nil) throws -> String {
         guard let publish = eventsTable?.pointee.publish else { throw PluginError(.unsupported, "the host offers no event bus") }
-        let json = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
+        let json = String(decoding: data, as: UTF8.self)
         let id = SinkBuffer()
         let status = withBorrowedString(type) { type in
             withBorrowedString(json) { json in

@@ -87,6 +87,37 @@ enum Tables {
         }
     ))
 
+    nonisolated(unsafe) static let targets = table(mk_targets_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_targets_v1_t>.size),
+        prepare: { instance, request, call, out, error in
+            guarded(error) {
+                guard let plugin = Instance.from(instance)?.plugin as? any TargetPlugin else {
+                    throw PluginError(.unsupported, "this plugin delivers to no targets")
+                }
+                let prepared = try plugin.prepareTarget(request: TargetRequest(json: Array(request.buffer)), context: CallContext(call))
+                let status = write(prepared.json, to: out)
+                guard status == .ok else { throw PluginError(status, "the prepared target could not be written: \(status)") }
+            }
+        },
+        deliver: { instance, envelope, target, call, out in
+            // The outcome sink is the only output: a thrown error is reported as a "retry" outcome
+            // with its message (what the host makes of a non-OK status anyway), `.rejected` as "failed".
+            var outcome: DeliveryOutcome
+            do {
+                guard let plugin = Instance.from(instance)?.plugin as? any TargetPlugin else {
+                    throw PluginError(.unsupported, "this plugin delivers to no targets")
+                }
+                outcome = try plugin.deliver(event: Event(envelope: Array(envelope.buffer)), target: TargetDelivery(json: Array(target.buffer)),
+                                             context: CallContext(call))
+            } catch let failure as PluginError {
+                outcome = DeliveryOutcome(failure.status == .rejected ? .failed : .retry, error: failure.message)
+            } catch {
+                outcome = DeliveryOutcome(.retry, error: "\(error)")
+            }
+            return write(outcome.json, to: out).rawValue
+        }
+    ))
+
     private static func table<Table>(_ value: Table) -> UnsafeMutablePointer<Table> {
         let pointer = UnsafeMutablePointer<Table>.allocate(capacity: 1)
         pointer.initialize(to: value)

@@ -14,9 +14,10 @@ import Testing
 
     @Test func anIdleInstanceClosesAtOnceWithinAGrace() async throws {
         let (runtime, instance) = try await instance()
-        #expect(await instance.close(waitingAtMost: .seconds(1)))
+        // The grace covers the plugin's destroy too: generous for a loaded machine.
+        #expect(await instance.close(waitingAtMost: .seconds(5)))
         await expectError(.instanceClosed) { try await instance.callTool("echo", arguments: "{}") }
-        #expect(await instance.close(waitingAtMost: .seconds(1)), "a second close has nothing left to do")
+        #expect(await instance.close(waitingAtMost: .seconds(5)), "a second close has nothing left to do")
         await runtime.shutdown()
     }
 

@@ -18,7 +18,7 @@ import Testing
         try FileManager.default.copyItem(at: library, to: folder.appendingPathComponent("libprobe.so"))
         let manifest: [String: Any] = [
             "id": "pluginkit-probe", "version": "2.1.0", "name": "Probe", "summary": "Exercises PluginKit.", "publisher": "tests",
-            "license": "MIT", "kinds": ["tools", "events", "model", "ingress"], "language": "swift", "abi": "^1.0",
+            "license": "MIT", "kinds": ["tools", "events", "model", "ingress", "targets"], "language": "swift", "abi": "^1.1",
             "library": "libprobe.so", "toolchain": swiftToolchain,
             "permissions": ["network": ["127.0.0.1"], "secrets": ["token"], "ingress": true, "processes": ["cat", "sh"],
                             "events": ["subscribe": ["probe.*", "lead.*"], "emit": ["probe.toured"]]],
@@ -54,7 +54,7 @@ import Testing
         let probe = try await probe()
         #expect(probe.instance.library.isConcurrent)
         #expect(probe.instance.library.toolchain == swiftToolchain)
-        #expect(probe.instance.library.capabilities == ["market.tools/1", "market.model/1", "market.events/1", "market.ingress/1"])
+        #expect(probe.instance.library.capabilities == ["market.tools/1", "market.model/1", "market.events/1", "market.ingress/1", "market.targets/1"])
         await probe.close()
     }
 
@@ -118,6 +118,28 @@ import Testing
         let limited = await expectError(.pluginFailed) { try await probe.instance.complete(request: #"{"note":"overloaded"}"#) }
         #expect(limited?.message.contains("retry after 250 ms") == true)
         await expectError(.cancelled) { try await probe.instance.complete(request: "{}") { _ in false } }
+        await probe.close()
+    }
+
+    @Test func targetsCrossIntactAndThrownErrorsBecomeOutcomes() async throws {
+        let probe = try await probe()
+        let request: JSONValue = .object(["action": .string("rotate_secret"), "settings": .object(["colour": .string("red")]),
+                                          "now": .string("2026-12-07T10:00:00.250Z"), "overlap_seconds": .integer(60)])
+        let prepared = try await probe.instance.prepareTarget(request)
+        #expect(prepared.settings == .object(["colour": .string("red")]))
+        #expect(prepared.secrets == .object(["action": .string("rotate_secret"), "now": .string("1796637600"), "overlap": .string("60")]))
+        let refused = await expectError(.pluginFailed) { try await probe.instance.prepareTarget(.object(["action": .string("update")])) }
+        #expect((refused?.underlying as? PluginCallFailure)?.statusName == "INVALID_ARGUMENT")
+        await expectError(.pluginFailed) { try await probe.instance.prepareTarget(.object(["action": .string("delete")])) }
+
+        let event = EventEnvelope(type: "lead.created", tenantID: "t9", data: "{}")
+        func target(_ id: String) -> JSONValue {
+            .object(["id": .string(id), "settings": .object(["colour": .string("blue")]), "secrets": .object([:]), "attempt": .integer(3)])
+        }
+        #expect(try await probe.instance.deliver(event, to: target("tgt_ok")) == TargetOutcome(
+            verdict: .retry, retryAfterSeconds: 5, status: 429, durationMilliseconds: 3, response: "lead.created blue 3", error: "slow down"))
+        #expect(try await probe.instance.deliver(event, to: target("tgt_down")) == TargetOutcome(verdict: .retry, error: "the destination is down"))
+        #expect(try await probe.instance.deliver(event, to: target("tgt_bad")) == TargetOutcome(verdict: .failed, error: "never"))
         await probe.close()
     }
 

@@ -35,7 +35,7 @@ extension ServerTests {
                 // Every readable endpoint, as the admin and as tenant B.
                 for operation in operations where operation.method == "GET" {
                     let path = try operation.path(with: ["tenant": TenantAPIWorld.b, "plugin": "vault", "id": "notes",
-                                                          "event": TenantAPIWorld.eventB,
+                                                          "event": TenantAPIWorld.eventB, "delivery": TenantAPIWorld.eventB,
                                                           "conversation": "cnv_0000000000000000", "experiment": "models-1"])
                     for token in [world.admin, world.tokenB] {
                         _ = try await send("GET", path, token)

@@ -19,7 +19,7 @@ extension ServerTests {
                     let path = try operation.path(with: [
                         "tenant": TenantAPIWorld.b, "plugin": "openai", "name": "api_key", "event": TenantAPIWorld.eventB,
                         "chat": "web-1", "conversation": "cnv_0000000000000000", "experiment": "models-1",
-                        "token": admin ? world.adminTokenID : world.tokenBID,
+                        "token": admin ? world.adminTokenID : world.tokenBID, "id": "tgt_000000000000000000000000", "delivery": TenantAPIWorld.eventB,
                     ]) + (operation.path == "/v1/audit" ? "?tenant=\(TenantAPIWorld.b)" : "")
                     let reply = try await world.call(operation.method, path, token: world.tokenA, body: operation.exampleBody)
                     tried += 1
@@ -46,7 +46,8 @@ extension ServerTests {
                 for operation in operations where operation.path.contains("{tenant}") {
                     let path = try operation.path(with: ["tenant": TenantAPIWorld.a, "plugin": "notes", "name": "api_key", "event": TenantAPIWorld.eventB,
                                                          "chat": "web-1", "conversation": "cnv_0000000000000000", "experiment": "models-1",
-                                                         "token": "tok_0000000000000000"])
+                                                         "token": "tok_0000000000000000", "id": "tgt_000000000000000000000000",
+                                                         "delivery": TenantAPIWorld.eventB])
                     let reply = try await world.call(operation.method, path, token: world.tokenA, body: operation.exampleBody)
                     #expect(reply.status != 403 && reply.status != 401 && reply.status < 500, "\(operation) on its own tenant: \(reply.status) \(reply.text)")
                 }

@@ -23,7 +23,8 @@ public struct SharedCluster: SuiteTrait, TestScoping {
 
     public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         let folder = try temporaryDirectory(folderName)
-        let cluster = PrivateCluster(stateDirectory: folder)
+        // Suites run their tests in parallel, each with its own pools and workers.
+        let cluster = PrivateCluster(stateDirectory: folder, configuration: .init(maxConnections: 400))
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
             try await cluster.start()

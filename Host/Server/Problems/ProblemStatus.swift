@@ -2,6 +2,7 @@ import HTTPTypes
 import MarketCore
 import MarketRegistry
 import MarketStore
+import PluginHosting
 import PluginRuntime
 
 /// The one place that decides which HTTP status a `MarketError` code answers with.
@@ -41,6 +42,15 @@ public enum ProblemStatus {
         .analyticsRangeInvalid: .unprocessableContent,
         .requestIncomplete: .badRequest,
         .serverBusy: .serviceUnavailable,
+        // Webhook endpoints (delivery targets of the plugin webhooks).
+        .webhookEndpointNotFound: .notFound,
+        .webhookEndpointInvalid: .unprocessableContent,
+        .webhooksNotInstalled: .conflict,
+        .webhookDeliveryInvalid: .badRequest,
+        .deliveryNotFound: .notFound,
+        .targetNotFound: .notFound,
+        .targetInvalid: .unprocessableContent,
+        .targetPluginUnavailable: .conflict,
         // The admin API's changes of the desired plugin state.
         .pluginIDInvalid: .badRequest,
         .pluginUnknown: .notFound,

@@ -1,6 +1,6 @@
 import MarketCore
 
-/// Reads the analytics rollups (migration 14), into which `roll` folds the bot events a trigger
+/// Reads the analytics rollups (migration 13), into which `roll` folds the bot events a trigger
 /// on `events` queued: a year of a tenant's figures is about a thousand daily rows and twenty
 /// thousand histogram rows, however many events it had (docs/decisions.md, "Analytics").
 /// PostgreSQL sums them by day, by channel and in all (grouping sets) and finds each group's

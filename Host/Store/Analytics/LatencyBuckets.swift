@@ -2,7 +2,7 @@ import Foundation
 
 /// The fixed logarithmic buckets the `analytics_latency` rollup counts reply latencies in:
 /// bucket 0 holds 0 ms, bucket b ≥ 1 holds [1.1^(b-1), 1.1^b) ms (the SQL function
-/// `analytics_latency_bucket`, migration 14). A day's histogram is a few dozen counters however
+/// `analytics_latency_bucket`, migration 13). A day's histogram is a few dozen counters however
 /// many replies it had, and histograms of days and channels add up exactly.
 ///
 /// A percentile is reported as the representative of the bucket holding the nearest-rank value:

@@ -3,9 +3,10 @@ import MarketCore
 /// The rules for an event a tenant publishes itself, through the API (`POST
 /// /v1/tenants/{tenant}/events`) or `market events publish`: one place, so both accept the same.
 public enum CustomEvent {
-    /// Namespaces of the host's own events (the conversation engine's): a tenant cannot publish
-    /// into them, so a subscriber can trust a `message.received` came from the host.
-    public static let reservedNamespaces = ["conversation", "message", "llm", "tool", "feedback"]
+    /// Namespaces of the host's own events (the conversation engine's, and the delivery
+    /// targets' `delivery.dead` and `target.disabled`): a tenant cannot publish into them, so a
+    /// subscriber can trust a `message.received` came from the host.
+    public static let reservedNamespaces = ["conversation", "message", "llm", "tool", "feedback", "delivery", "target"]
 
     /// Event and conversation ids: 1–200 printable ASCII characters, no spaces.
     public static func isPrintableID(_ text: String) -> Bool {

@@ -24,24 +24,27 @@ public final class DeliveryWorker: Sendable {
         public var pollInterval: Duration
         /// When failed deliveries are tried again.
         public var retries: RetrySchedule
+        /// How target rows (market.targets/1) are retried, paused and disabled.
+        public var targets: TargetPolicy
 
         public init(batchSize: Int = 64, loops: Int = 2, lease: Duration = .seconds(120), pollInterval: Duration = .seconds(1),
-                    retries: RetrySchedule = .standard) {
+                    retries: RetrySchedule = .standard, targets: TargetPolicy = TargetPolicy()) {
             self.batchSize = max(1, batchSize)
             self.loops = max(1, loops)
             self.lease = lease
             self.pollInterval = pollInterval
             self.retries = retries
+            self.targets = targets
         }
     }
 
     public let configuration: Configuration
-    private let queue: DeliveryQueue
+    let queue: DeliveryQueue
     private let connectionString: String
-    private let targets: any DeliveryTargets
-    private let metrics: DeliveryMetrics
+    let targets: any DeliveryTargets
+    let metrics: DeliveryMetrics
     private let pool: DatabasePool
-    private let logger: Logger
+    let logger: Logger
 
     /// - Parameters:
     ///   - pool: the connections claims and outcomes use.
@@ -51,7 +54,7 @@ public final class DeliveryWorker: Sendable {
     ///     factory by default.
     public init(pool: DatabasePool, connectionString: String, targets: any DeliveryTargets,
                 configuration: Configuration = Configuration(), metrics: any MetricsFactory = MetricsSystem.factory, logger: Logger) {
-        queue = DeliveryQueue(pool: pool, maximumAttempts: configuration.retries.maximumAttempts)
+        queue = DeliveryQueue(pool: pool, maximumAttempts: configuration.retries.maximumAttempts, policy: configuration.targets)
         self.pool = pool
         self.metrics = DeliveryMetrics(factory: metrics)
         self.connectionString = connectionString
@@ -116,24 +119,40 @@ public final class DeliveryWorker: Sendable {
             metrics.recordExhausted()
             logger.error("delivery dead-lettered: its last attempt never finished (did the host crash delivering it?)",
                          metadata: ["event": "\(spent.event.id)", "type": "\(spent.event.type)", "subscriber": "\(spent.subscriber)",
-                                    "attempts": "\(spent.attempt)"])
+                                    "target": "\(spent.targetID ?? "")", "attempts": "\(spent.attempt)"])
         }
+        if claim.exhausted.contains(where: { $0.targetID != nil }) { try await queue.publishExhausted(claim.exhausted, logger: logger) }
         let claimed = claim.deliveries
         guard !claimed.isEmpty else { return claim.exhausted.count }
-        let outcomes = await withTaskGroup(of: (ClaimedDelivery, DeliveryResult).self) { group in
+        let outcomes = await withTaskGroup(of: (ClaimedDelivery, DeliveryResult, TargetResult?).self) { group in
             for delivery in claimed {
                 group.addTask {
+                    if let target = delivery.target {
+                        // A rate-limited target's row waits for its slot before the clock starts.
+                        if target.wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(target.wait * 1000))) }
+                        let started = ContinuousClock.now
+                        let result = await self.attempt(delivery, to: target)
+                        self.metrics.record(result.row, after: .now - started)
+                        return (delivery, result.row, result)
+                    }
                     let started = ContinuousClock.now
                     let result = await self.attempt(delivery)
                     self.metrics.record(result, after: .now - started)
-                    return (delivery, result)
+                    return (delivery, result, nil)
                 }
             }
-            var outcomes: [(ClaimedDelivery, DeliveryResult)] = []
+            var outcomes: [(ClaimedDelivery, DeliveryResult, TargetResult?)] = []
             for await outcome in group { outcomes.append(outcome) }
             return outcomes
         }
-        let recorded = try await queue.complete(outcomes)
+        let plain = outcomes.filter { $0.2 == nil }.map { ($0.0, $0.1) }
+        let targeted = outcomes.compactMap { outcome in outcome.2.map { (outcome.0, $0) } }
+        var recorded = try await queue.complete(plain)
+        if !targeted.isEmpty {
+            let completion = try await queue.completeTargets(targeted)
+            recorded += completion.updated
+            for target in completion.disabled { logger.warning("delivery target disabled", metadata: ["target": "\(target)"]) }
+        }
         if recorded < outcomes.count {
             logger.warning("some deliveries outlived their lease; another worker took them over",
                            metadata: ["count": "\(outcomes.count - recorded)"])

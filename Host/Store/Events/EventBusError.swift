@@ -11,3 +11,8 @@ extension MarketError.Code {
     /// A published event's id is already another event's (of another tenant, or with other content).
     public static let eventIDTaken = Self(rawValue: "EVENT_ID_TAKEN")
 }
+
+extension MarketError.Code {
+    /// A retry schedule given on the command line is not a list of seconds starting with 0.
+    public static let retryScheduleInvalid = Self(rawValue: "RETRY_SCHEDULE_INVALID")
+}

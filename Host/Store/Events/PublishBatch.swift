@@ -86,8 +86,10 @@ struct PublishBatch: Sendable {
         """
 
     /// $1: a JSON array of envelopes (EventEnvelope.jsonText). Writes the new events in array
-    /// order, and a delivery row per enabled installation of the event's tenant subscribed to a
-    /// matching pattern.
+    /// order, a delivery row per enabled installation of the event's tenant subscribed to a
+    /// matching pattern, and one per enabled target (market.targets/1) of an enabled installation
+    /// with a matching pattern. A target row carries the conversation (its ordering key) only
+    /// when the target asks for order.
     static let insert = """
         WITH input AS (
             SELECT e.value AS event, e.ordinality AS position FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e
@@ -106,7 +108,16 @@ struct PublishBatch: Sendable {
                 AND (s.pattern = '*' OR s.pattern = i.type OR (s.pattern LIKE '%.*' AND starts_with(i.type, left(s.pattern, -1))))
             JOIN plugin_installations p ON p.tenant_id = s.tenant_id AND p.plugin_id = s.plugin_id AND p.enabled
             RETURNING 1
+        ), targeted AS (
+            INSERT INTO deliveries (event_id, subscriber, target, tenant_id, conversation_id, event_seq)
+            SELECT i.id, t.plugin_id, t.id, i.tenant_id, CASE WHEN t.ordered THEN i.conversation_id END, i.seq
+            FROM inserted i
+            JOIN event_targets t ON t.tenant_id = i.tenant_id AND t.enabled
+                AND EXISTS (SELECT 1 FROM unnest(t.patterns) AS pattern
+                            WHERE pattern = '*' OR pattern = i.type OR (pattern LIKE '%.*' AND starts_with(i.type, left(pattern, -1))))
+            JOIN plugin_installations p ON p.tenant_id = t.tenant_id AND p.plugin_id = t.plugin_id AND p.enabled
+            RETURNING 1
         )
-        SELECT (SELECT count(*) FROM inserted) AS events, (SELECT count(*) FROM fanned) AS deliveries
+        SELECT (SELECT count(*) FROM inserted) AS events, (SELECT count(*) FROM fanned) + (SELECT count(*) FROM targeted) AS deliveries
         """
 }

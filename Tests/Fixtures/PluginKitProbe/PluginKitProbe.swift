@@ -1,9 +1,10 @@
+import Foundation
 import PluginKit
 
 /// A Swift plugin that exercises every part of PluginKit the example plugins do not: the
-/// model and ingress capabilities, every event outcome, thrown errors, the concurrent flag,
-/// and each host service through its Swift wrapper.
-final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin {
+/// model, ingress and targets capabilities, every event outcome, thrown errors, the concurrent
+/// flag, and each host service through its Swift wrapper.
+final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin, TargetPlugin {
     static let id = "pluginkit-probe"
     static let version = "2.1.0"
     static let concurrency = PluginConcurrency.concurrent
@@ -115,6 +116,31 @@ final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin 
     func handle(request: HTTPRequest, context: CallContext) throws -> HTTPResponse {
         HTTPResponse(status: 202, headers: ["x-probe": request.method],
                      body: Array("\(request.url) \(request.headers.count) \(request.body.count)".utf8))
+    }
+}
+
+extension PluginKitProbe {
+    struct TargetSettings: Codable { let colour: String }
+
+    /// Echoes what it was asked; "update" is refused as a bad setting.
+    func prepareTarget(request: TargetRequest, context: CallContext) throws -> PreparedTarget {
+        guard request.action != .update else { throw PluginError(.invalidArgument, "settings.colour cannot change") }
+        let settings = try request.settings(as: TargetSettings.self)
+        let secrets = ["action": request.action.rawValue, "now": String(Int(request.now.timeIntervalSince1970)),
+                       "overlap": request.overlapSeconds.map(String.init) ?? "none"]
+        return try PreparedTarget(encoding: settings, secrets: secrets)
+    }
+
+    /// The target's id picks the outcome: a thrown error, a rejection, or a delivery echoing the event.
+    func deliver(event: Event, target: TargetDelivery, context: CallContext) throws -> DeliveryOutcome {
+        switch target.id {
+        case "tgt_down": throw PluginError(.unavailable, "the destination is down")
+        case "tgt_bad": throw PluginError(.rejected, "never")
+        default:
+            let colour = try target.settings(as: TargetSettings.self).colour
+            return DeliveryOutcome(.retry, retryAfterSeconds: 5, status: 429, durationMilliseconds: 3,
+                                   response: "\(event.type) \(colour) \(target.attempt)", error: "slow down")
+        }
     }
 }
 

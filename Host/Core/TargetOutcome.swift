@@ -1,6 +1,6 @@
-import MarketCore
-
-/// What a `market.targets/1` plugin reports after delivering one event to one target.
+/// What a `market.targets/1` plugin reports after delivering one event to one target. Core
+/// type: the plugin runtime returns it and the store's delivery workers record it, and neither
+/// depends on the other.
 public struct TargetOutcome: Sendable, Equatable {
     public enum Verdict: String, Sendable {
         /// The destination accepted the event.
@@ -44,7 +44,8 @@ public struct TargetOutcome: Sendable, Equatable {
                               fix: "write {\"outcome\":\"delivered\"|\"retry\"|\"failed\"|\"disable_target\", …} to the outcome sink")
         }
         func integer(_ key: String) -> Int? {
-            guard case .number(let value)? = members[key], value.isFinite, value >= 0, value < 1e12 else { return nil }
+            // Either kind of number: `3` parses as an integer, `3.0` as a double.
+            guard let value = members[key]?.doubleValue, value.isFinite, value >= 0, value < 1e12 else { return nil }
             return Int(value)
         }
         func string(_ key: String) -> String? {

@@ -1,0 +1,21 @@
+import MarketCore
+
+/// The target of a claimed target row, as the claim read it: what the plugin's `deliver` needs,
+/// and when the row may start.
+public struct ClaimedTarget: Sendable, Equatable {
+    /// `tgt_…`.
+    public let id: String
+    /// The target's public settings (a JSON object).
+    public let settings: JSONValue
+    /// The target's secrets, sealed; `EventTargets.openSecrets` opens them.
+    public let sealedSecrets: SecretBox.Sealed
+    /// Seconds to wait before delivering: the row's slot under the target's rate limit.
+    public let wait: Double
+
+    public init(id: String, settings: JSONValue, sealedSecrets: SecretBox.Sealed, wait: Double = 0) {
+        self.id = id
+        self.settings = settings
+        self.sealedSecrets = sealedSecrets
+        self.wait = wait
+    }
+}
