@@ -52,8 +52,10 @@ extension PluginInstance {
         var outcomes: [EventDeliveryOutcome] = []
         outcomes.reserveCapacity(count)
         for entry in entries {
-            let error = entry["error"]?.text ?? ""
-            switch entry["outcome"]?.text {
+            var error = ""
+            if case .string(let text)? = entry["error"] { error = text }
+            guard case .string(let outcome)? = entry["outcome"] else { return nil }
+            switch outcome {
             case "acknowledged": outcomes.append(.acknowledged)
             case "retry": outcomes.append(.retryLater(error.isEmpty ? "the plugin asked to retry later" : error))
             case "rejected": outcomes.append(.rejected(error))

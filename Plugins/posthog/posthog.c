@@ -9,9 +9,12 @@
  * could lose, and there is nothing left to flush at shutdown.
  *
  * Batching: with market.event-batches/1 (ABI 1.2) the host hands over its due events in one call
- * and they go out in requests of at most `batch_size` events and `max_request_bytes` bytes. Events
- * that arrive one at a time (market.events/1) wait for each other until `batch_size` of them are
- * there or the oldest has waited `flush_interval_ms`. Concurrent: calls may overlap.
+ * and they go out in requests of at most `batch_size` events and `max_request_bytes` bytes, at once:
+ * the host hands events over as soon as they are due, so none waits for a batch to fill. Events
+ * that arrive one at a time (market.events/1, from a host before 1.2) go at once too, unless
+ * `flush_interval_ms` is set: then they wait for each other until `batch_size` of them are there
+ * or the oldest has waited that long. The wait holds one of the host's plugin threads per event,
+ * which is why it is off by default. Concurrent: calls may overlap.
  */
 #include <market/market.h>
 #include <market/json.h>
@@ -92,7 +95,7 @@ static mk_status_t create(const mk_host_t *host, mk_str_t config, void **out_ins
     int bad = 0;
     self->batch_size = config_integer(config, "batch_size", 100, 1, 1000, &bad);
     self->max_request_bytes = config_integer(config, "max_request_bytes", 5 * 1024 * 1024, MAX_EVENT_BYTES + 1024, 20 * 1024 * 1024, &bad);
-    self->flush_interval_ms = config_integer(config, "flush_interval_ms", 500, 0, 60000, &bad);
+    self->flush_interval_ms = config_integer(config, "flush_interval_ms", 0, 0, 60000, &bad);
     self->timeout_ms = config_integer(config, "timeout_ms", 10000, 100, 120000, &bad);
     char *base = NULL;
     mk_str_t value;
@@ -163,12 +166,12 @@ static outcome_t post_batch(posthog_t *self, const mk_call_t *call, char **event
     int32_t status = 0;
     mk_status_t rc = self->http ? self->http->fetch(self->host, &request, call, &status, NULL, &answer_sink) : MK_ERR_UNSUPPORTED;
     buf_free(body);
-    count(self, "requests", 1);
+    count(self, "requests_total", 1);
     if (rc != MK_OK && rc != MK_ERR_TOO_LARGE) {
         outcome.error = describe_failure(rc, self->batch_url);
     } else if (status >= 200 && status < 300) {
         outcome.kind = OUTCOME_ACKNOWLEDGED;
-        count(self, "events_sent", (double)n);
+        count(self, "events_sent_total", (double)n);
     } else {
         outcome.kind = status == 400 ? OUTCOME_REJECTED : OUTCOME_RETRY;
         outcome.error = describe_status(status, answer);
@@ -225,7 +228,7 @@ static mk_status_t handle_batch(void *instance, mk_str_t envelopes, const mk_cal
         }
         early[n] = convert_event(element, &events[n], &lengths[n], MAX_EVENT_BYTES);
         if (early[n].kind == OUTCOME_REJECTED && early[n].error && strstr(early[n].error, "over 1 MB")) {
-            count(self, "events_dropped_too_large", 1);
+            count(self, "events_dropped_too_large_total", 1);
             log_line(self, MK_LOG_WARNING, "event over 1 MB dropped: PostHog refuses it", "{}");
         }
         n++;
@@ -314,7 +317,7 @@ static mk_status_t handle_event(void *instance, mk_str_t envelope, const mk_call
     outcome_t converted = convert_event(envelope, &event, &length, MAX_EVENT_BYTES);
     if (converted.kind != OUTCOME_ACKNOWLEDGED) {
         if (converted.error && strstr(converted.error, "over 1 MB")) {
-            count(self, "events_dropped_too_large", 1);
+            count(self, "events_dropped_too_large_total", 1);
             log_line(self, MK_LOG_WARNING, "event over 1 MB dropped: PostHog refuses it", "{}");
         }
         sink_text(error, converted.error);

@@ -48,7 +48,10 @@ struct PostHogPlugin {
     static func start(_ fake: FakePostHog, settings: String = "", apiKey: String? = FakePostHog.apiKey) async throws -> PostHogPlugin {
         let metrics = TestMetrics()
         let logs = CapturingLogHandler()
-        let runtime = makeRuntime(logger: logs.logger, metrics: metrics)
+        // Events handed over one by one wait inside the plugin for their request: enough threads
+        // for the tests' concurrent singles.
+        let runtime = PluginRuntime(services: HostServices(logger: logs.logger, keyValue: InMemoryKeyValueStore(), events: InMemoryEventLog(),
+                                                           metrics: metrics), concurrentThreads: 8)
         let config = #"{"host":"\#(fake.root)"\#(settings.isEmpty ? "" : ",")\#(settings)}"#
         let instance = try await runtime.instantiate(try runtime.load(try loopbackBundle(of: "posthog")), tenantID: "t1", config: config,
                                                      secrets: apiKey.map { ["api_key": $0] } ?? [:])

@@ -1,5 +1,6 @@
 import Foundation
 import MarketCore
+import MarketTestSupport
 import MetricsTestKit
 import PluginRuntime
 import Testing
