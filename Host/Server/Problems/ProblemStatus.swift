@@ -39,6 +39,7 @@ public enum ProblemStatus {
         .eventNotFound: .notFound,
         .eventIDTaken: .conflict,
         .requestIncomplete: .badRequest,
+        .bodyTooLarge: .contentTooLarge,
         .serverBusy: .serviceUnavailable,
         // Webhook endpoints (delivery targets of the plugin webhooks).
         .webhookEndpointNotFound: .notFound,
