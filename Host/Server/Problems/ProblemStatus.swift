@@ -50,6 +50,10 @@ public enum ProblemStatus {
         .targetNotFound: .notFound,
         .targetInvalid: .unprocessableContent,
         .targetPluginUnavailable: .conflict,
+        // Inbound hooks.
+        .hookNotFound: .notFound,
+        .hookNotSupported: .conflict,
+        .hookBodyTooLarge: .contentTooLarge,
         // The admin API's changes of the desired plugin state.
         .pluginIDInvalid: .badRequest,
         .pluginUnknown: .notFound,
