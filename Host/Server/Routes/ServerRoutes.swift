@@ -20,6 +20,7 @@ enum ServerRoutes {
             HookRoutes(hooks: dependencies.hooks, tenants: dependencies.tenants),
             TelegramRoutes(webhook: dependencies.telegram),
             ChatRoutes(chat: dependencies.chat),
+            AnalyticsRoutes(analytics: AnalyticsStore(pool: dependencies.pool), tenants: dependencies.tenants),
         ]
     }
 }
