@@ -81,10 +81,14 @@ final class WebhooksServeWorld: Sendable {
         throw HTTPTestFailure("market serve printed no admin token: \(serve.standardError)")
     }
 
-    /// Kills the server with SIGKILL (nothing drains) and starts another on the same database.
-    func killAndRestart() async throws {
+    /// Kills the server with SIGKILL: nothing drains, claims in flight stay claimed until their lease lapses.
+    func kill() async throws {
         serve.signal(SIGKILL)
         _ = try await serve.exitStatus(within: 30)
+    }
+
+    /// Starts another server on the same database and state folder.
+    func restart() async throws {
         let (fresh, port) = try await Self.start(state: state, database: database, allowNetwork: "loopback")
         current.serve.withLock { $0 = fresh }
         current.port.withLock { $0 = port }
