@@ -23,6 +23,9 @@ bundle textkit "$out/libtextkit.so"
 cc -std=c11 -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror \
     -I"$root/PluginAPI/include" "$root/Plugins/echo/echo.c" -o "$out/libecho.so"
 bundle echo "$out/libecho.so"
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -fPIC -shared -fvisibility=hidden -Wall -Wextra -Werror \
+    -I"$root/PluginAPI/include" "$root"/Plugins/posthog/*.c -o "$out/libposthog.so" -lpthread
+bundle posthog "$out/libposthog.so"
 
 # Rust: no crates, so plain rustc is enough.
 rust_flags=(-O)

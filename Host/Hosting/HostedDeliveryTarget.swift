@@ -17,6 +17,13 @@ public struct HostedDeliveryTarget: DeliveryTarget {
         return try await serving.run { try await $0.deliver(event, timeout: timeout) }.get()
     }
 
+    /// One `market.event-batches/1` call when the plugin offers it, else each event on its own.
+    public func deliver(batch events: [EventEnvelope]) async throws -> [EventDeliveryOutcome] {
+        guard events.count > 1, serving.owned.instance.takesEventBatches else { return try await deliverEach(events) }
+        let timeout = timeout
+        return try await serving.run { try await $0.deliver(batch: events, timeout: timeout) }.get()
+    }
+
     /// Hands the plugin `{"id","settings","secrets","attempt"}` (market/targets.h).
     public func deliver(_ event: EventEnvelope, to target: ClaimedTarget, attempt: Int) async throws -> TargetOutcome {
         guard let box else {

@@ -22,6 +22,8 @@ public final class PluginInstance: @unchecked Sendable {
     let modelTable: UnsafePointer<mk_model_v1_t>?
     let ingressTable: UnsafePointer<mk_ingress_v1_t>?
     let targetsTable: UnsafePointer<mk_targets_v1_t>?
+    /// `market.event-batches/1` (ABI 1.2), offered beside `market.events/1` by sinks.
+    let eventBatchesTable: UnsafePointer<mk_event_batches_v1_t>?
     /// The tools' input schemas, for checking arguments before a call.
     let argumentSchemas = ToolArgumentSchemas()
 
@@ -41,17 +43,18 @@ public final class PluginInstance: @unchecked Sendable {
         modelTable = tables.model
         ingressTable = tables.ingress
         targetsTable = tables.targets
+        eventBatchesTable = tables.events == nil ? nil : tables.eventBatches
     }
 
     typealias CapabilityTables = (tools: UnsafePointer<mk_tools_v1_t>?, events: UnsafePointer<mk_events_v1_t>?,
                                   model: UnsafePointer<mk_model_v1_t>?, ingress: UnsafePointer<mk_ingress_v1_t>?,
-                                  targets: UnsafePointer<mk_targets_v1_t>?)
+                                  targets: UnsafePointer<mk_targets_v1_t>?, eventBatches: UnsafePointer<mk_event_batches_v1_t>?)
 
     /// Looks up and size-checks the capability tables; called before any instance exists.
     static func capabilityTables(_ library: PluginLibrary) throws -> CapabilityTables {
         (try table(library, MK_TOOLS_V1, mk_tools_v1_t.self), try table(library, MK_EVENTS_V1, mk_events_v1_t.self),
          try table(library, MK_MODEL_V1, mk_model_v1_t.self), try table(library, MK_INGRESS_V1, mk_ingress_v1_t.self),
-         try table(library, MK_TARGETS_V1, mk_targets_v1_t.self))
+         try table(library, MK_TARGETS_V1, mk_targets_v1_t.self), try table(library, MK_EVENT_BATCHES_V1, mk_event_batches_v1_t.self))
     }
 
     private static func table<Table>(_ library: PluginLibrary, _ id: String, _: Table.Type) throws -> UnsafePointer<Table>? {

@@ -18,6 +18,7 @@ MK_CHECK(sizeof(mk_plugin_descriptor_t) == 64);
 MK_CHECK(sizeof(mk_http_request_t) == 88);
 MK_CHECK(sizeof(mk_tools_v1_t) == 24);
 MK_CHECK(sizeof(mk_events_v1_t) == 16);
+MK_CHECK(sizeof(mk_event_batches_v1_t) == 16);
 MK_CHECK(sizeof(mk_host_events_v1_t) == 16);
 MK_CHECK(sizeof(mk_model_v1_t) == 16);
 MK_CHECK(sizeof(mk_ingress_v1_t) == 16);

@@ -124,25 +124,34 @@ public final class DeliveryWorker: Sendable {
         if claim.exhausted.contains(where: { $0.targetID != nil }) { try await queue.publishExhausted(claim.exhausted, logger: logger) }
         let claimed = claim.deliveries
         guard !claimed.isEmpty else { return claim.exhausted.count }
-        let outcomes = await withTaskGroup(of: (ClaimedDelivery, DeliveryResult, TargetResult?).self) { group in
+        // Target rows go one by one (each has its own endpoint); a subscriber's plain rows go
+        // together, so a plugin that takes batches (market.event-batches/1) gets them in one call.
+        let plainBySubscriber = Dictionary(grouping: claimed.filter { $0.target == nil }, by: \.subscriber)
+        let outcomes = await withTaskGroup(of: [(ClaimedDelivery, DeliveryResult, TargetResult?)].self) { group in
             for delivery in claimed {
+                guard let target = delivery.target else { continue }
                 group.addTask {
-                    if let target = delivery.target {
-                        // A rate-limited target's row waits for its slot before the clock starts.
-                        if target.wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(target.wait * 1000))) }
-                        let started = ContinuousClock.now
-                        let result = await self.attempt(delivery, to: target)
-                        self.metrics.record(result.row, after: .now - started)
-                        return (delivery, result.row, result)
-                    }
+                    // A rate-limited target's row waits for its slot before the clock starts.
+                    if target.wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(target.wait * 1000))) }
                     let started = ContinuousClock.now
-                    let result = await self.attempt(delivery)
-                    self.metrics.record(result, after: .now - started)
-                    return (delivery, result, nil)
+                    let result = await self.attempt(delivery, to: target)
+                    self.metrics.record(result.row, after: .now - started)
+                    return [(delivery, result.row, result)]
+                }
+            }
+            for deliveries in plainBySubscriber.values {
+                group.addTask {
+                    let started = ContinuousClock.now
+                    let results = await self.attempt(deliveries)
+                    let elapsed = ContinuousClock.now - started
+                    return zip(deliveries, results).map { delivery, result in
+                        self.metrics.record(result, after: elapsed)
+                        return (delivery, result, nil)
+                    }
                 }
             }
             var outcomes: [(ClaimedDelivery, DeliveryResult, TargetResult?)] = []
-            for await outcome in group { outcomes.append(outcome) }
+            for await some in group { outcomes.append(contentsOf: some) }
             return outcomes
         }
         let plain = outcomes.filter { $0.2 == nil }.map { ($0.0, $0.1) }
@@ -160,31 +169,46 @@ public final class DeliveryWorker: Sendable {
         return claimed.count + claim.exhausted.count
     }
 
-    private func attempt(_ delivery: ClaimedDelivery) async -> DeliveryResult {
-        let metadata: Logger.Metadata = ["event": "\(delivery.event.id)", "subscriber": "\(delivery.subscriber)", "attempt": "\(delivery.attempt)"]
-        let failure: String
-        if let target = await targets.target(for: delivery.subscriber) {
-            do {
-                switch try await target.deliver(delivery.event) {
-                case .acknowledged:
-                    return .delivered
-                case .rejected(let message):
-                    logger.info("delivery rejected; dead-lettered", metadata: metadata)
-                    return .dead(error: "rejected: " + (message.isEmpty ? "no reason given" : message))
-                case .retryLater(let message):
-                    failure = message.isEmpty ? "the target asked to retry later" : message
-                }
-            } catch {
-                failure = "\(error)"
-            }
-        } else {
-            failure = "no target for \(delivery.subscriber) on this replica"
+    /// Delivers one subscriber's rows: one call for several when its target takes batches.
+    private func attempt(_ deliveries: [ClaimedDelivery]) async -> [DeliveryResult] {
+        let subscriber = deliveries[0].subscriber
+        guard let target = await targets.target(for: subscriber) else {
+            return deliveries.map { settle($0, failure: "no target for \(subscriber) on this replica") }
         }
+        let outcomes: [EventDeliveryOutcome]
+        do {
+            outcomes = deliveries.count == 1 ? [try await target.deliver(deliveries[0].event)]
+                : try await target.deliver(batch: deliveries.map(\.event))
+        } catch {
+            return deliveries.map { settle($0, failure: "\(error)") }
+        }
+        guard outcomes.count == deliveries.count else {
+            return deliveries.map { settle($0, failure: "\(subscriber) answered \(outcomes.count) outcomes for \(deliveries.count) events") }
+        }
+        return zip(deliveries, outcomes).map { delivery, outcome in
+            switch outcome {
+            case .acknowledged:
+                return .delivered
+            case .rejected(let message):
+                logger.info("delivery rejected; dead-lettered", metadata: metadata(delivery))
+                return .dead(error: "rejected: " + (message.isEmpty ? "no reason given" : message))
+            case .retryLater(let message):
+                return settle(delivery, failure: message.isEmpty ? "the target asked to retry later" : message)
+            }
+        }
+    }
+
+    /// A failed attempt: retried on the schedule, or dead-lettered after the last.
+    private func settle(_ delivery: ClaimedDelivery, failure: String) -> DeliveryResult {
         guard let delay = configuration.retries.delay(afterAttempt: delivery.attempt) else {
-            logger.warning("delivery failed on its last attempt; dead-lettered", metadata: metadata)
+            logger.warning("delivery failed on its last attempt; dead-lettered", metadata: metadata(delivery))
             return .dead(error: failure)
         }
-        logger.debug("delivery failed; retrying", metadata: metadata.merging(["delay": "\(delay)"]) { $1 })
+        logger.debug("delivery failed; retrying", metadata: metadata(delivery).merging(["delay": "\(delay)"]) { $1 })
         return .retry(delay: delay, error: failure)
+    }
+
+    private func metadata(_ delivery: ClaimedDelivery) -> Logger.Metadata {
+        ["event": "\(delivery.event.id)", "subscriber": "\(delivery.subscriber)", "attempt": "\(delivery.attempt)"]
     }
 }

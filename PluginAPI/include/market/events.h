@@ -47,6 +47,28 @@ typedef struct mk_events_v1 {
                           mk_sink_t *error);
 } mk_events_v1_t;
 
+/*
+ * Plugin capability "market.event-batches/1" (since ABI 1.2; optional, beside market.events/1):
+ * receive the due events of one installation in one call, so a sink can forward them in one
+ * request. A host before 1.2, or a plugin without it, uses `handle` one event at a time.
+ */
+#define MK_EVENT_BATCHES_V1 "market.event-batches/1"
+
+typedef struct mk_event_batches_v1 {
+    uint32_t struct_size; /* sizeof(mk_event_batches_v1_t) */
+    /*
+     * `envelopes_json` is a JSON array of envelopes (borrowed for the call), at most the host's
+     * batch size, each matching permissions.events.subscribe. On MK_OK, `out_results` has
+     * received one JSON array with an entry per envelope, in order: {"outcome":"acknowledged"},
+     * {"outcome":"retry","error":"…"} or {"outcome":"rejected","error":"…"} (as `handle`'s
+     * MK_OK, MK_ERR_RETRY_LATER and MK_ERR_REJECTED). Any other status, or results that are not
+     * such an array of the right length, retries every event of the call, with `error` as the
+     * reason. Never NULL. [instance thread for serial plugins; any thread for concurrent ones]
+     */
+    mk_status_t (*handle_batch)(void *instance, mk_str_t envelopes_json, const mk_call_t *call,
+                                mk_sink_t *out_results, mk_sink_t *error);
+} mk_event_batches_v1_t;
+
 #ifdef __cplusplus
 }
 #endif
