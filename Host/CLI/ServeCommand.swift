@@ -192,6 +192,7 @@ struct ServeCommand: AsyncParsableCommand {
         dependencies.chat = bot.chat
         dependencies.webhooks = WebhookEndpoints(host: instances, targets: EventTargets(pool: pool, box: tenants.box, logger: logger))
         dependencies.eventTypes = EventTypeCatalog(host: instances)
+        dependencies.hooks = InboundHooks(host: instances, tenants: tenants)
         let server = MarketServer(configuration: connections.configuration(host: host, port: port), dependencies: dependencies, logger: logger)
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,

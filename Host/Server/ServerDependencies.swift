@@ -28,6 +28,8 @@ public struct ServerDependencies: Sendable {
     /// The tenants' webhook endpoints behind `/v1/tenants/{tenant}/webhooks/…`; nil answers
     /// them with `WEBHOOKS_NOT_INSTALLED`.
     public var webhooks: WebhookEndpoints?
+    /// Where `/hooks/{hook}/…` hands inbound requests to plugins; nil answers every hook 404.
+    public var hooks: InboundHooks?
     /// The event types behind `/v1/tenants/{tenant}/webhooks/event-types`.
     public var eventTypes: EventTypeCatalog?
 

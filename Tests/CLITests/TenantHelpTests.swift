@@ -34,6 +34,15 @@ import Testing
         }
     }
 
+    @Test func theHooksCommandsAreListedWithTheirOptions() async throws {
+        #expect(try await MarketBinary.run(["--help"]).stdout.contains("  hooks "))
+        let hooks = try await MarketBinary.run(["hooks", "--help"])
+        for command in ["list", "rotate"] { #expect(hooks.stdout.contains("  \(command) "), "missing hooks \(command)") }
+        #expect(hooks.stdout.contains("/hooks/<id>/"))
+        let rotate = try await MarketBinary.run(["hooks", "rotate", "--help"])
+        for text in ["<plugin>", "--tenant", "--plugins", "--json"] { #expect(rotate.stdout.contains(text), "hooks rotate lacks \(text)") }
+    }
+
     @Test func badArgumentsAreRefusedBeforeTouchingADatabase() async throws {
         let noTenant = try await MarketBinary.run(["enable", "notes"], environment: ["DATABASE_URL": "host=/nonexistent dbname=x"])
         #expect(noTenant.status != 0 && noTenant.stderr.contains("--tenant"))

@@ -1,5 +1,6 @@
 import Foundation
 import MarketCore
+import MarketTestSupport
 import PluginRuntime
 import Testing
 

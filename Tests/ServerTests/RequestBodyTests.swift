@@ -37,6 +37,20 @@ extension ServerTests {
             }
         }
 
+        @Test func aBodyOverTheLimitIs413BodyTooLargeNotAnIncompleteRequest() async throws {
+            try await TenantAPIWorld.with { world in
+                let before = try await world.snapshot()
+                let data = String(repeating: "x", count: 300 * 1024)
+                let reply = try await LoopbackHTTP.request("POST", "/v1/tenants/tenant-a/events", port: world.server.port, headers: [
+                    "Authorization": "Bearer \(world.tokenA)", "Content-Type": "application/json",
+                ], body: #"{"type":"lead.created","data":{"name":"\#(data)"}}"#)
+                #expect(reply.status == 413, "\(reply.text)")
+                #expect(reply.headers["content-type"] == "application/problem+json")
+                #expect(try reply.json()["code"] as? String == "BODY_TOO_LARGE", "\(reply.text)")
+                #expect(try await world.snapshot() == before)
+            }
+        }
+
         @Test func aClientThatDisconnectsMidBodyIsLoggedAsTheClientsDoingNotA500() async throws {
             let database = try await freshDatabase(migrated: true)
             let capture = CapturingLogHandler()

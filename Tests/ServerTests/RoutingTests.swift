@@ -22,6 +22,19 @@ import Testing
         #expect(table.match("/v2/plugins") == nil)
     }
 
+    @Test func aCatchAllRouteTakesTheRestOfThePath() {
+        let hook = Route(.post, "/hooks/{hook}/{path}", catchAll: true)
+        #expect(hook.routerPath == "/hooks/{hook}/**" && hook.description == "POST /hooks/{hook}/{path}")
+        let table = RouteTable([hook, Route(.get, "/hooks/{hook}/{path}", catchAll: true)])
+        #expect(table.match("/hooks/hk_1/src_2")?.template == "/hooks/{hook}/{path}")
+        #expect(table.match("/hooks/hk_1/a/b/c")?.methods == [.post, .get])
+        #expect(table.match("/hooks/hk_1") == nil)
+        #expect(HookRoutes.below("/hooks/hk_1/src_2", query: nil) == "/src_2")
+        #expect(HookRoutes.below("/hooks/hk_1/a/b/", query: "x=1&y=%20") == "/a/b/?x=1&y=%20")
+        #expect(HookRoutes.below("/hooks/hk_1", query: "") == "/")
+        #expect(ProblemStatus.status(for: .hookBodyTooLarge) == .contentTooLarge && ProblemStatus.status(for: .hookNotFound) == .notFound)
+    }
+
     @Test func everyCodeHasOneStatusAndUnknownCodesAre500() {
         #expect(ProblemStatus.status(for: .pluginNotFound) == .notFound)
         #expect(ProblemStatus.status(for: .badRequest) == .badRequest)

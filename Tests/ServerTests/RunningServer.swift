@@ -47,6 +47,7 @@ struct RunningServer: Sendable {
                                         events: DiscardedEvents(), closesInstances: true, logger: logger)
         dependencies.chat = ChatServices(engine: engine, conversations: ConversationStore(pool: pool, logger: logger),
                                          experiments: ExperimentStore(pool: pool, logger: logger))
+        dependencies.hooks = InboundHooks(host: host, tenants: tenants)
         dependencies.telegram = WebhookHandler(bots: TelegramBots(pool: pool, box: tenants.box, logger: logger), inbox: TelegramInbox(pool: pool), logger: logger)
         let server = MarketServer(configuration: configuration, dependencies: dependencies, logger: logger)
         let (ports, announce) = AsyncStream.makeStream(of: Int.self)

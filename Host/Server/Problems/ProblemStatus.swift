@@ -41,6 +41,7 @@ public enum ProblemStatus {
         .analyticsQueryInvalid: .badRequest,
         .analyticsRangeInvalid: .unprocessableContent,
         .requestIncomplete: .badRequest,
+        .bodyTooLarge: .contentTooLarge,
         .serverBusy: .serviceUnavailable,
         // Webhook endpoints (delivery targets of the plugin webhooks).
         .webhookEndpointNotFound: .notFound,
@@ -51,6 +52,10 @@ public enum ProblemStatus {
         .targetNotFound: .notFound,
         .targetInvalid: .unprocessableContent,
         .targetPluginUnavailable: .conflict,
+        // Inbound hooks.
+        .hookNotFound: .notFound,
+        .hookNotSupported: .conflict,
+        .hookBodyTooLarge: .contentTooLarge,
         // The admin API's changes of the desired plugin state.
         .pluginIDInvalid: .badRequest,
         .pluginUnknown: .notFound,

@@ -16,6 +16,8 @@ extension MarketError.Code {
     /// The request's body did not arrive in full: the client closed or reset the connection,
     /// or was slower than the body timeout. A client error, never counted as a server failure.
     public static let requestIncomplete = Self(rawValue: "REQUEST_INCOMPLETE")
+    /// The request's body is larger than the route takes (256 KiB for the API's JSON).
+    public static let bodyTooLarge = Self(rawValue: "BODY_TOO_LARGE")
     /// The server holds as many connections as it may and none is idle: retry after a moment.
     public static let serverBusy = Self(rawValue: "SERVER_BUSY")
     /// Something failed inside the server; the log has the cause under the request id.

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import MarketCore
 
 /// Reads a request's whole body for the routes, telling the client's failures from the
@@ -7,12 +8,15 @@ import MarketCore
 /// sent malformed chunks, or was too slow for the body timeout) is a client error, logged as
 /// such at info level and answered 400 `REQUEST_INCOMPLETE`, never a 500 `INTERNAL`.
 enum RequestBodyReader {
-    /// - Throws: `HTTPError` 413 past `limit`; `REQUEST_INCOMPLETE` when the body ends early.
+    /// - Throws: `BODY_TOO_LARGE` (413) past `limit`; `REQUEST_INCOMPLETE` when the body ends early.
     static func collect(_ request: inout Request, upTo limit: Int, context: MarketRequestContext) async throws -> ByteBuffer {
         do {
             return try await request.collectBody(upTo: limit)
         } catch let error as HTTPError {
             throw error
+        } catch is NIOTooManyBytesError {
+            // The body passed `limit`: the request is too large, not incomplete.
+            throw Problem(.bodyTooLarge, "the body is larger than \(limit) bytes", fix: "send a smaller body", status: .contentTooLarge)
         } catch let timeout as ConnectionDeadlineHandler.BodyTimeout {
             context.logger.info("the client did not send the request body in time; connection closed",
                                 metadata: ["timeout": .stringConvertible(timeout.limit)])

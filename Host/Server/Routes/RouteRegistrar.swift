@@ -33,8 +33,9 @@ public final class RouteRegistrar {
     }
 
     /// Serves `method path`.
-    public func on(_ method: HTTPRequest.Method, _ path: String, access: Access = .public, use handler: @escaping Handler) {
-        let route = Route(method, path)
+    /// With `catchAll`, the last parameter takes the rest of the path, slashes included.
+    public func on(_ method: HTTPRequest.Method, _ path: String, access: Access = .public, catchAll: Bool = false, use handler: @escaping Handler) {
+        let route = Route(method, path, catchAll: catchAll)
         precondition(!routes.contains(route), "\(route) is registered twice")
         entries.append((route, access, handler))
     }
@@ -44,8 +45,8 @@ public final class RouteRegistrar {
         let guarded = router.group().add(middleware: authentication)
         for (route, access, handler) in entries {
             switch access {
-            case .public: router.on(RouterPath(route.path), method: route.method, use: handler)
-            case .authenticated: guarded.on(RouterPath(route.path), method: route.method, use: handler)
+            case .public: router.on(RouterPath(route.routerPath), method: route.method, use: handler)
+            case .authenticated: guarded.on(RouterPath(route.routerPath), method: route.method, use: handler)
             }
         }
     }

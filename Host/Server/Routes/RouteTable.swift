@@ -4,16 +4,18 @@ import HTTPTypes
 /// path is known but whose method is not. Templates match as the router's do: segment by
 /// segment, `{name}` standing for any one segment.
 struct RouteTable: Sendable {
-    private let templates: [(segments: [Substring], path: String, methods: [HTTPRequest.Method])]
+    private let templates: [(segments: [Substring], path: String, catchAll: Bool, methods: [HTTPRequest.Method])]
 
     init(_ routes: [Route]) {
         var methods: [String: [HTTPRequest.Method]] = [:]
+        var catchAll: Set<String> = []
         var order: [String] = []
         for route in routes {
             if methods[route.path] == nil { order.append(route.path) }
             methods[route.path, default: []].append(route.method)
+            if route.catchAll { catchAll.insert(route.path) }
         }
-        templates = order.map { path in (Self.segments(path), path, methods[path] ?? []) }
+        templates = order.map { path in (Self.segments(path), path, catchAll.contains(path), methods[path] ?? []) }
     }
 
     /// The template matching `path` and the methods it serves, or nil when no route has that path.
@@ -21,7 +23,8 @@ struct RouteTable: Sendable {
         let parts = Self.segments(path)
         // A literal segment wins over a parameter, as in the router.
         let candidates = templates.filter { template in
-            template.segments.count == parts.count && zip(template.segments, parts).allSatisfy { $0 == $1 || $0.hasPrefix("{") }
+            (template.segments.count == parts.count || (template.catchAll && parts.count > template.segments.count))
+                && zip(template.segments, parts).allSatisfy { $0 == $1 || $0.hasPrefix("{") }
         }
         guard let best = candidates.max(by: { literalCount($0.segments) < literalCount($1.segments) }) else { return nil }
         return (best.path, best.methods)

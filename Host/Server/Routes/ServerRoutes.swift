@@ -17,6 +17,7 @@ enum ServerRoutes {
             EventRoutes(events: dependencies.events, tenants: dependencies.tenants),
             DeliveryRoutes(events: dependencies.events, tenants: dependencies.tenants),
             WebhookRoutes(endpoints: dependencies.webhooks, catalog: dependencies.eventTypes, tenants: dependencies.tenants),
+            HookRoutes(hooks: dependencies.hooks, tenants: dependencies.tenants),
             TelegramRoutes(webhook: dependencies.telegram),
             ChatRoutes(chat: dependencies.chat),
             AnalyticsRoutes(analytics: AnalyticsStore(pool: dependencies.pool), tenants: dependencies.tenants),

@@ -7,7 +7,8 @@ extension TenantStore {
     /// must satisfy the plugin's schema, so an enabled plugin can always be instantiated.
     /// In the same transaction the installation's event subscriptions become the patterns its
     /// manifest declares (`permissions.events.subscribe`), also when it was enabled already, so
-    /// enabling again after an update picks up a changed list.
+    /// enabling again after an update picks up a changed list; a plugin with
+    /// `permissions.ingress` gets its hook id (`hooks(tenant:by:)`) if it has none.
     /// - Throws: `ACCESS_DENIED`, `PLUGIN_NOT_FOUND`, `TENANT_NOT_FOUND`, `CONFIG_INVALID`
     ///   (listing the settings still missing).
     @discardableResult
@@ -24,6 +25,7 @@ extension TenantStore {
                                               fix: "set the missing settings first: market config \(plugin) --tenant \(tenant) name=value…")
             guard current?.enabled != true else {
                 try Self.subscribeAsDeclared(connection, manifest: manifest, tenant: tenant)
+                if manifest.permissions.ingress { try Self.ensureHook(connection, tenant: tenant, plugin: plugin) }
                 return try Self.installation(connection, plugin: plugin, tenant: tenant)
             }
             _ = try connection.prepared("""
@@ -31,6 +33,8 @@ extension TenantStore {
                 ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET enabled = true, updated_at = now()
                 """, [tenant, plugin, config])
             try Self.subscribeAsDeclared(connection, manifest: manifest, tenant: tenant)
+            // A plugin that takes inbound HTTP gets its hook URL now (docs/webhooks.md).
+            if manifest.permissions.ingress { try Self.ensureHook(connection, tenant: tenant, plugin: plugin) }
             try AuditWriter.record(connection, tenant: tenant, by: principal, action: "plugin.enable", target: "plugin:\(plugin)")
             return try Self.installation(connection, plugin: plugin, tenant: tenant)
         }

@@ -1,6 +1,7 @@
 /*
  * market/ingress.h — plugin capability "market.ingress/1": handle an inbound HTTP request sent
- * to the plugin's hook URL (/hooks/<tenant>/<plugin>/…), e.g. a CRM's webhook. Requires
+ * to the plugin's hook URL (/hooks/<hook id>/…, an opaque id per tenant installation), e.g. a
+ * CRM's webhook. Requires
  * permissions.ingress in the manifest.
  */
 #ifndef MARKET_INGRESS_H

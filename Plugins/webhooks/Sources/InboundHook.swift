@@ -1,7 +1,7 @@
 import Foundation
 import PluginKit
 
-/// `POST /hooks/<tenant>/webhooks/<source id>`: verifies a Standard Webhooks request and
+/// `POST /hooks/<hook id>/<source id>`: verifies a Standard Webhooks request and
 /// publishes `webhook.received` for the tenant; anything else is refused with a problem answer
 /// and nothing is published. See docs/webhooks-inbound.md.
 struct InboundHook {

@@ -9,6 +9,7 @@ plugin: the `standardwebhooks` library for "v1" (HMAC-SHA256) and `cryptography`
   POST /hang                  never answers (sleeps 60 s)
   POST /big                   200 with a 20 MB body, counting the bytes it managed to send
   GET  /requests              every recorded request: path, headers (lower-cased), body (text)
+  GET  /count                 how many requests were recorded
   POST /verify                {"index": N, "secret": "whsec_…"} or {"index": N, "public_key":
                               "whpk_…"}: whether request N's signature verifies with it, as
                               {"ok": bool, "error": "…"}
@@ -73,6 +74,10 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 body = json.dumps(REQUESTS).encode()
             self.answer(200, body, {"Content-Type": "application/json"})
+        elif self.path == "/count":
+            with LOCK:
+                count = len(REQUESTS)
+            self.answer(200, str(count).encode())
         elif self.path == "/big-sent":
             self.answer(200, str(BIG["sent"]).encode())
         else:
@@ -127,6 +132,8 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(200, json.dumps(result).encode(), {"Content-Type": "application/json"})
 
 
+# A burst of deliveries opens many connections at once; the default backlog of 5 would refuse some.
+ThreadingHTTPServer.request_queue_size = 1024
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 print(f"listening on {server.server_address[1]}", flush=True)
