@@ -109,16 +109,15 @@ static mk_status_t create(const mk_host_t *host, mk_str_t config, void **out_ins
     }
     self->batch_url = batch_url(base ? base : "https://us.i.posthog.com");
     free(base);
+    /* Without the key the instance still starts (so it can be probed and installed); its
+     * events wait, retried with the fix, until the secret is set. */
     buf_t *key = buf_new();
     mk_sink_t key_sink = buf_sink(key);
     if (!secrets || secrets->get(host, str("api_key"), &key_sink) != MK_OK || key->len == 0) {
-        sink_text(error, "the api_key secret is not set: market secret set posthog api_key --tenant TENANT (the project API key, phc_…)");
         buf_free(key);
-        free(self->batch_url);
-        free(self);
-        return MK_ERR_INVALID_ARGUMENT;
+        key = NULL;
     }
-    self->api_key = buf_take(key);
+    self->api_key = key ? buf_take(key) : NULL;
     pthread_mutex_init(&self->lock, NULL);
     pthread_condattr_t attributes;
     pthread_condattr_init(&attributes);
@@ -186,6 +185,12 @@ static outcome_t post_batch(posthog_t *self, const mk_call_t *call, char **event
  * again one event at a time, so one bad event does not hold back the rest.
  */
 static void send_events(posthog_t *self, const mk_call_t *call, char **events, size_t *lengths, size_t n, outcome_t *outcomes) {
+    if (!self->api_key) {
+        for (size_t i = 0; i < n; i++)
+            outcomes[i] = (outcome_t){OUTCOME_RETRY, strdup("the api_key secret is not set: market secret set posthog api_key --tenant TENANT "
+                                                            "(the project API key, phc_…); the events wait until it is")};
+        return;
+    }
     size_t first = 0;
     while (first < n) {
         size_t take = 0, bytes = 64 + strlen(self->api_key);

@@ -119,9 +119,14 @@ import Testing
         await plugin.close()
     }
 
-    @Test func withoutAnAPIKeyTheInstanceFailsWithTheFix() async throws {
+    /// The instance starts without its key (so it can be probed, packed and installed); its
+    /// events wait, retried with the fix, and go once the key is set.
+    @Test func withoutAnAPIKeyEventsWaitWithTheFix() async throws {
         let fake = try await FakePostHog.start()
-        let error = await expectError(.instanceFailed) { try await PostHogPlugin.start(fake, apiKey: nil) }
-        #expect(error?.message.contains("market secret set posthog api_key") == true, "\(String(describing: error))")
+        let plugin = try await PostHogPlugin.start(fake, apiKey: nil)
+        let outcomes = try await plugin.instance.deliver(batch: [PostHogPlugin.event(1), PostHogPlugin.event(2)])
+        #expect(outcomes.allSatisfy { if case .retryLater(let why) = $0 { why.contains("market secret set posthog api_key") } else { false } }, "\(outcomes)")
+        #expect(try await fake.received().requests.isEmpty)
+        await plugin.close()
     }
 }

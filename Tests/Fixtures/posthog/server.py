@@ -7,14 +7,17 @@ PostHog checks and answers as PostHog does:
                   an event whose properties have "invalid": true); else 200 {"status": "Ok"}
                   and the events are kept.
   POST /fail      {"status": CODE, "count": N}: the next N batch requests answer CODE.
+  POST /delay     {"ms": N}: every batch request waits N ms before it is answered.
   GET  /received  {"requests": [{"events": n, "bytes": b, "status": s}], "events": [...]}:
                   every batch request and every accepted event, duplicates included.
+  GET  /count     {"events": n, "unique": u}: accepted events, and their distinct UUIDs.
 
 Usage: server.py API_KEY. Prints "listening on PORT" once it accepts connections.
 """
 import json
 import sys
 import threading
+import time
 import uuid
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +27,9 @@ MAX_BODY = 20 * 1024 * 1024
 LOCK = threading.Lock()
 REQUESTS = []
 EVENTS = []
+UUIDS = set()
 FAILURES = {"status": 0, "count": 0}
+DELAY = {"ms": 0}
 
 
 def invalid_event(event):
@@ -62,10 +67,12 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
-        if self.path != "/received":
-            return self.answer(404, {"detail": "not found"})
         with LOCK:
-            self.answer(200, {"requests": REQUESTS, "events": EVENTS})
+            if self.path == "/received":
+                return self.answer(200, {"requests": REQUESTS, "events": EVENTS})
+            if self.path == "/count":
+                return self.answer(200, {"events": len(EVENTS), "unique": len(UUIDS)})
+        self.answer(404, {"detail": "not found"})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
@@ -78,13 +85,22 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 FAILURES.update(status=order["status"], count=order["count"])
             return self.answer(200, {})
+        if self.path == "/delay":
+            with LOCK:
+                DELAY["ms"] = json.loads(raw)["ms"]
+            return self.answer(200, {})
         if self.path != "/batch/":
             return self.answer(404, {"detail": "not found"})
+        with LOCK:
+            delay = DELAY["ms"]
+        if delay:
+            time.sleep(delay / 1000)
         status, body, events = self.batch(raw)
         with LOCK:
             REQUESTS.append({"events": len(events), "bytes": length, "status": status})
             if status == 200:
                 EVENTS.extend(events)
+                UUIDS.update(event["uuid"] for event in events)
         self.answer(status, body)
 
     def batch(self, raw):

@@ -4,40 +4,6 @@ import MarketTestSupport
 import MetricsTestKit
 import PluginRuntime
 
-/// Tests/Fixtures/posthog/server.py on an ephemeral loopback port: PostHog's batch endpoint with
-/// its checks, failures on order, and a record of every request and accepted event.
-final class FakePostHog: Sendable {
-    static let apiKey = "phc_test_project_key"
-    let server: LoopbackServerProcess
-
-    private init(server: LoopbackServerProcess) {
-        self.server = server
-    }
-
-    static func start() async throws -> FakePostHog {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/posthog/server.py")
-        return FakePostHog(server: try await LoopbackServerProcess.start(["python3", "-u", script.path, apiKey]) { seen in
-            guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
-            return Int(line.dropFirst("listening on ".count))
-        })
-    }
-
-    var root: String { "http://127.0.0.1:\(server.port)" }
-
-    /// Every batch request (`events`, `bytes`, `status`) and every accepted event.
-    func received() async throws -> (requests: [JSONValue], events: [JSONValue]) {
-        let answer = try JSONValue(parsing: try await runProcess("curl", ["-s", "\(root)/received"]).stdout)
-        guard case .array(let requests)? = answer["requests"], case .array(let events)? = answer["events"] else { return ([], []) }
-        return (requests, events)
-    }
-
-    /// The next `count` batch requests answer `status`.
-    func fail(_ status: Int, count: Int) async throws {
-        _ = try await runProcess("curl", ["-s", "-X", "POST", "--data-binary", #"{"status":\#(status),"count":\#(count)}"#, "\(root)/fail"])
-    }
-}
-
 /// The built posthog plugin for tenant "t1", sending to a `FakePostHog`.
 struct PostHogPlugin {
     let runtime: PluginRuntime
