@@ -65,6 +65,16 @@ let package = Package(
             path: "Benchmarks/Server",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // `market analytics`'s query over a year of one tenant's events; needs PostgreSQL (a private cluster).
+        .executableTarget(
+            name: "Analytics",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketStore", package: host),
+            ],
+            path: "Benchmarks/Analytics",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "EventBus",
             dependencies: [

@@ -71,7 +71,7 @@ public final class ConversationEngine: Sendable {
         let assignment = setup.experiment.map { Assignment(experiment: $0.id, variant: $0.variant(for: address.userID).name) }
         let (conversation, created) = try await conversations.conversation(tenant: tenant, address: address, assignment: assignment)
         let turn = Turn(tenant: tenant, conversation: conversation, address: address, assignment: assignment, setup: setup,
-                        deadline: started + limits.replyDeadline, onChunk: onChunk,
+                        started: started, deadline: started + limits.replyDeadline, onChunk: onChunk,
                         journal: TurnJournal(tenant: tenant, conversation: conversation, assignment: assignment))
         if created {
             publish(BotEventType.conversationStarted, turn, [
@@ -109,6 +109,8 @@ public final class ConversationEngine: Sendable {
         let assignment: Assignment?
         /// The tenant's setup as this reply sees it.
         let setup: TenantSnapshot
+        /// When the engine was handed the message: `message.sent`'s `latency_ms` counts from here.
+        let started: ContinuousClock.Instant
         let deadline: ContinuousClock.Instant
         let onChunk: @Sendable (ReplyChunk) -> Void
         /// The reply's messages and events until they are committed.
@@ -128,7 +130,11 @@ public final class ConversationEngine: Sendable {
     }
 
     /// Adds an event to the reply's journal; it is published when the journal is committed.
+    /// A failed model call or tool call makes the reply a fallback (`message.sent`'s `fallback`).
     func publish(_ type: String, _ turn: Turn, _ data: [String: JSONValue]) {
+        if type == BotEventType.llmFailed || (type == BotEventType.toolCalled && data["ok"] == .bool(false)) {
+            turn.journal.markFallback()
+        }
         turn.journal.publish(type, data: data)
     }
 
@@ -142,11 +148,15 @@ public final class ConversationEngine: Sendable {
     }
 
     /// Stores the assistant's final text, publishes `message.sent`, commits both with the rest of
-    /// the reply's journal and makes the reply.
+    /// the reply's journal and makes the reply. `message.sent` carries the reply's latency (from
+    /// the message's arrival to its reply, without the commit) and whether it was a fallback, so
+    /// the analytics rollups count both from that one event.
     func finish(_ turn: Turn, text: String, steps: Int, streamed: Bool = false, usage: ConversationStore.Usage? = nil) async throws -> Reply {
         if !streamed { turn.onChunk(.text(text)) }
         turn.journal.append(ChatMessage(role: .assistant, content: text), usage: usage ?? .init())
-        publish(BotEventType.messageSent, turn, ["text": .string(text), "steps": .integer(Int64(steps))])
+        publish(BotEventType.messageSent, turn, ["text": .string(text), "steps": .integer(Int64(steps)),
+                                                 "latency_ms": .integer(Int64((ContinuousClock.now - turn.started).inMilliseconds)),
+                                                 "fallback": .bool(turn.journal.isFallback)])
         try await commit(turn)
         return Reply(conversationID: turn.conversation, text: text, notices: turn.notices.all, steps: steps, assignment: turn.assignment)
     }

@@ -83,7 +83,11 @@ public final class ExperimentStore: Sendable {
                     latencyP50Milliseconds: try row.decode("p50"), latencyP95Milliseconds: try row.decode("p95"),
                     promptTokens: try row.decode("prompt_tokens"), completionTokens: try row.decode("completion_tokens"),
                     toolCalls: try row.decode("tool_calls"), toolErrors: try row.decode("tool_errors"),
-                    feedbackUp: try row.decode("feedback_up"), feedbackDown: try row.decode("feedback_down"))
+                    feedbackUp: try row.decode("feedback_up"), feedbackDown: try row.decode("feedback_down"),
+                    latency: WelchTest.Sample(count: try row.decode("latency_n"), mean: try row.decode("latency_mean"),
+                                              variance: try row.decode("latency_var")),
+                    tokensPerAnswer: WelchTest.Sample(count: try row.decode("tokens_n"), mean: try row.decode("tokens_mean"),
+                                                      variance: try row.decode("tokens_var")))
             }
             return ExperimentReport(experiment: experiment, variants: experiment.variants.map { byName[$0.name] ?? .empty($0.name) })
         }
@@ -104,6 +108,20 @@ public final class ExperimentStore: Sendable {
                 WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant AND m.latency_ms IS NOT NULL) AS p50,
             (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FROM messages m
                 WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant AND m.latency_ms IS NOT NULL) AS p95,
+            (SELECT count(latency_ms) FROM messages m
+                WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant AND m.latency_ms IS NOT NULL) AS latency_n,
+            (SELECT coalesce(avg(latency_ms), 0)::float8 FROM messages m
+                WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant AND m.latency_ms IS NOT NULL) AS latency_mean,
+            (SELECT coalesce(var_samp(latency_ms), 0)::float8 FROM messages m
+                WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant AND m.latency_ms IS NOT NULL) AS latency_var,
+            (SELECT count(*) FROM messages m WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant
+                AND m.role = 'assistant' AND coalesce(m.prompt_tokens, m.completion_tokens) IS NOT NULL) AS tokens_n,
+            (SELECT coalesce(avg(coalesce(prompt_tokens, 0) + coalesce(completion_tokens, 0)), 0)::float8 FROM messages m
+                WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant
+                AND m.role = 'assistant' AND coalesce(m.prompt_tokens, m.completion_tokens) IS NOT NULL) AS tokens_mean,
+            (SELECT coalesce(var_samp(coalesce(prompt_tokens, 0) + coalesce(completion_tokens, 0)), 0)::float8 FROM messages m
+                WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant
+                AND m.role = 'assistant' AND coalesce(m.prompt_tokens, m.completion_tokens) IS NOT NULL) AS tokens_var,
             (SELECT coalesce(sum(prompt_tokens), 0) FROM messages m WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant) AS prompt_tokens,
             (SELECT coalesce(sum(completion_tokens), 0) FROM messages m WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant) AS completion_tokens,
             (SELECT count(*) FROM messages m WHERE m.tenant_id = $1 AND m.experiment_id = $2 AND m.variant = n.variant AND m.role = 'tool') AS tool_calls,

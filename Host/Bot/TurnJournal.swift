@@ -19,6 +19,8 @@ final class TurnJournal: Sendable {
     private let pending = Mutex(Entry())
     /// Every message of the reply so far, committed or not: the model's history ends with them.
     private let written = Mutex<[ChatMessage]>([])
+    /// Whether a model call or a tool call of the reply failed; never reset, unlike `pending`.
+    private let fallback = Mutex(false)
 
     init(tenant: String, conversation: String, assignment: Assignment?) {
         self.tenant = tenant
@@ -40,6 +42,10 @@ final class TurnJournal: Sendable {
                                   data: JSONValue.object(data).jsonText)
         pending.withLock { $0.events.append(event) }
     }
+
+    func markFallback() { fallback.withLock { $0 = true } }
+
+    var isFallback: Bool { fallback.withLock { $0 } }
 
     /// Takes what is pending, leaving the journal empty.
     func take() -> Entry {

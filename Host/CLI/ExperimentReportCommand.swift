@@ -6,8 +6,13 @@ import MarketBot
 struct ExperimentReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Each variant's conversations, messages, latency p50/p95, tokens, tool error rate and feedback.",
-        discussion: "Computed from the stored conversations, messages and feedback; latency is per model call."
+        abstract: "Each variant's conversations, messages, latency p50/p95, tokens, tool error rate and feedback, and its significance.",
+        discussion: """
+            Computed from the stored conversations, messages and feedback; latency is per model call. Each variant is compared \
+            with the control (the first variant): the 👍 rate's Beta posterior (probability to beat the control, 95 % credible \
+            interval) and Welch's t-test of latency and tokens per answer, with a verdict once each arm has \(VariantComparison.minimumSample) \
+            observations (docs/bot.md, "Reading the significance").
+            """
     )
 
     @Argument(help: "The experiment's id.")
@@ -21,8 +26,9 @@ struct ExperimentReportCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingTenantErrors {
             let report = try await options.withBot { try await $0.experiments.report(id, tenant: tenant) }
+            let comparisons = Dictionary(report.comparisons.map { ($0.variant, $0) }) { first, _ in first }
             if options.output.json {
-                try options.output.printJSON(encoding: report.variants.map(Row.init))
+                try options.output.printJSON(encoding: report.variants.map { Row($0, significance: comparisons[$0.variant]) })
                 return
             }
             print("experiment \(id) (\(report.experiment.active ? "active" : "stopped"))")
@@ -35,6 +41,10 @@ struct ExperimentReportCommand: AsyncParsableCommand {
             let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
             for row in [header] + rows {
                 print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            }
+            for comparison in report.comparisons {
+                print("")
+                print(SignificanceText.lines(comparison).joined(separator: "\n"))
             }
         }
     }
@@ -57,8 +67,11 @@ struct ExperimentReportCommand: AsyncParsableCommand {
         let toolErrorRate: Double?
         let feedbackUp: Int
         let feedbackDown: Int
+        /// Against the control; null on the control itself.
+        let significance: VariantComparison?
 
-        init(_ figures: ExperimentReport.VariantFigures) {
+        init(_ figures: ExperimentReport.VariantFigures, significance: VariantComparison?) {
+            self.significance = significance
             variant = figures.variant
             conversations = figures.conversations
             messages = figures.messages

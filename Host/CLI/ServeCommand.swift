@@ -27,7 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
             then finishes the requests and the deliveries in \
             flight and exits 0. Secrets are sealed under MARKET_MASTER_KEY or \
             <state-dir>/master.key. The bot runs beside the API: the chat API, the Telegram webhook \
-            (POST /telegram/<bot id>), the inbox processor and a long poller for each bot in polling mode.
+            (POST /telegram/<bot id>), the inbox processor and a long poller for each bot in polling mode. \
+            The bot's events are folded into the analytics rollups (`market analytics`) every second.
             Example: market serve --port 8080 --plugins .build/market-plugins
             """
     )
@@ -144,7 +145,8 @@ struct ServeCommand: AsyncParsableCommand {
         // requests and finishes those in flight, the Telegram channel finishes the replies in hand,
         // deliveries in flight finish, the plugin reconciler stops (an install in flight is
         // abandoned whole, as the installer's transaction leaves nothing half-done), the plugin
-        // instances close, and the pool drains last.
+        // instances close, the analytics roller stops (what it left pending is folded by the next
+        // roll or report), and the pool drains last.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: (services + [deadline as any Service]).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -199,7 +201,9 @@ struct ServeCommand: AsyncParsableCommand {
             nodeID: try NodeIdentity.resolve(stateDirectory: stateDirectory, override: nodeID), desired: DesiredPlugins(pool: pool),
             connectionString: connectionString, installer: Installer(folder: stateDirectory, probe: InstallProbe.run),
             clients: registries.clients, host: instances, logger: Logger(label: "market.reconciler"))
-        return [pool, ServePluginHosting(host: instances, runtime: runtime), reconciler, deliveries, bot, server.makeService()]
+        // Folds the bot's queued events into the analytics rollups each second; stopped just before the pool.
+        let analytics = AnalyticsRoller(store: AnalyticsStore(pool: pool), logger: Logger(label: "market.analytics"))
+        return [pool, analytics, ServePluginHosting(host: instances, runtime: runtime), reconciler, deliveries, bot, server.makeService()]
     }
 }
 

@@ -82,6 +82,14 @@ extension BotDatabaseTests {
             #expect(small.feedbackUp == 2 && small.feedbackDown == 1)
             #expect(large.conversations == 1 && large.messages == 1 && large.latencyP50Milliseconds == 50 && large.latencyP95Milliseconds == 50)
             #expect(large.tokens == 10 && large.toolErrorRate == nil && large.feedbackUp == 0 && large.feedbackDown == 0)
+            // The samples behind Welch's test: 100…1000 ms has mean 550 and variance 91,666.67; tokens 15 each.
+            #expect(small.latency.count == 10 && small.latency.mean == 550 && abs(small.latency.variance - 275_000.0 / 3) < 1e-6)
+            #expect(small.tokensPerAnswer == .init(count: 10, mean: 15, variance: 0))
+            #expect(large.latency == .init(count: 1, mean: 50, variance: 0) && large.tokensPerAnswer == .init(count: 1, mean: 10, variance: 0))
+            let comparison = try #require(report.comparisons.first)
+            #expect(report.comparisons.count == 1 && comparison.control == "small" && comparison.variant == "large")
+            #expect(comparison.latency.verdict == .notEnoughData && comparison.latency.sample.message == "not enough data yet: 1 of 30")
+            #expect(comparison.feedback.sample.message == "not enough data yet: 0 of 30")
             let missing = await #expect(throws: MarketError.self) { try await bot.experiments.report("nope", tenant: bot.tenant) }
             #expect(missing?.code == .experimentNotFound)
             await bot.close()

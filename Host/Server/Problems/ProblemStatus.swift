@@ -38,6 +38,8 @@ public enum ProblemStatus {
         .eventInvalid: .unprocessableContent,
         .eventNotFound: .notFound,
         .eventIDTaken: .conflict,
+        .analyticsQueryInvalid: .badRequest,
+        .analyticsRangeInvalid: .unprocessableContent,
         .requestIncomplete: .badRequest,
         .serverBusy: .serviceUnavailable,
         // Webhook endpoints (delivery targets of the plugin webhooks).

@@ -53,11 +53,29 @@ struct ExperimentReportResource: Encodable {
         let toolErrors: Int
         let feedbackUp: Int
         let feedbackDown: Int
+        /// Against the control; null on the control itself.
+        let significance: VariantComparison?
 
         enum CodingKeys: String, CodingKey {
             case variant, conversations, messages, latencyP50Milliseconds = "latency_p50_ms", latencyP95Milliseconds = "latency_p95_ms",
                  promptTokens = "prompt_tokens", completionTokens = "completion_tokens", toolCalls = "tool_calls",
-                 toolErrors = "tool_errors", feedbackUp = "feedback_up", feedbackDown = "feedback_down"
+                 toolErrors = "tool_errors", feedbackUp = "feedback_up", feedbackDown = "feedback_down", significance
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(variant, forKey: .variant)
+            try container.encode(conversations, forKey: .conversations)
+            try container.encode(messages, forKey: .messages)
+            try container.encodeIfPresent(latencyP50Milliseconds, forKey: .latencyP50Milliseconds)
+            try container.encodeIfPresent(latencyP95Milliseconds, forKey: .latencyP95Milliseconds)
+            try container.encode(promptTokens, forKey: .promptTokens)
+            try container.encode(completionTokens, forKey: .completionTokens)
+            try container.encode(toolCalls, forKey: .toolCalls)
+            try container.encode(toolErrors, forKey: .toolErrors)
+            try container.encode(feedbackUp, forKey: .feedbackUp)
+            try container.encode(feedbackDown, forKey: .feedbackDown)
+            try container.encode(significance, forKey: .significance)
         }
     }
 
@@ -68,11 +86,13 @@ struct ExperimentReportResource: Encodable {
     init(_ report: ExperimentReport) {
         experiment = report.experiment.id
         active = report.experiment.active
+        let comparisons = Dictionary(report.comparisons.map { ($0.variant, $0) }) { first, _ in first }
         variants = report.variants.map { figures in
             Variant(variant: figures.variant, conversations: figures.conversations, messages: figures.messages,
                     latencyP50Milliseconds: figures.latencyP50Milliseconds, latencyP95Milliseconds: figures.latencyP95Milliseconds,
                     promptTokens: figures.promptTokens, completionTokens: figures.completionTokens, toolCalls: figures.toolCalls,
-                    toolErrors: figures.toolErrors, feedbackUp: figures.feedbackUp, feedbackDown: figures.feedbackDown)
+                    toolErrors: figures.toolErrors, feedbackUp: figures.feedbackUp, feedbackDown: figures.feedbackDown,
+                    significance: comparisons[figures.variant])
         }
     }
 }

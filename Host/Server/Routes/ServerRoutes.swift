@@ -19,6 +19,7 @@ enum ServerRoutes {
             WebhookRoutes(endpoints: dependencies.webhooks, catalog: dependencies.eventTypes, tenants: dependencies.tenants),
             TelegramRoutes(webhook: dependencies.telegram),
             ChatRoutes(chat: dependencies.chat),
+            AnalyticsRoutes(analytics: AnalyticsStore(pool: dependencies.pool), tenants: dependencies.tenants),
         ]
     }
 }
