@@ -124,19 +124,27 @@ public final class DeliveryWorker: Sendable {
         if claim.exhausted.contains(where: { $0.targetID != nil }) { try await queue.publishExhausted(claim.exhausted, logger: logger) }
         let claimed = claim.deliveries
         guard !claimed.isEmpty else { return claim.exhausted.count }
+        // One lookup per subscriber and batch: finding a plugin's instance reads its installation
+        // in a transaction, which cost more than the delivery itself when done for every row.
+        var subscribers: [Subscriber: BatchTarget] = [:]
+        for delivery in claimed where subscribers[delivery.subscriber] == nil {
+            subscribers[delivery.subscriber] = BatchTarget(await targets.target(for: delivery.subscriber))
+        }
+        let found = subscribers
         let outcomes = await withTaskGroup(of: (ClaimedDelivery, DeliveryResult, TargetResult?).self) { group in
             for delivery in claimed {
+                let subscriber = found[delivery.subscriber]?.target
                 group.addTask {
                     if let target = delivery.target {
                         // A rate-limited target's row waits for its slot before the clock starts.
                         if target.wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(target.wait * 1000))) }
                         let started = ContinuousClock.now
-                        let result = await self.attempt(delivery, to: target)
+                        let result = await self.attempt(delivery, to: target, through: subscriber)
                         self.metrics.record(result.row, after: .now - started)
                         return (delivery, result.row, result)
                     }
                     let started = ContinuousClock.now
-                    let result = await self.attempt(delivery)
+                    let result = await self.attempt(delivery, through: subscriber)
                     self.metrics.record(result, after: .now - started)
                     return (delivery, result, nil)
                 }
@@ -160,10 +168,10 @@ public final class DeliveryWorker: Sendable {
         return claimed.count + claim.exhausted.count
     }
 
-    private func attempt(_ delivery: ClaimedDelivery) async -> DeliveryResult {
+    private func attempt(_ delivery: ClaimedDelivery, through target: (any DeliveryTarget)?) async -> DeliveryResult {
         let metadata: Logger.Metadata = ["event": "\(delivery.event.id)", "subscriber": "\(delivery.subscriber)", "attempt": "\(delivery.attempt)"]
         let failure: String
-        if let target = await targets.target(for: delivery.subscriber) {
+        if let target {
             do {
                 switch try await target.deliver(delivery.event) {
                 case .acknowledged:
@@ -187,4 +195,10 @@ public final class DeliveryWorker: Sendable {
         logger.debug("delivery failed; retrying", metadata: metadata.merging(["delay": "\(delay)"]) { $1 })
         return .retry(delay: delay, error: failure)
     }
+}
+
+/// A subscriber's target as one batch found it (nil: none on this replica).
+private struct BatchTarget: Sendable {
+    let target: (any DeliveryTarget)?
+    init(_ target: (any DeliveryTarget)?) { self.target = target }
 }
