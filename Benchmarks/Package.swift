@@ -19,6 +19,8 @@ let package = Package(
     targets: [
         // The loopback HTTP load client the Server and TelegramWebhook benchmarks share.
         .target(name: "LoopbackLoad", path: "Benchmarks/LoopbackLoad"),
+        // CPU and memory of processes from /proc, and where benchmarks write the figures they print.
+        .target(name: "BenchmarkStats", path: "Benchmarks/BenchmarkStats"),
         // A folder served on loopback by Python's http.server: the registry of the registry benchmarks.
         .target(name: "LoopbackSite", path: "Benchmarks/LoopbackSite"),
         .executableTarget(
@@ -100,12 +102,28 @@ let package = Package(
             dependencies: [
                 "TelegramLoad",
                 "LoopbackLoad",
+                "BenchmarkStats",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MarketServer", package: host),
                 .product(name: "MarketStore", package: host),
                 .product(name: "MarketRuntime", package: host),
             ],
             path: "Benchmarks/TelegramWebhook",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Signed webhook deliveries end to end: the release build of the webhooks plugin, loaded
+        // through the plugin owner, a DeliveryWorker, a private PostgreSQL and a lean receiver in C
+        // (Support/WebhookReceiver, compiled and started by the benchmark as a process apart).
+        .executableTarget(
+            name: "WebhookDelivery",
+            dependencies: [
+                "BenchmarkStats",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketServer", package: host),
+                .product(name: "MarketStore", package: host),
+                .product(name: "MarketRuntime", package: host),
+            ],
+            path: "Benchmarks/WebhookDelivery",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // Two `market serve` replicas (the release build) and a loopback registry: how fast a

@@ -140,6 +140,10 @@ import Testing
             verdict: .retry, retryAfterSeconds: 5, status: 429, durationMilliseconds: 3, response: "lead.created blue 3", error: "slow down"))
         #expect(try await probe.instance.deliver(event, to: target("tgt_down")) == TargetOutcome(verdict: .retry, error: "the destination is down"))
         #expect(try await probe.instance.deliver(event, to: target("tgt_bad")) == TargetOutcome(verdict: .failed, error: "never"))
+        // The outcome object is written by hand: every character a response may hold comes back.
+        let awkward = "q\"b\\s/ n\nr\rt\tc\u{1}\u{1F} é 😀"
+        let echoed = JSONValue.object(["id": .string("tgt_ok"), "settings": .object(["colour": .string(awkward)]), "secrets": .object([:]), "attempt": .integer(1)])
+        #expect(try await probe.instance.deliver(event, to: echoed).response == "lead.created \(awkward) 1")
         await probe.close()
     }
 

@@ -90,6 +90,28 @@ import Testing
         await plugin.close()
     }
 
+    /// The plugin keeps a target's decoded settings and keys between deliveries; a target whose
+    /// stored settings or secrets changed (an update, a rotation) must be signed and sent with
+    /// the new ones at once.
+    @Test func aChangedTargetIsSignedAndSentWithItsNewSettingsAtOnce() async throws {
+        let receiver = try await WebhookReceiver.start()
+        let plugin = try await WebhooksPlugin.start()
+        let first = try await plugin.prepare("create", settings: #"{"url":"\#(receiver.root)/ok"}"#)
+        let second = try await plugin.prepare("create", settings: #"{"url":"\#(receiver.root)/status/202","headers":{"X-Tenant":"acme"}}"#)
+        let old = try #require(first.secrets["secret"]?.text), new = try #require(second.secrets["secret"]?.text)
+        // Both go to the same target id (the helper's), as a stored target does after an update.
+        #expect(try await plugin.deliver(Self.event, to: first).verdict == .delivered)
+        #expect(try await plugin.deliver(Self.event, to: second).verdict == .delivered)
+        let requests = try await receiver.requests()
+        #expect(requests.count == 2)
+        #expect(requests.map { $0["path"]?.text } == ["/ok", "/status/202"])
+        #expect(requests.last?["headers"]?["x-tenant"]?.text == "acme")
+        #expect(try await receiver.verify(0, secret: old).ok)
+        #expect(try await receiver.verify(1, secret: new).ok)
+        #expect(try await !receiver.verify(1, secret: old).ok)
+        await plugin.close()
+    }
+
     @Test func anOperatorsSecretIsCheckedAndMovedToTheSecrets() async throws {
         let plugin = try await WebhooksPlugin.start()
         let given = "whsec_" + Data(repeating: 7, count: 32).base64EncodedString()

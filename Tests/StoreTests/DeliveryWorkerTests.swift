@@ -69,6 +69,21 @@ extension DatabaseTests {
             await fixture.shutdown()
         }
 
+        @Test func aBatchLooksUpEachSubscribersTargetOnce() async throws {
+            let fixture = try await BusFixture.make(installations: ["acme/crm", "acme/analytics"])
+            try await fixture.bus.subscribe(crm, to: ["*"])
+            try await fixture.bus.subscribe(analytics, to: ["*"])
+            let targets = RecordingTargets()
+            let events = (0..<10).map { EventEnvelope(type: "lead.created", tenantID: "acme", data: #"{"n":\#($0)}"#) }
+            try await fixture.bus.publish(events)
+            // One round claims all 20 rows: finding an instance reads the installation, so it is
+            // done once per subscriber, not once per row.
+            #expect(try await fixture.worker(targets, batchSize: 32).deliverDue() == 20)
+            #expect(targets.received.count == 20)
+            #expect(targets.lookups == [crm: 1, analytics: 1])
+            await fixture.shutdown()
+        }
+
         @Test func aFailedDeliveryIsRetriedOnTheScheduleThenSucceeds() async throws {
             let fixture = try await BusFixture.make(installations: ["acme/crm"])
             try await fixture.bus.subscribe(crm, to: ["*"])

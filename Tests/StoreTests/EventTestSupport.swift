@@ -97,6 +97,7 @@ final class RecordingTargets: DeliveryTargets {
     private struct State {
         var received: [Received] = []
         var script: [Subscriber: [EventDeliveryOutcome]] = [:]
+        var lookups: [Subscriber: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -116,7 +117,13 @@ final class RecordingTargets: DeliveryTargets {
 
     var received: [Received] { state.withLock { $0.received } }
 
-    func target(for subscriber: Subscriber) async -> (any DeliveryTarget)? { Target(owner: self, subscriber: subscriber) }
+    /// How many times a worker asked for each subscriber's target.
+    var lookups: [Subscriber: Int] { state.withLock { $0.lookups } }
+
+    func target(for subscriber: Subscriber) async -> (any DeliveryTarget)? {
+        state.withLock { $0.lookups[subscriber, default: 0] += 1 }
+        return Target(owner: self, subscriber: subscriber)
+    }
 
     fileprivate func record(_ subscriber: Subscriber, _ event: EventEnvelope) -> EventDeliveryOutcome {
         state.withLock { state in

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkStats
 import Foundation
 import Logging
 import TelegramChannel
@@ -109,13 +110,5 @@ func conversationBenchmarks(plugins: URL, logger: Logger) {
 /// Prints the figures the table leaves out, and keeps them in a file as well: the benchmark
 /// runner may run this process with its standard output quieted.
 func report(_ lines: [String]) {
-    let text = lines.joined(separator: "\n") + "\n"
-    print(text, terminator: "")
-    FileHandle.standardError.write(Data(text.utf8))
-    let file = ProcessInfo.processInfo.environment["MARKET_BENCH_REPORT"] ?? NSTemporaryDirectory() + "market-telegram-bench.txt"
-    if let handle = FileHandle(forWritingAtPath: file) ?? (FileManager.default.createFile(atPath: file, contents: nil) ? FileHandle(forWritingAtPath: file) : nil) {
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
-        try? handle.close()
-    }
+    BenchReport.write(lines, fileName: "market-telegram-bench.txt")
 }

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkStats
 import Foundation
 import Logging
 import Synchronization

@@ -2,10 +2,11 @@ import Logging
 import MarketCore
 
 extension DeliveryWorker {
-    /// Delivers a target row through its subscriber's `market.targets/1` and judges the outcome.
-    func attempt(_ delivery: ClaimedDelivery, to target: ClaimedTarget) async -> TargetResult {
+    /// Delivers a target row through its subscriber's `market.targets/1` (`subscriber`, as the
+    /// batch found it) and judges the outcome.
+    func attempt(_ delivery: ClaimedDelivery, to target: ClaimedTarget, through subscriber: (any DeliveryTarget)?) async -> TargetResult {
         let started = ContinuousClock.now
-        guard let subscriber = await targets.target(for: delivery.subscriber) else {
+        guard let subscriber else {
             // Not the destination's fault: the plugin is not running here. Retried on the
             // schedule like a subscriber's row, without counting against the target.
             let outcome = TargetOutcome(verdict: .retry, error: "no target for \(delivery.subscriber) on this replica")

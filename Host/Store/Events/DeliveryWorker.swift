@@ -124,25 +124,34 @@ public final class DeliveryWorker: Sendable {
         if claim.exhausted.contains(where: { $0.targetID != nil }) { try await queue.publishExhausted(claim.exhausted, logger: logger) }
         let claimed = claim.deliveries
         guard !claimed.isEmpty else { return claim.exhausted.count }
+        // One lookup per subscriber and batch: finding a plugin's instance reads its installation
+        // in a transaction, which cost more than the delivery itself when done for every row.
+        var subscribers: [Subscriber: BatchTarget] = [:]
+        for delivery in claimed where subscribers[delivery.subscriber] == nil {
+            subscribers[delivery.subscriber] = BatchTarget(await targets.target(for: delivery.subscriber))
+        }
+        let found = subscribers
         // Target rows go one by one (each has its own endpoint); a subscriber's plain rows go
         // together, so a plugin that takes batches (market.event-batches/1) gets them in one call.
         let plainBySubscriber = Dictionary(grouping: claimed.filter { $0.target == nil }, by: \.subscriber)
         let outcomes = await withTaskGroup(of: [(ClaimedDelivery, DeliveryResult, TargetResult?)].self) { group in
             for delivery in claimed {
                 guard let target = delivery.target else { continue }
+                let subscriber = found[delivery.subscriber]?.target
                 group.addTask {
                     // A rate-limited target's row waits for its slot before the clock starts.
                     if target.wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(target.wait * 1000))) }
                     let started = ContinuousClock.now
-                    let result = await self.attempt(delivery, to: target)
+                    let result = await self.attempt(delivery, to: target, through: subscriber)
                     self.metrics.record(result.row, after: .now - started)
                     return [(delivery, result.row, result)]
                 }
             }
-            for deliveries in plainBySubscriber.values {
+            for (subscriber, deliveries) in plainBySubscriber {
+                let target = found[subscriber]?.target
                 group.addTask {
                     let started = ContinuousClock.now
-                    let results = await self.attempt(deliveries)
+                    let results = await self.attempt(deliveries, through: target)
                     let elapsed = ContinuousClock.now - started
                     return zip(deliveries, results).map { delivery, result in
                         self.metrics.record(result, after: elapsed)
@@ -170,9 +179,9 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// Delivers one subscriber's rows: one call for several when its target takes batches.
-    private func attempt(_ deliveries: [ClaimedDelivery]) async -> [DeliveryResult] {
+    private func attempt(_ deliveries: [ClaimedDelivery], through target: (any DeliveryTarget)?) async -> [DeliveryResult] {
         let subscriber = deliveries[0].subscriber
-        guard let target = await targets.target(for: subscriber) else {
+        guard let target else {
             return deliveries.map { settle($0, failure: "no target for \(subscriber) on this replica") }
         }
         let outcomes: [EventDeliveryOutcome]
@@ -211,4 +220,10 @@ public final class DeliveryWorker: Sendable {
     private func metadata(_ delivery: ClaimedDelivery) -> Logger.Metadata {
         ["event": "\(delivery.event.id)", "subscriber": "\(delivery.subscriber)", "attempt": "\(delivery.attempt)"]
     }
+}
+
+/// A subscriber's target as one batch found it (nil: none on this replica).
+private struct BatchTarget: Sendable {
+    let target: (any DeliveryTarget)?
+    init(_ target: (any DeliveryTarget)?) { self.target = target }
 }

@@ -2,25 +2,28 @@ import Foundation
 import PluginKit
 
 /// One attempt to deliver one event to one endpoint: sign, POST, and turn the answer into the
-/// host's outcome. Nothing is kept between attempts; the host owns the queue and the retries.
+/// host's outcome. Only the endpoint's decoded settings and keys are kept between attempts
+/// (`EndpointCache`); the host owns the queue and the retries.
 struct Delivery {
     let event: Event
     let target: TargetDelivery
+    /// Where the target's decoded settings and signing keys are kept between attempts.
+    let endpoints: EndpointCache
 
     /// The bytes of the response body kept for the attempt log. The transfer stops there.
     static let responsePrefixBytes = 1024
 
     func send(through host: PluginHost, context: CallContext) throws -> DeliveryOutcome {
-        let settings = try target.settings(as: EndpointSettings.self)
-        let secrets = try target.secrets(as: SigningSecrets.self)
+        let endpoint = try endpoints.endpoint(for: target)
+        let settings = endpoint.settings
         let body = try OutboundMessage.body(of: event)
         let now = Date()
         let timestamp = Int(now.timeIntervalSince1970)
-        let signature = try Signature.header(id: event.id, timestamp: timestamp, body: body, secrets: secrets.live(at: now))
+        let signature = try endpoint.signature(id: event.id, timestamp: timestamp, body: body, at: now)
         let timeout = settings.timeout_seconds ?? EndpointSettings.defaultTimeoutSeconds
         let headers: [(name: String, value: String)] = [("content-type", "application/json"), ("user-agent", "Market-Webhooks/1.0"), ("webhook-id", event.id),
                        ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature)]
-            + (settings.headers ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            + endpoint.customHeaders
         // A long body is cut at the prefix: the host stops reading there and still reports the
         // status (acceptsTruncatedBody), so a 20 MB answer costs one KiB.
         let request = HTTPRequest(method: "POST", url: settings.url, headers: headers, body: body, timeoutMilliseconds: UInt32(timeout * 1000),

@@ -37,7 +37,15 @@ enum OutboundMessage {
         }
     }
 
+    /// `text` as a JSON string, the bytes `JSONEncoder` writes. Event types and timestamps are
+    /// plain ASCII, copied as they are; anything that needs escaping goes through the encoder.
     static func quoted(_ text: String) -> [UInt8] {
-        Array((try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8))
+        guard text.utf8.allSatisfy(isPlain) else { return Array((try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)) }
+        return [UInt8(ascii: "\"")] + Array(text.utf8) + [UInt8(ascii: "\"")]
+    }
+
+    /// Printable ASCII that `JSONEncoder` copies unescaped (it escapes `/`).
+    private static func isPlain(_ byte: UInt8) -> Bool {
+        (0x20...0x7E).contains(byte) && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "/")
     }
 }

@@ -82,7 +82,9 @@ enum Signature {
             if let key = SigningSecrets.privateKey(secret) {
                 return "v1a," + (try key.signature(for: content)).base64EncodedString()
             }
-            throw PluginError(.invalidArgument, "a stored signing secret is neither whsec_ nor whsk_; rotate the endpoint's secret")
+            throw unusableSecret
         }.joined(separator: " ")
     }
+
+    static let unusableSecret = PluginError(.invalidArgument, "a stored signing secret is neither whsec_ nor whsk_; rotate the endpoint's secret")
 }

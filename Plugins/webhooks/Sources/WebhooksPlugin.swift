@@ -7,11 +7,12 @@ import PluginKit
 final class WebhooksPlugin: TargetPlugin, IngressPlugin {
     static let id = "webhooks"
     static let version = "1.0.0"
-    // Nothing is shared between calls but the immutable configuration.
+    // Calls share only the immutable configuration and the endpoint cache, which locks.
     static let concurrency = PluginConcurrency.concurrent
 
     let host: PluginHost
     let inbound: InboundConfig
+    let endpoints = EndpointCache()
 
     init(host: PluginHost, config: PluginConfig) throws {
         self.host = host
@@ -23,7 +24,7 @@ final class WebhooksPlugin: TargetPlugin, IngressPlugin {
     }
 
     func deliver(event: Event, target: TargetDelivery, context: CallContext) throws -> DeliveryOutcome {
-        try Delivery(event: event, target: target).send(through: host, context: context)
+        try Delivery(event: event, target: target, endpoints: endpoints).send(through: host, context: context)
     }
 
     func handle(request: HTTPRequest, context: CallContext) throws -> HTTPResponse {
