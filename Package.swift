@@ -55,7 +55,8 @@ let package = Package(
         // The Swift SDK for plugin authors.
         .target(
             name: "PluginKit",
-            dependencies: ["MarketPluginAPI"],
+            // JSONScanning: the envelopes of an event batch are split in place.
+            dependencies: ["MarketPluginAPI", "JSONScanning"],
             path: "PluginAPI/PluginKit",
             swiftSettings: strictSettings
         ),
