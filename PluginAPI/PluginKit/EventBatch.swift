@@ -34,17 +34,21 @@ public enum EventBatchOutcome: Sendable, Equatable {
 enum EventBatch {
     /// The elements of the host's JSON array of envelopes, each as its own bytes.
     static func envelopes(_ json: UnsafeRawBufferPointer) throws -> [[UInt8]] {
+        let notAnArray = PluginError(.invalidArgument, "the events are not a JSON array")
         var scanner = JSONScanner(json)
-        guard scanner.consume(UInt8(ascii: "[")) else { throw PluginError(.invalidArgument, "the events are not a JSON array") }
+        guard scanner.consume(UInt8(ascii: "[")) else { throw notAnArray }
         var elements: [[UInt8]] = []
-        if scanner.consume(UInt8(ascii: "]")) { return elements }
-        repeat {
-            scanner.skipWhitespace()
-            let start = scanner.index
-            guard scanner.skipValue(depth: 1) else { throw PluginError(.invalidArgument, "the events are not a JSON array") }
-            elements.append(Array(json[start..<scanner.index]))
-        } while scanner.consume(UInt8(ascii: ","))
-        guard scanner.consume(UInt8(ascii: "]")) else { throw PluginError(.invalidArgument, "the events are not a JSON array") }
+        if !scanner.consume(UInt8(ascii: "]")) {
+            repeat {
+                scanner.skipWhitespace()
+                let start = scanner.index
+                guard scanner.skipValue(depth: 1) else { throw notAnArray }
+                elements.append(Array(json[start..<scanner.index]))
+            } while scanner.consume(UInt8(ascii: ","))
+            guard scanner.consume(UInt8(ascii: "]")) else { throw notAnArray }
+        }
+        scanner.skipWhitespace()
+        guard scanner.atEnd else { throw notAnArray }
         return elements
     }
 
