@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "AnthropicPlugin", type: .dynamic, targets: ["AnthropicPlugin"]),
         .library(name: "MCPPlugin", type: .dynamic, targets: ["MCPPlugin"]),
         .library(name: "WebhooksPlugin", type: .dynamic, targets: ["WebhooksPlugin"]),
+        .library(name: "AmplitudePlugin", type: .dynamic, targets: ["AmplitudePlugin"]),
         .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
@@ -283,6 +284,15 @@ let package = Package(
             name: "WebhooksPlugin",
             dependencies: ["PluginKit", "JSONScanning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Plugins/webhooks/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        // Analytics to Amplitude's HTTP V2 API (market.event-batches/1).
+        .target(
+            name: "AmplitudePlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/amplitude/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),
