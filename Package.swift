@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "AnthropicPlugin", type: .dynamic, targets: ["AnthropicPlugin"]),
         .library(name: "MCPPlugin", type: .dynamic, targets: ["MCPPlugin"]),
         .library(name: "WebhooksPlugin", type: .dynamic, targets: ["WebhooksPlugin"]),
+        .library(name: "AmplitudePlugin", type: .dynamic, targets: ["AmplitudePlugin"]),
         .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
@@ -55,7 +56,8 @@ let package = Package(
         // The Swift SDK for plugin authors.
         .target(
             name: "PluginKit",
-            dependencies: ["MarketPluginAPI"],
+            // JSONScanning: the envelopes of an event batch are split in place.
+            dependencies: ["MarketPluginAPI", "JSONScanning"],
             path: "PluginAPI/PluginKit",
             swiftSettings: strictSettings
         ),
@@ -282,6 +284,15 @@ let package = Package(
             name: "WebhooksPlugin",
             dependencies: ["PluginKit", "JSONScanning", .product(name: "Crypto", package: "swift-crypto")],
             path: "Plugins/webhooks/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        // Analytics to Amplitude's HTTP V2 API (market.event-batches/1).
+        .target(
+            name: "AmplitudePlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/amplitude/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),

@@ -47,6 +47,7 @@ swift_plugin openai OpenAIPlugin
 swift_plugin anthropic AnthropicPlugin
 swift_plugin mcp MCPPlugin
 swift_plugin webhooks WebhooksPlugin
+swift_plugin amplitude AmplitudePlugin
 
 rm -f "$out"/lib*.so
 echo "Built plugins into $out: $(ls "$out" | tr '\n' ' ')"

@@ -29,7 +29,7 @@ struct Scaffold {
         switch language {
         case .c: [("include/market", "include/market")]
         case .swift: [("SDK/MarketPluginAPI/include/market", "include/market"), ("SDK/MarketPluginAPI/abi", "abi"),
-                      ("SDK/PluginKit", "PluginKit"), ("SDK/exports.map", "exports.map")]
+                      ("SDK/PluginKit", "PluginKit"), ("SDK/JSONScanning", "JSONScanning"), ("SDK/exports.map", "exports.map")]
         case .rust: []
         }
     }

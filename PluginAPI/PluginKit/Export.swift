@@ -94,6 +94,7 @@ private let capability: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPoint
     switch String(cString: id) {
     case MK_TOOLS_V1 where type is any ToolPlugin.Type || type is any DynamicToolPlugin.Type: return UnsafeRawPointer(Tables.tools)
     case MK_EVENTS_V1 where type is any EventPlugin.Type: return UnsafeRawPointer(Tables.events)
+    case MK_EVENT_BATCHES_V1 where type is any EventBatchPlugin.Type: return UnsafeRawPointer(Tables.eventBatches)
     case MK_MODEL_V1 where type is any ModelPlugin.Type: return UnsafeRawPointer(Tables.model)
     case MK_INGRESS_V1 where type is any IngressPlugin.Type: return UnsafeRawPointer(Tables.ingress)
     case MK_TARGETS_V1 where type is any TargetPlugin.Type: return UnsafeRawPointer(Tables.targets)

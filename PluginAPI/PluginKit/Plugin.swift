@@ -1,8 +1,8 @@
 import Foundation
 
 /// A Market plugin written in Swift. Conform a final class to `Plugin` and to the capability
-/// protocols it offers (`ToolPlugin`, `EventPlugin`, `ModelPlugin`, `IngressPlugin`,
-/// `TargetPlugin`), then
+/// protocols it offers (`ToolPlugin`, `EventPlugin`, `EventBatchPlugin`, `ModelPlugin`,
+/// `IngressPlugin`, `TargetPlugin`), then
 /// export it with one line:
 ///
 ///     @_cdecl("mk_plugin_entry_v1")
@@ -79,6 +79,28 @@ public protocol DynamicToolPlugin: Plugin {
 /// Receives events (`market.events/1`) whose types the manifest subscribes to.
 public protocol EventPlugin: Plugin {
     func handle(event: Event, context: CallContext) throws -> EventOutcome
+}
+
+/// Receives the due events of an installation in one call (`market.event-batches/1`, ABI 1.2),
+/// so a sink can forward many in one request. Offered beside `market.events/1`: a host before
+/// 1.2, or a single due event, still comes through `handle(event:context:)`, which by default
+/// calls `handle(events:context:)` with that one event.
+public protocol EventBatchPlugin: EventPlugin {
+    /// Handles `events` (in publication order) and answers one outcome per event, in order.
+    /// A thrown error retries every event of the call, with the error's message as the reason.
+    func handle(events: [Event], context: CallContext) throws -> [EventBatchOutcome]
+}
+
+extension EventBatchPlugin {
+    /// One event as a batch of one: a retry or rejection crosses as its status and reason.
+    public func handle(event: Event, context: CallContext) throws -> EventOutcome {
+        switch try handle(events: [event], context: context).first {
+        case .acknowledged?: return .acknowledged
+        case .retry(let why)?: throw PluginError(.retryLater, why)
+        case .rejected(let why)?: throw PluginError(.rejected, why)
+        case nil: throw PluginError(.internal, "handle(events:) answered no outcome for one event")
+        }
+    }
 }
 
 /// Serves chat completions (`market.model/1`) in the OpenAI shapes of market/model.h.

@@ -51,6 +51,20 @@ enum Tables {
         }
     ))
 
+    nonisolated(unsafe) static let eventBatches = table(mk_event_batches_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_event_batches_v1_t>.size),
+        handle_batch: { instance, envelopes, call, results, error in
+            guarded(error) {
+                guard let plugin = Instance.from(instance)?.plugin as? any EventBatchPlugin else {
+                    throw PluginError(.unsupported, "this plugin does not receive event batches")
+                }
+                let outcomes = try EventBatch.handle(plugin, envelopes: try EventBatch.envelopes(envelopes.buffer), context: CallContext(call))
+                let status = write(EventBatchOutcome.resultsJSON(outcomes), to: results)
+                guard status == .ok else { throw PluginError(status, "the results could not be written: \(status)") }
+            }
+        }
+    ))
+
     nonisolated(unsafe) static let model = table(mk_model_v1_t(
         struct_size: UInt32(MemoryLayout<mk_model_v1_t>.size),
         complete: { instance, request, call, deltas, result, errorSink, retryAfter in

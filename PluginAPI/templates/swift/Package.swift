@@ -2,7 +2,8 @@
 import PackageDescription
 
 // The plugin links the Swift runtime dynamically (never -static-stdlib) and exports only
-// mk_plugin_entry_v1. SDK/ holds the ABI header and PluginKit, copied by `market new`.
+// mk_plugin_entry_v1. SDK/ holds the ABI header, PluginKit and the JSON scanner it uses,
+// copied by `market new`.
 let package = Package(
     name: "__PLUGIN_ID__",
     products: [
@@ -10,7 +11,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "MarketPluginAPI", path: "SDK/MarketPluginAPI", sources: ["abi"], publicHeadersPath: "include"),
-        .target(name: "PluginKit", dependencies: ["MarketPluginAPI"], path: "SDK/PluginKit"),
+        .target(name: "JSONScanning", path: "SDK/JSONScanning"),
+        .target(name: "PluginKit", dependencies: ["MarketPluginAPI", "JSONScanning"], path: "SDK/PluginKit"),
         .target(
             name: "__TYPE_NAME__",
             dependencies: ["PluginKit"],

@@ -2,9 +2,9 @@ import Foundation
 import PluginKit
 
 /// A Swift plugin that exercises every part of PluginKit the example plugins do not: the
-/// model, ingress and targets capabilities, every event outcome, thrown errors, the concurrent
-/// flag, and each host service through its Swift wrapper.
-final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin, TargetPlugin {
+/// model, ingress, targets and event-batch capabilities, every event outcome, thrown errors, the
+/// concurrent flag, and each host service through its Swift wrapper.
+final class PluginKitProbe: ToolPlugin, EventBatchPlugin, ModelPlugin, IngressPlugin, TargetPlugin {
     static let id = "pluginkit-probe"
     static let version = "2.1.0"
     static let concurrency = PluginConcurrency.concurrent
@@ -102,6 +102,20 @@ final class PluginKitProbe: ToolPlugin, EventPlugin, ModelPlugin, IngressPlugin,
             let lead = try event.data(as: Lead.self)
             try host.kvPut("last-lead", Array(lead.name.utf8))
             return .acknowledged
+        }
+    }
+
+    /// A batch answers by type, row by row; one "probe.fail" in it fails the whole call.
+    func handle(events: [Event], context: CallContext) throws -> [EventBatchOutcome] {
+        try events.map { event -> EventBatchOutcome in
+            switch event.type {
+            case "probe.retry": return .retry("later, \(event.id)")
+            case "probe.reject": return .rejected("never, \(event.id)")
+            case "probe.fail": throw PluginError(.unavailable, "the CRM is down for the batch")
+            default:
+                try host.kvPut("batch-\(event.id)", Array(event.type.utf8))
+                return .acknowledged
+            }
         }
     }
 
