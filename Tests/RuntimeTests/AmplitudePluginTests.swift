@@ -183,9 +183,15 @@ import Testing
         await plugin.close()
     }
 
-    @Test func withoutAnAPIKeyTheInstanceFailsWithTheFix() async throws {
+    /// The instance starts without its key (so it can be probed, packed and installed); its
+    /// events wait, retried with the fix.
+    @Test func withoutAnAPIKeyEventsWaitWithTheFix() async throws {
         let fake = try await FakeAmplitude.start()
-        let error = await expectError(.instanceFailed) { try await AmplitudePlugin.start(fake, apiKey: nil) }
-        #expect(error?.message.contains("market secret set amplitude api_key") == true, "\(String(describing: error))")
+        let plugin = try await AmplitudePlugin.start(fake, apiKey: nil)
+        let outcomes = try await plugin.instance.deliver(batch: [AmplitudePlugin.event(1), AmplitudePlugin.event(2)])
+        #expect(outcomes.allSatisfy { if case .retryLater(let why) = $0 { why.contains("market secret set amplitude api_key --tenant t1") } else { false } },
+                "\(outcomes)")
+        #expect(try await fake.received().requests.isEmpty)
+        await plugin.close()
     }
 }

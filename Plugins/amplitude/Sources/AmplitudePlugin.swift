@@ -13,18 +13,23 @@ final class AmplitudePlugin: EventBatchPlugin {
 
     let host: PluginHost
     let settings: AmplitudeSettings
-    let apiKey: String
+    /// Nil until the secret is set: the instance still starts (so it can be probed, packed and
+    /// installed), and its events wait, retried with the fix.
+    let apiKey: String?
 
     init(host: PluginHost, config: PluginConfig) throws {
         self.host = host
         settings = try AmplitudeSettings(config)
-        guard let key = try? host.secret("api_key"), !key.isEmpty else {
-            throw PluginError(.invalidArgument, "the api_key secret is not set: market secret set amplitude api_key --tenant TENANT (the project's API key, from Amplitude's project settings)")
-        }
-        apiKey = key
+        apiKey = (try? host.secret("api_key")).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func handle(events: [Event], context: CallContext) throws -> [EventBatchOutcome] {
+        guard let apiKey else {
+            let tenant = events.first?.tenantID ?? "TENANT"
+            return Array(repeating: .retry("the api_key secret is not set: market secret set amplitude api_key --tenant \(tenant) "
+                                           + "(the project's API key, from Amplitude's project settings); the events wait until it is"),
+                         count: events.count)
+        }
         var outcomes = [EventBatchOutcome](repeating: .acknowledged, count: events.count)
         var ready: [AmplitudeEvent] = []
         var positions: [Int] = []
