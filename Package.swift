@@ -155,6 +155,7 @@ let package = Package(
                 "MarketCore", "PluginKit", "PluginRuntime", "MarketStore", "MarketRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Host/Hosting",
@@ -179,6 +180,7 @@ let package = Package(
                 "MarketCore", "MarketStore", "MarketHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -192,6 +194,7 @@ let package = Package(
                 "MarketCore", "PluginRuntime", "MarketStore", "PluginHosting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Host/Bot",
             swiftSettings: strictSettings
@@ -369,6 +372,8 @@ let package = Package(
             dependencies: [
                 "MarketBot", "MarketStore", "MarketCore", "PluginRuntime", "PluginHosting", "MarketTestSupport", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             path: "Tests/BotTests",
