@@ -3,8 +3,9 @@ import MarketTestSupport
 import Testing
 
 extension ServerTests {
-    /// The metrics catalogue of docs/operations.md and the Grafana dashboards of ops/grafana,
-    /// checked against a running `market serve` and Debian's Prometheus.
+    /// The metrics catalogue of docs/operations.md, the Grafana dashboards of ops/grafana and
+    /// the alert rules of ops/prometheus, checked against a running `market serve` and Debian's
+    /// Prometheus and promtool.
     @Suite struct Observability {
         /// One world for both checks: a `market serve` after traffic of every kind, scraped by
         /// a Prometheus of its own each second.
@@ -66,6 +67,25 @@ extension ServerTests {
                 Issue.record("\(query.dashboard), panel \"\(query.panel)\": \(query.expression) returns no series")
             }
             _ = world.registry
+        }
+
+        @Test func theAlertRulesAreValidAndEachFiresOnItsSeries() async throws {
+            try await PrometheusProcess.install()
+            let folder = Repository.root.appendingPathComponent("ops/prometheus")
+            let checked = try await runProcess("/usr/bin/promtool", ["check", "rules", "alerts.yml"], in: folder)
+            #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+            let tested = try await runProcess("/usr/bin/promtool", ["test", "rules", "alerts_test.yml"], in: folder)
+            #expect(tested.status == 0 && tested.stdout.contains("SUCCESS"), "\(tested.stdout)\(tested.stderr)")
+            // Every alert of the rules file is fired by a test.
+            let rules = try String(contentsOf: folder.appendingPathComponent("alerts.yml"), encoding: .utf8)
+            let tests = try String(contentsOf: folder.appendingPathComponent("alerts_test.yml"), encoding: .utf8)
+            let alerts = rules.split(separator: "\n").compactMap { line in
+                line.trimmingCharacters(in: .whitespaces).hasPrefix("- alert: ") ? line.split(separator: " ").last.map(String.init) : nil
+            }
+            #expect(alerts.count >= 7, "\(alerts)")
+            for alert in alerts {
+                #expect(tests.contains("alertname: \(alert)\n        exp_alerts:\n          - exp_labels:"), "no test fires \(alert)")
+            }
         }
     }
 }
