@@ -157,6 +157,7 @@ let package = Package(
                 "MarketCore", "PluginKit", "PluginRuntime", "MarketStore", "MarketRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Host/Hosting",
@@ -181,6 +182,7 @@ let package = Package(
                 "MarketCore", "MarketStore", "MarketHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -194,6 +196,7 @@ let package = Package(
                 "MarketCore", "PluginRuntime", "MarketStore", "PluginHosting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Host/Bot",
             swiftSettings: strictSettings
@@ -380,6 +383,8 @@ let package = Package(
             dependencies: [
                 "MarketBot", "MarketStore", "MarketCore", "PluginRuntime", "PluginHosting", "MarketTestSupport", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             path: "Tests/BotTests",

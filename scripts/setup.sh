@@ -2,7 +2,7 @@
 # Installs the system packages Market needs to build and test, when they are missing.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libarchive-dev libpq-dev postgresql pkg-config python3)
+packages=(libcurl4-openssl-dev libarchive-dev libpq-dev postgresql pkg-config python3 prometheus)
 
 # The tests run a real MCP server from the official Python SDK (mcp 2.x) and schemathesis (4.x)
 # against the live server; the test command's secret scan is detect-secrets (1.x); the webhooks
@@ -41,7 +41,22 @@ if [ ${#filtered[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${filtered[@]}" >/dev/null
+    others=()
+    for package in "${filtered[@]}"; do [ "$package" = prometheus ] || others+=("$package"); done
+    [ ${#others[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${others[@]}" >/dev/null
+    if [ ${#others[@]} -ne ${#filtered[@]} ]; then
+        # The metrics tests run prometheus and promtool on their own loopback port, config and data
+        # folder. Without recommends: no node exporter. Debian starts a system prometheus on :9090
+        # at install, which nothing here asked for: stopped and disabled when this script installed
+        # it (an operator's own prometheus is left alone).
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+        if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+            $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+        elif [ -x /etc/init.d/prometheus ]; then
+            $SUDO /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+            $SUDO update-rc.d prometheus disable >/dev/null 2>&1 || true
+        fi
+    fi
 fi
 
 venv="$(cd "$(dirname "$0")/.." && pwd)/.build-python"

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import MarketCore
@@ -37,6 +38,7 @@ public final class ConversationEngine: Sendable {
     let writer: TurnWriter
     let limits: EngineLimits
     let logger: Logger
+    let metrics: BotMetrics
     /// Whether `shutdown()` closes the host's instances (the engine is their only user).
     let closesInstances: Bool
     let snapshots = TenantSnapshots()
@@ -45,9 +47,10 @@ public final class ConversationEngine: Sendable {
     ///   - host: the owner of plugins and instances; it must have `tenants` as its store.
     ///   - closesInstances: whether `shutdown()` closes the host's instances: true when the
     ///     engine is the host's only user (the CLI), false when it is shared (`market serve`).
+    ///   - metrics: where turns, model and tool calls and tokens are counted (`BotMetrics`).
     public init(host: PluginHost, tenants: TenantStore, conversations: ConversationStore, experiments: ExperimentStore,
                 events: any EventPublisher, closesInstances: Bool = false,
-                limits: EngineLimits = EngineLimits(), logger: Logger) {
+                limits: EngineLimits = EngineLimits(), metrics: any MetricsFactory = MetricsSystem.factory, logger: Logger) {
         self.host = host
         self.tenants = tenants
         self.conversations = conversations
@@ -55,6 +58,7 @@ public final class ConversationEngine: Sendable {
         writer = TurnWriter(pool: conversations.pool, publisher: events)
         self.limits = limits
         self.logger = logger
+        self.metrics = BotMetrics(factory: metrics)
         self.closesInstances = closesInstances
     }
 
@@ -131,11 +135,13 @@ public final class ConversationEngine: Sendable {
 
     /// Adds an event to the reply's journal; it is published when the journal is committed.
     /// A failed model call or tool call makes the reply a fallback (`message.sent`'s `fallback`).
+    /// The bot's metrics are read off the same events.
     func publish(_ type: String, _ turn: Turn, _ data: [String: JSONValue]) {
         if type == BotEventType.llmFailed || (type == BotEventType.toolCalled && data["ok"] == .bool(false)) {
             turn.journal.markFallback()
         }
         turn.journal.publish(type, data: data)
+        metrics.observe(type, channel: turn.address.channel, data)
     }
 
     /// Commits the reply's journal: at the end, and before a model call that follows tool calls.

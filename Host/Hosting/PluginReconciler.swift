@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import MarketCore
@@ -51,6 +52,7 @@ public final class PluginReconciler: Service, Sendable {
     let host: PluginHost?
     var health: PluginHealth? { host?.health }
     let logger: Logger
+    let metrics: ReconcilerMetrics
     private let failures = Mutex<[String: Failure]>([:])
     /// The last report per plugin, so an unchanged one is not written again each pass.
     private let reported = Mutex<[String: NodeState]>([:])
@@ -60,9 +62,10 @@ public final class PluginReconciler: Service, Sendable {
     ///   - clients: opens a client of a registry by the name or location a desired state records.
     ///   - host: the process's plugin owner: told of every switch, and its health watch judges
     ///     the versions this node switches to; nil: no automatic rollback.
+    ///   - metrics: where convergence and rollbacks are counted (`ReconcilerMetrics`).
     public init(nodeID: String, desired: DesiredPlugins, connectionString: String, installer: Installer,
                 clients: @escaping Installer.ClientForRegistry, configuration: Configuration = Configuration(),
-                host: PluginHost? = nil, logger: Logger) {
+                host: PluginHost? = nil, metrics: any MetricsFactory = MetricsSystem.factory, logger: Logger) {
         self.nodeID = nodeID
         self.desired = desired
         self.connectionString = connectionString
@@ -70,6 +73,7 @@ public final class PluginReconciler: Service, Sendable {
         self.clients = clients
         self.configuration = configuration
         self.host = host
+        self.metrics = ReconcilerMetrics(factory: metrics)
         self.logger = logger
     }
 
@@ -86,6 +90,7 @@ public final class PluginReconciler: Service, Sendable {
                 if let health = self.health {
                     group.addTask {
                         for await verdict in health.verdicts {
+                            self.metrics.unhealthy(verdict.pluginID).increment()
                             await self.rollBack(verdict.pluginID, from: verdict.version, reason: verdict.reason)
                         }
                     }
@@ -122,7 +127,10 @@ public final class PluginReconciler: Service, Sendable {
     private func reconcile(_ plugin: DesiredPlugin) async -> Duration? {
         let id = plugin.pluginID
         let failure = failures.withLock { $0[id] }.flatMap { $0.generation == plugin.generation ? $0 : nil }
-        if let failure, ContinuousClock.now < failure.retryAt { return failure.retryAt - .now }
+        if let failure, ContinuousClock.now < failure.retryAt {
+            metrics.observe(plugin, running: nil, failed: true)
+            return failure.retryAt - .now
+        }
         do {
             let switched = try await apply(plugin)
             // The owner resolves the plugin again now, so held instances follow at their next call.
@@ -170,6 +178,7 @@ public final class PluginReconciler: Service, Sendable {
     func rollBack(_ pluginID: String, from version: String, reason: String) async {
         do {
             if let rollback = try await desired.rollBack(pluginID, from: version, reason: reason, node: nodeID) {
+                metrics.rollbacks(pluginID).increment()
                 logger.warning("plugin rolled back: the new version is unhealthy", metadata: [
                     "plugin": .string(pluginID), "from": .string(version), "to": .string(rollback.toVersion), "reason": .string(reason),
                     "generation": .stringConvertible(rollback.generation)])
@@ -226,6 +235,8 @@ public final class PluginReconciler: Service, Sendable {
     /// Records what the node runs of `plugin` now, unless that was the last report.
     private func report(_ plugin: DesiredPlugin, error: String?, attempts: Int) async {
         let running = (try? LockFile.read(in: installer.folder))?.plugins[plugin.pluginID]?.version
+        // Each pass, so the time waiting for convergence keeps growing between reports.
+        metrics.observe(plugin, running: running, failed: error != nil)
         let state = NodeState(nodeID: nodeID, pluginID: plugin.pluginID, generation: plugin.generation, wantedVersion: plugin.target?.version,
                               runningVersion: running, lastError: error, attempts: attempts)
         let last = reported.withLock { $0[plugin.pluginID] }

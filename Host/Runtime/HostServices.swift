@@ -9,11 +9,13 @@ public struct HostServices: Sendable {
     public var logger: Logger
     public var keyValue: any KeyValueStore
     public var events: any EventPublisher
+    /// Where plugins' own metrics (`market.metrics/1`) and the host's metrics of calls into them
+    /// (`PluginCallMetrics`) go: the process's factory unless a test gives its own.
     public var metrics: any MetricsFactory
     public var http: HTTPLimits
 
     public init(logger: Logger, keyValue: any KeyValueStore = InMemoryKeyValueStore(),
-                events: any EventPublisher = InMemoryEventLog(), metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+                events: any EventPublisher = InMemoryEventLog(), metrics: any MetricsFactory = MetricsSystem.factory,
                 http: HTTPLimits = HTTPLimits()) {
         self.logger = logger
         self.keyValue = keyValue

@@ -22,7 +22,8 @@ extension PluginInstance {
         let first = events[0]
         let context = JSONValue.object(["tenant_id": .string(first.tenantID), "conversation_id": .null]).jsonText
         let what = "\(pluginID): \(events.count) events"
-        return try await executor.run(token: token, what: what) {
+        // One call, counted by its worst outcome.
+        return try await call(.event, token: token, what: what, outcome: { outcomes in outcomes.map { PluginCallMetrics.Outcome($0) }.max() ?? .ok }) {
             // Each entry is about 40 bytes; errors add their text.
             let out = SinkBuffer(limit: max(self.limits.maximumResultBytes, events.count * 600))
             let error = SinkBuffer(limit: self.limits.maximumErrorBytes)

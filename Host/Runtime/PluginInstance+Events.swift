@@ -18,7 +18,7 @@ extension PluginInstance {
         let token = CallToken(timeout: timeout ?? limits.defaultTimeout)
         let envelope = event.jsonText
         let context = JSONValue.object(["tenant_id": .string(event.tenantID), "conversation_id": event.conversationID.map(JSONValue.string) ?? .null]).jsonText
-        return try await executor.run(token: token, what: "\(pluginID): event \(event.type)") {
+        return try await call(.event, token: token, what: "\(pluginID): event \(event.type)", outcome: PluginCallMetrics.Outcome.init) {
             let error = SinkBuffer(limit: self.limits.maximumErrorBytes)
             let status = try self.entered(token) {
                 token.withCall(context: context) { call in

@@ -21,7 +21,7 @@ extension PluginInstance {
         let table = UncheckedSendable(ingress)
         let token = CallToken(timeout: timeout ?? limits.defaultTimeout)
         let what = "\(pluginID): hook \(method) \(path)"
-        return try await executor.run(token: token, what: what) {
+        return try await call(.ingress, token: token, what: what) {
             let responseHeaders = SinkBuffer(limit: self.limits.maximumErrorBytes)
             let responseBody = SinkBuffer(limit: self.limits.maximumResultBytes)
             var status: Int32 = 0

@@ -19,7 +19,7 @@ extension PluginInstance {
         let table = UncheckedSendable(model)
         let token = CallToken(timeout: timeout ?? limits.defaultTimeout)
         let what = "\(pluginID): completion"
-        return try await executor.run(token: token, what: what) {
+        return try await call(.model, token: token, what: what) {
             let result = SinkBuffer(limit: self.limits.maximumResultBytes)
             let error = SinkBuffer(limit: self.limits.maximumErrorBytes)
             let deltas = DeltaForwarder(onDelta)

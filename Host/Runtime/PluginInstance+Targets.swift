@@ -50,7 +50,7 @@ extension PluginInstance {
         let envelope = event.jsonText
         let targetText = target.jsonText
         let context = JSONValue.object(["tenant_id": .string(event.tenantID), "conversation_id": event.conversationID.map(JSONValue.string) ?? .null]).jsonText
-        return try await executor.run(token: token, what: what) {
+        return try await call(.target, token: token, what: what, outcome: PluginCallMetrics.Outcome.init) {
             let out = SinkBuffer(limit: self.limits.maximumErrorBytes)
             let status = try self.entered(token) {
                 token.withCall(context: context) { call in

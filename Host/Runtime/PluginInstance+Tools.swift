@@ -30,7 +30,7 @@ extension PluginInstance {
     ///   or do not match the tool's `input_schema`; the plugin's failure otherwise.
     public func callTool(_ tool: String, arguments: String, context: String = "{}", timeout: Duration? = nil) async throws -> String {
         let token = CallToken(timeout: timeout ?? limits.defaultTimeout)
-        return try await executor.run(token: token, what: "\(pluginID).\(tool)") {
+        return try await call(.tool, token: token, what: "\(pluginID).\(tool)") {
             try self.callToolBlocking(tool, arguments: arguments, context: context, token: token)
         }
     }

@@ -4,6 +4,7 @@ import Logging
 import MarketCore
 import MarketPluginAPI
 import PluginKit
+import Synchronization
 
 /// The static C tables of the host services. Each function finds the calling instance
 /// through the `mk_host_t` it receives, checks the manifest's permissions, and calls the
@@ -125,6 +126,15 @@ enum ServiceTables {
                     }
                 }
                 let label = "plugin_\(context.pluginID.replacingOccurrences(of: "-", with: "_"))_\(name)"
+                // One kind per name: Prometheus's registry cannot hold a name as two kinds, and
+                // swift-prometheus stops the whole process when asked to.
+                guard [MK_METRIC_COUNTER, MK_METRIC_GAUGE, MK_METRIC_HISTOGRAM].contains(kind) else { return MK_ERR_INVALID_ARGUMENT }
+                let first = metricKinds.withLock { kinds in
+                    if let known = kinds[label] { return known }
+                    kinds[label] = kind
+                    return kind
+                }
+                guard first == kind else { return MK_ERR_INVALID_ARGUMENT }
                 let factory = context.services.metrics
                 switch kind {
                 case MK_METRIC_COUNTER:
@@ -138,6 +148,9 @@ enum ServiceTables {
             }
         }
     ))
+
+    /// The kind each plugin metric was first recorded as, for the process's life.
+    static let metricKinds = Mutex<[String: Int32]>([:])
 
     /// Runs a service call for the instance behind `host`, mapping thrown errors to statuses.
     static func serve(_ host: UnsafePointer<mk_host_t>?, _ body: (InstanceContext) throws -> mk_status_t) -> mk_status_t {

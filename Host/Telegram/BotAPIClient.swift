@@ -48,8 +48,15 @@ public struct BotAPIClient: Sendable {
     func call<Result: Decodable & Sendable>(_ method: String, body: Data, as type: Result.Type = Result.self,
                                             extraTime: Duration = .zero) async throws -> Result {
         let url = "\(base)/bot\(token.value)/\(method)"
-        let (status, data) = try await post(url, body: body, method: method, timeout: timeout + extraTime)
-        return try decode(method, status: status, data: data)
+        do {
+            let (status, data) = try await post(url, body: body, method: method, timeout: timeout + extraTime)
+            let result: Result = try decode(method, status: status, data: data)
+            TelegramMetrics.called(method, .success(()))
+            return result
+        } catch {
+            TelegramMetrics.called(method, .failure(error))
+            throw error
+        }
     }
 
     private struct Envelope<Result: Decodable>: Decodable {

@@ -139,6 +139,7 @@ public final class LongPoller: Sendable {
                 return fresh
             }
         }
+        TelegramMetrics.stored(fresh, mode: .polling)
         if fresh > 0 { stored() }
     }
 }

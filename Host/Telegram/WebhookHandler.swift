@@ -58,7 +58,10 @@ public final class WebhookHandler: Sendable {
             return 400
         }
         do {
-            if let key = try await inbox.storeNew(parsed.update, chat: parsed.chat, bot: botID) { stored(key) }
+            if let key = try await inbox.storeNew(parsed.update, chat: parsed.chat, bot: botID) {
+                TelegramMetrics.stored(1, mode: .webhook)
+                stored(key)
+            }
             return 200
         } catch {
             logger.error("cannot store a Telegram update; Telegram will deliver it again", metadata: ["bot": .string(botID), "error": "\(error)"])

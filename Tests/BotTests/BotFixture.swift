@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import MarketBot
@@ -39,7 +40,7 @@ struct BotFixture {
     /// - Parameter bus: whether the engine publishes to the event bus in PostgreSQL (as `market
     ///   serve` does) rather than to `events`.
     static func make(plugins: [String] = ["textkit"], limits: EngineLimits = EngineLimits(), bus: Bool = false,
-                     logger: Logger = quietLogger) async throws -> BotFixture {
+                     metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger = quietLogger) async throws -> BotFixture {
         try BotPaths.requirePlugins()
         let connectionString = try await freshDatabase()
         let pool = DatabasePool(connectionString: connectionString, configuration: .init(size: 3), logger: quietLogger)
@@ -57,7 +58,7 @@ struct BotFixture {
                               tenants: tenants, logger: logger)
         let engine = ConversationEngine(host: host, tenants: tenants, conversations: conversations, experiments: experiments,
                                         events: bus ? EventBus(pool: pool, logger: quietLogger) : events, closesInstances: true,
-                                        limits: limits, logger: logger)
+                                        limits: limits, metrics: metrics, logger: logger)
         return BotFixture(connectionString: connectionString, pool: pool, tenants: tenants, conversations: conversations,
                           experiments: experiments, events: events, runtime: runtime, engine: engine)
     }

@@ -58,7 +58,8 @@ import Testing
         let runtime = makeRuntime(metrics: metrics)
         let instance = try await runtime.instantiate(try runtime.load(try await buildFixture()), tenantID: "acme")
         let result = try JSONValue(parsing: try await instance.callTool("metric", arguments: "{}"))
-        #expect(result == .object(["ok": .number(0), "bad_name": .number(1), "spoofed": .number(1), "negative": .number(1)]))
+        // A name recorded as another kind is refused: a Prometheus registry would stop the process.
+        #expect(result == .object(["ok": .number(0), "bad_name": .number(1), "spoofed": .number(1), "negative": .number(1), "other_kind": .number(1)]))
         // Without a floating-point counter of its own, the test factory accumulates into an integer one.
         let counter = try metrics.expectCounter("plugin_fixture_calls_total", [("tenant", "acme"), ("route", "a")])
         #expect(counter.totalValue == 2)

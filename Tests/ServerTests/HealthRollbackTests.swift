@@ -112,6 +112,17 @@ extension ServerTests {
             #expect(shown["from"] as? String == "1.0.2" && (shown["reason"] as? String)?.contains("calls failed") == true)
             let listed = try await runProcess(market, ["list", "--database", database], in: folder)
             #expect(listed.stdout.contains("textkit 1.0.0") && listed.stdout.contains("rolled back from 1.0.2"), "\(listed.stdout)\(listed.stderr)")
+            // The nodes' metrics: both rollbacks (one per node that made it), the watch's verdicts
+            // on 1.0.2, and each node converged again.
+            var rollbacks = 0.0, verdicts = 0.0
+            for port in ports {
+                let exposed = MetricsExposition(try await LoopbackHTTP.get("/metrics", port: port).text)
+                rollbacks += exposed.sum("market_plugin_rollbacks_total", ["plugin": "textkit"])
+                verdicts += exposed.sum("market_plugin_unhealthy_total", ["plugin": "textkit"])
+                #expect(exposed.sum("market_plugin_converged", ["plugin": "textkit"]) == 1)
+                #expect(exposed.sum("market_plugin_unconverged_seconds", ["plugin": "textkit"]) == 0)
+            }
+            #expect(rollbacks == 2 && verdicts >= 1, "rollbacks \(rollbacks), verdicts \(verdicts)")
 
             // A rolled-back version is not applied again on its own.
             try await Task.sleep(for: .seconds(3))

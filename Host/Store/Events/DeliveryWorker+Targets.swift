@@ -22,6 +22,7 @@ extension DeliveryWorker {
             outcome.durationMilliseconds = (ContinuousClock.now - started).inMilliseconds
         }
         let result = judge(outcome, attempt: delivery.attempt, blameTarget: true)
+        metrics.recordTarget(outcome.verdict)
         if case .dead = result.row {
             logger.warning("target delivery dead", metadata: ["event": "\(delivery.event.id)", "target": "\(target.id)", "attempt": "\(delivery.attempt)"])
         }

@@ -169,6 +169,7 @@ public final class DeliveryWorker: Sendable {
         if !targeted.isEmpty {
             let completion = try await queue.completeTargets(targeted)
             recorded += completion.updated
+            metrics.recordDisabled(completion.disabled.count)
             for target in completion.disabled { logger.warning("delivery target disabled", metadata: ["target": "\(target)"]) }
         }
         if recorded < outcomes.count {

@@ -232,8 +232,10 @@ static mk_status_t call(void *instance, mk_str_t name, mk_str_t args, const mk_c
         mk_status_t bad_name = metrics->record(self->host, MK_METRIC_COUNTER, str("Bad-Name"), str(""), 1);
         mk_status_t spoofed = metrics->record(self->host, MK_METRIC_COUNTER, str("calls_total"), str("{\"tenant\":\"other\"}"), 1);
         mk_status_t negative = metrics->record(self->host, MK_METRIC_COUNTER, str("calls_total"), str(""), -1);
-        char out[96];
-        snprintf(out, sizeof out, "{\"ok\":%d,\"bad_name\":%d,\"spoofed\":%d,\"negative\":%d}", rc, bad_name, spoofed, negative);
+        mk_status_t other_kind = metrics->record(self->host, MK_METRIC_GAUGE, str("calls_total"), str(""), 1);
+        char out[128];
+        snprintf(out, sizeof out, "{\"ok\":%d,\"bad_name\":%d,\"spoofed\":%d,\"negative\":%d,\"other_kind\":%d}",
+                 rc, bad_name, spoofed, negative, other_kind);
         return put(result, out);
     }
     if (named(name, "log")) {
