@@ -115,6 +115,16 @@ let package = Package(
         // through the plugin owner, a DeliveryWorker, a private PostgreSQL and a lean receiver in C
         // (Support/WebhookReceiver, compiled and started by the benchmark as a process apart).
         .executableTarget(
+            name: "PostHogSink",
+            dependencies: [
+                "BenchmarkStats",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketRuntime", package: host),
+            ],
+            path: "Benchmarks/PostHogSink",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "WebhookDelivery",
             dependencies: [
                 "BenchmarkStats",

@@ -1,17 +1,18 @@
 import Foundation
 
 /// The lean receiver (Support/WebhookReceiver/receiver.c, compiled here with `cc -O2`) as a
-/// child process: it answers every POST 204 and writes each request's `webhook-id` and the
+/// child process: it answers every POST 204 and writes each request's `webhook-id` (`-` when it
+/// has none) and the
 /// CLOCK_MONOTONIC time it arrived to a file. Its CPU is its own, not the host's.
-final class ReceiverProcess: @unchecked Sendable {
-    let port: Int
-    let log: URL
+public final class ReceiverProcess: @unchecked Sendable {
+    public let port: Int
+    public let log: URL
     private let process: Process
     private let input: FileHandle
     private let output: FileHandle
     private var pending = Data()
 
-    init(folder: URL, benchmarksFolder: URL) throws {
+    public init(folder: URL, benchmarksFolder: URL) throws {
         let source = benchmarksFolder.appendingPathComponent("Support/WebhookReceiver/receiver.c")
         let binary = folder.appendingPathComponent("receiver")
         let compiler = Process()
@@ -37,10 +38,10 @@ final class ReceiverProcess: @unchecked Sendable {
         self.port = port
     }
 
-    var url: String { "http://127.0.0.1:\(port)/hook" }
+    public var url: String { "http://127.0.0.1:\(port)/hook" }
 
     /// Requests received so far; the file holds each of them once this returns.
-    func count() throws -> Int {
+    public func count() throws -> Int {
         try input.write(contentsOf: Data("count\n".utf8))
         let line = try nextLine()
         guard line.hasPrefix("count "), let count = Int(line.dropFirst(6)) else { throw BenchFailure("the receiver said '\(line)'") }
@@ -49,7 +50,7 @@ final class ReceiverProcess: @unchecked Sendable {
 
     /// Waits until `total` requests have arrived, asking every 2 ms on a thread of its own (never
     /// one of the cooperative pool's two, which the host under test needs).
-    func waitFor(_ total: Int, timeout: Duration) async throws {
+    public func waitFor(_ total: Int, timeout: Duration) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             Thread.detachNewThread {
                 let deadline = ContinuousClock.now + timeout
@@ -64,7 +65,7 @@ final class ReceiverProcess: @unchecked Sendable {
     }
 
     /// Every request so far: its webhook-id and when it arrived (CLOCK_MONOTONIC, ns).
-    func received() throws -> [(id: Substring, at: UInt64)] {
+    public func received() throws -> [(id: Substring, at: UInt64)] {
         _ = try count()
         let text = try String(contentsOf: log, encoding: .utf8)
         return text.split(separator: "\n").compactMap { line in
@@ -74,7 +75,7 @@ final class ReceiverProcess: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    public func stop() {
         try? input.close()
         process.waitUntilExit()
     }
@@ -97,7 +98,7 @@ final class ReceiverProcess: @unchecked Sendable {
     }
 }
 
-struct BenchFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct BenchFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
