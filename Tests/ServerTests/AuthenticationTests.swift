@@ -64,6 +64,8 @@ extension ServerTests {
                     "GET /healthz", "GET /readyz", "GET /metrics", "GET /v1/plugins", "GET /v1/plugins/{id}",
                     // Telegram authenticates with its secret token header instead.
                     "POST /telegram/{bot}",
+                    // Inbound hooks: the opaque id routes, the plugin checks the sender's signature.
+                    "GET /hooks/{hook}/{path}", "POST /hooks/{hook}/{path}", "PUT /hooks/{hook}/{path}",
                 ])
                 for path in ["/healthz", "/readyz", "/metrics", "/v1/plugins"] {
                     let reply = try await world.call("GET", path, token: nil)

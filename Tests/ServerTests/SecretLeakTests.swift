@@ -36,7 +36,8 @@ extension ServerTests {
                 for operation in operations where operation.method == "GET" {
                     let path = try operation.path(with: ["tenant": TenantAPIWorld.b, "plugin": "vault", "id": "notes",
                                                           "event": TenantAPIWorld.eventB, "delivery": TenantAPIWorld.eventB,
-                                                          "conversation": "cnv_0000000000000000", "experiment": "models-1"])
+                                                          "conversation": "cnv_0000000000000000", "experiment": "models-1",
+                                                          "hook": "hk_0000000000000000000000000000000000000000", "path": "events"])
                     for token in [world.admin, world.tokenB] {
                         _ = try await send("GET", path, token)
                         if path.contains("/vault/") { _ = try await send("GET", path.replacingOccurrences(of: "/vault/", with: "/openai/"), token) }
