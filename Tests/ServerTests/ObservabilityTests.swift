@@ -15,6 +15,7 @@ extension ServerTests {
             defer { world.server.close() }
             let prometheus = try await PrometheusProcess.start(scraping: "127.0.0.1:\(world.port)",
                                                                in: world.folder.appendingPathComponent("prometheus"))
+            defer { prometheus.stop() }
             try await world.drive()
 
             // Every family /metrics shows is in the table, with its type; every name the table

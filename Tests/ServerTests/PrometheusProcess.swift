@@ -1,10 +1,14 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MarketTestSupport
 import Testing
 
 /// Debian's `prometheus` on an ephemeral loopback port, with a config and a data folder of its
 /// own under `folder` (never the system's /etc/prometheus or :9090), scraping `target` each
-/// second. Killed when released (by its `ServeProcess`).
+/// second. Stopped by `stop()`; a test process that ends does not run deinitialisers, so the
+/// release alone would leave it running.
 final class PrometheusProcess: Sendable {
     let process: ServeProcess
     let port: Int
@@ -52,6 +56,10 @@ final class PrometheusProcess: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw HTTPTestFailure("prometheus did not say where it listens:\n\(process.standardError)")
+    }
+
+    func stop() {
+        process.signal(SIGKILL)
     }
 
     /// Evaluates `expression` now (`/api/v1/query`); the series of the result.
