@@ -26,10 +26,34 @@ else
         "import json, sys; print(' '.join(t['name'] for t in json.load(sys.stdin)['targets'] if t['type'] == 'test'))")"
 fi
 
+# A test process has been seen, rarely, to stop with every thread idle (an async wait never
+# resumed; not understood yet). Such a run is cut after 15 minutes, its threads' stacks are
+# printed for diagnosis, and the target runs once more; a second hang or any failure fails.
+run_target() { # target
+    timeout --signal=QUIT --kill-after=30 900 swift test --skip-build --filter "^$1\\." &
+    local runner=$! status=0
+    wait "$runner" || status=$?
+    if [ "$status" -eq 124 ] || [ "$status" -eq 131 ]; then
+        echo "HUNG: $1 did not finish within 15 minutes; the stacks of its test process:" >&2
+        for pid in $(pgrep -f "marketPackageTests.xctest.*\\^$1"); do
+            gdb -p "$pid" -batch -ex "thread apply all bt 12" 2>/dev/null | grep -E '^(Thread|#)' | head -200 >&2 || true
+            kill -9 "$pid" 2>/dev/null || true
+        done
+    fi
+    return "$status"
+}
+
 failed=()
 for target in "${targets[@]}"; do
     printf '\n== %s\n' "$target"
-    swift test --skip-build --filter "^$target\\." || failed+=("$target")
+    status=0
+    run_target "$target" || status=$?
+    if [ "$status" -eq 124 ] || [ "$status" -eq 131 ]; then
+        printf '\n== %s, again after a hang\n' "$target"
+        run_target "$target" || failed+=("$target (hung, then failed again)")
+    elif [ "$status" -ne 0 ]; then
+        failed+=("$target")
+    fi
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
