@@ -6,15 +6,14 @@ extension PluginInstance {
     /// Whether the plugin takes several events in one call (`market.event-batches/1`).
     public var takesEventBatches: Bool { eventBatchesTable != nil }
 
-    /// Delivers `events` in one `handle_batch` call when the plugin offers it, else one at a time
-    /// with `deliver(_:timeout:)`; one outcome per event, in order. A call that fails as a whole
-    /// (a status other than MK_OK, or results that are not one entry per event) retries them all.
+    /// Delivers `events` in one `handle_batch` call; one outcome per event, in order. A call that
+    /// fails as a whole (a status other than MK_OK, or results that are not one entry per event)
+    /// retries them all. Callers ask `takesEventBatches` first (see `HostedDeliveryTarget`).
     public func deliver(batch events: [EventEnvelope], timeout: Duration? = nil) async throws -> [EventDeliveryOutcome] {
         guard !events.isEmpty else { return [] }
         guard let batches = eventBatchesTable else {
-            var outcomes: [EventDeliveryOutcome] = []
-            for event in events { outcomes.append(try await deliver(event, timeout: timeout)) }
-            return outcomes
+            throw MarketError(.capabilityMissing, "\(pluginID) takes no event batches",
+                              fix: "deliver its events one at a time, or offer market.event-batches/1")
         }
         let table = UncheckedSendable(batches)
         let token = CallToken(timeout: timeout ?? limits.defaultTimeout)
