@@ -71,6 +71,13 @@ static void count(posthog_t *self, const char *name, double value) {
     if (self->metrics && value > 0) self->metrics->record(self->host, MK_METRIC_COUNTER, str(name), (mk_str_t){NULL, 0}, value);
 }
 
+/* An event too large for PostHog is not sent: say so in the log and the metric. */
+static void note_if_dropped(posthog_t *self, outcome_t converted) {
+    if (converted.kind != OUTCOME_REJECTED || !converted.error || !strstr(converted.error, "over 1 MB")) return;
+    count(self, "events_dropped_too_large_total", 1);
+    log_line(self, MK_LOG_WARNING, "event over 1 MB dropped: PostHog refuses it", "{}");
+}
+
 /* ---- configuration ---- */
 
 static long config_integer(mk_str_t config, const char *name, long fallback, long low, long high, int *bad) {
@@ -232,10 +239,7 @@ static mk_status_t handle_batch(void *instance, mk_str_t envelopes, const mk_cal
             if (!o) break;
         }
         early[n] = convert_event(element, &events[n], &lengths[n], MAX_EVENT_BYTES);
-        if (early[n].kind == OUTCOME_REJECTED && early[n].error && strstr(early[n].error, "over 1 MB")) {
-            count(self, "events_dropped_too_large_total", 1);
-            log_line(self, MK_LOG_WARNING, "event over 1 MB dropped: PostHog refuses it", "{}");
-        }
+        note_if_dropped(self, early[n]);
         n++;
     }
     if (!events || !lengths || !early || rc != MK_ERR_NOT_FOUND) {
@@ -321,13 +325,10 @@ static mk_status_t handle_event(void *instance, mk_str_t envelope, const mk_call
     size_t length = 0;
     outcome_t converted = convert_event(envelope, &event, &length, MAX_EVENT_BYTES);
     if (converted.kind != OUTCOME_ACKNOWLEDGED) {
-        if (converted.error && strstr(converted.error, "over 1 MB")) {
-            count(self, "events_dropped_too_large_total", 1);
-            log_line(self, MK_LOG_WARNING, "event over 1 MB dropped: PostHog refuses it", "{}");
-        }
+        note_if_dropped(self, converted);
         sink_text(error, converted.error);
         free(converted.error);
-        return MK_ERR_REJECTED;
+        return converted.kind == OUTCOME_RETRY ? MK_ERR_RETRY_LATER : MK_ERR_REJECTED;
     }
     pthread_mutex_lock(&self->lock);
     waiting_batch_t *batch = self->open;
