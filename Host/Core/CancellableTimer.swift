@@ -6,7 +6,7 @@ import Dispatch
 /// ended, so a task per request sleeping for seconds kept thousands of finished requests alive
 /// under load.
 ///
-/// Timers share one dispatch source (`TimerHeap`): a server makes and cancels several for each
+/// Timers share one thread and heap (`TimerHeap`): a server makes and cancels several for each
 /// request, most of which never fire.
 public final class CancellableTimer: Sendable {
     private let id: UInt64

@@ -1,12 +1,12 @@
 import Dispatch
-import Synchronization
+import Glibc
 
-/// The deadlines of every `CancellableTimer`, in one min-heap behind one dispatch timer source
-/// armed for the earliest. Making a timer is a heap push and cancelling it a dictionary
-/// removal; the source is set again only when a deadline comes before the one it is set for.
-/// A source per timer cost two trips through dispatch's manager thread for each one made and
-/// cancelled, three timers for each Telegram update.
-final class TimerHeap: Sendable {
+/// The deadlines of every `CancellableTimer`, in one min-heap watched by one thread that sleeps
+/// until the earliest. Making a timer is a heap push and cancelling it a dictionary removal; the
+/// thread is woken only when a deadline comes before the one it sleeps for. A dispatch source per
+/// timer cost two trips through dispatch's manager thread for each one made and cancelled, three
+/// timers for each Telegram update.
+final class TimerHeap: @unchecked Sendable {
     static let shared = TimerHeap()
 
     private struct Registration {
@@ -27,8 +27,6 @@ final class TimerHeap: Sendable {
         var registrations: [UInt64: Registration] = [:]
         /// May hold entries of cancelled timers until they come to the top or are compacted away.
         var heap: [Entry] = []
-        /// The deadline the source is set for, if any.
-        var armed: UInt64?
 
         mutating func push(_ entry: Entry) {
             heap.append(entry)
@@ -60,6 +58,25 @@ final class TimerHeap: Sendable {
             }
         }
 
+        /// Pops the timers due at `now`, putting repeating ones back for their next firing.
+        mutating func takeDue(now: UInt64) -> [Registration] {
+            var due: [Registration] = []
+            while let first = heap.first, first.deadline <= now {
+                popFirst()
+                guard let registration = registrations[first.id] else { continue }
+                due.append(registration)
+                if let interval = registration.interval {
+                    // A stalled process does not fire a repeating timer once for each interval it missed.
+                    let next = first.deadline &+ interval
+                    push(Entry(deadline: next > now ? next : now &+ interval, id: first.id))
+                } else {
+                    registrations[first.id] = nil
+                }
+            }
+            while let first = heap.first, registrations[first.id] == nil { popFirst() }
+            return due
+        }
+
         /// Drops the entries of cancelled timers once they outnumber the live ones well.
         mutating func compactIfStale() {
             guard heap.count > 2 * registrations.count + 1024 else { return }
@@ -68,31 +85,54 @@ final class TimerHeap: Sendable {
         }
     }
 
-    /// Unchecked: a dispatch source is thread-safe.
-    private struct Source: @unchecked Sendable { let timer: any DispatchSourceTimer }
-    private let source: Source
-    private let state = Mutex(State())
+    /// The state and the condition the timer thread sleeps on, until the earliest deadline or
+    /// until a timer made sooner wakes it. A thread of its own rather than a dispatch timer
+    /// source re-armed from every `add`: what wakes it and when is then all in this file.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private nonisolated(unsafe) var state = State()
 
     private init() {
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "market.timers"))
-        timer.schedule(deadline: .distantFuture)
-        source = Source(timer: timer)
-        timer.setEventHandler { [unowned self] in fire() }
-        timer.resume()
+        pthread_mutex_init(mutex, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(wake, &attributes)
+        pthread_condattr_destroy(&attributes)
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { context in
+            Unmanaged<TimerHeap>.fromOpaque(context!).takeUnretainedValue().run()
+            return nil
+        }, Unmanaged.passUnretained(self).toOpaque())
+        precondition(started == 0, "cannot start the timer thread: \(started)")
+        pthread_detach(thread)
+    }
+
+    /// Nanoseconds on the monotonic clock the thread's waits use.
+    private static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+
+    private func locked<T>(_ body: (inout State) -> T) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body(&state)
     }
 
     /// Registers a timer; its id is for `remove`.
     func add(after delay: UInt64, repeating interval: UInt64?, queue: DispatchQueue, handler: @escaping @Sendable () -> Void) -> UInt64 {
-        let sum = DispatchTime.now().uptimeNanoseconds.addingReportingOverflow(delay)
+        let sum = Self.now().addingReportingOverflow(delay)
         let deadline = sum.overflow ? UInt64.max : sum.partialValue
-        return state.withLock { state in
+        return locked { state in
             let id = state.nextID
             state.nextID += 1
             state.registrations[id] = Registration(handler: handler, queue: queue, interval: interval.map { max(1, $0) })
             state.push(Entry(deadline: deadline, id: id))
             state.compactIfStale()
-            // Set under the lock, so that two timers made at once cannot set it out of order.
-            if state.armed.map({ deadline < $0 }) ?? true { arm(&state, for: deadline) }
+            // Only a new earliest deadline shortens the thread's sleep.
+            if state.heap.first?.id == id { pthread_cond_signal(wake) }
             return id
         }
     }
@@ -100,36 +140,27 @@ final class TimerHeap: Sendable {
     /// Forgets a timer: it does not fire again (a handler already running finishes).
     func remove(_ id: UInt64) {
         // Released outside the lock: what the handler holds may cancel timers of its own as it goes.
-        let removed = state.withLock { $0.registrations.removeValue(forKey: id) }
+        let removed = locked { $0.registrations.removeValue(forKey: id) }
         _ = removed
     }
 
-    private func arm(_ state: inout State, for deadline: UInt64) {
-        state.armed = deadline
-        source.timer.schedule(deadline: deadline == .max ? .distantFuture : DispatchTime(uptimeNanoseconds: deadline))
-    }
-
-    /// Runs the handlers that are due, and sets the source for the next deadline.
-    private func fire() {
-        let now = DispatchTime.now().uptimeNanoseconds
-        let due: [Registration] = state.withLock { state in
-            var due: [Registration] = []
-            while let first = state.heap.first, first.deadline <= now {
-                state.popFirst()
-                guard let registration = state.registrations[first.id] else { continue }
-                due.append(registration)
-                if let interval = registration.interval {
-                    // A stalled process does not fire a repeating timer once for each interval it missed.
-                    let next = first.deadline &+ interval
-                    state.push(Entry(deadline: next > now ? next : now &+ interval, id: first.id))
-                } else {
-                    state.registrations[first.id] = nil
-                }
+    /// The timer thread: hands the due handlers to their queues, then sleeps until the next deadline.
+    private func run() -> Never {
+        pthread_mutex_lock(mutex)
+        while true {
+            let due = state.takeDue(now: Self.now())
+            if !due.isEmpty {
+                pthread_mutex_unlock(mutex)
+                for registration in due { registration.queue.async(execute: registration.handler) }
+                pthread_mutex_lock(mutex)
+                continue
             }
-            while let first = state.heap.first, state.registrations[first.id] == nil { state.popFirst() }
-            if let first = state.heap.first { arm(&state, for: first.deadline) } else { state.armed = nil }
-            return due
+            if let first = state.heap.first, first.deadline != .max {
+                var until = timespec(tv_sec: Int(first.deadline / 1_000_000_000), tv_nsec: Int(first.deadline % 1_000_000_000))
+                pthread_cond_timedwait(wake, mutex, &until)
+            } else {
+                pthread_cond_wait(wake, mutex)
+            }
         }
-        for registration in due { registration.queue.async(execute: registration.handler) }
     }
 }

@@ -95,4 +95,22 @@ import Testing
         inner.withLock { $0?.cancel() }
         #expect(count.now == 1)
     }
+
+    /// Timers made from many threads at once, each possibly the new earliest while the timer
+    /// thread is between firing and sleeping, all fire: no wake-up is lost.
+    @Test func timersMadeConcurrentlyAllFire() async throws {
+        let count = Count()
+        let timers = Mutex<[CancellableTimer]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            var generator = SystemRandomNumberGenerator()
+            for _ in 0..<250 {
+                let timer = CancellableTimer(after: .microseconds(Int.random(in: 0...20_000, using: &generator))) { count.add() }
+                timers.withLock { $0.append(timer) }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while count.now < 2_000, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(count.now == 2_000)
+        timers.withLock { $0.removeAll() }
+    }
 }

@@ -33,10 +33,12 @@ import Testing
 
     @Test func withoutAGraceCloseWaitsForTheCallInFlight() async throws {
         let (runtime, instance) = try await instance()
-        await expectError(.timeout) { try await instance.callTool("sleep", arguments: #"{"ms":800}"#, timeout: .milliseconds(100)) }
+        // Timed from the call's start: the plugin sleeps 800 ms whatever the caller's deadline, so a
+        // close that returns sooner would have run destroy under the call.
         let started = ContinuousClock.now
+        await expectError(.timeout) { try await instance.callTool("sleep", arguments: #"{"ms":800}"#, timeout: .milliseconds(100)) }
         await instance.close()
-        #expect(ContinuousClock.now - started > .milliseconds(400), "destroy never runs under a call")
+        #expect(ContinuousClock.now - started >= .milliseconds(800), "destroy never runs under a call")
         await runtime.shutdown()
     }
 }
