@@ -55,7 +55,7 @@ public struct DeliveryQueue: Sendable {
             // does not wait for the disk.
             try connection.transaction { connection in
                 try connection.run("SET LOCAL synchronous_commit TO off")
-                return try connection.prepared(Self.claim, [max(1, limit), seconds, maximumAttempts, Self.exhaustedError,
+                return try connection.prepared(Self.claim(limit: max(1, limit)), [max(1, limit), seconds, maximumAttempts, Self.exhaustedError,
                                                             policy.retries.maximumAttempts, policy.breakerFailures, policy.rateWindow.inSeconds])
             }
         }
@@ -111,7 +111,13 @@ public struct DeliveryQueue: Sendable {
     /// gets one probe row, and holds its other rows (paused for the lease) until the probe's
     /// outcome; a rate-limited target gets the slots from `next_slot` up to the window's end,
     /// one per 1/rate seconds, and each row says how long to wait for its slot.
-    static let claim = """
+    ///
+    /// The limit is written into the text, not passed as $1: a prepared statement's generic
+    /// plan guesses a parameter's limit at a tenth of the table, and for that many rows it
+    /// updated the claimed rows through a hash of the whole outbox (20 ms at 20,000 rows, and
+    /// growing with every row delivered and kept) instead of one index lookup per row.
+    static func claim(limit: Int) -> String {
+        """
         WITH due AS (
             SELECT d.tenant_id, d.event_id, d.subscriber, d.target, d.attempts, d.next_attempt_at, d.event_seq FROM deliveries d
             WHERE d.status = 'pending' AND d.next_attempt_at <= now()
@@ -124,7 +130,7 @@ public struct DeliveryQueue: Sendable {
                   WHERE earlier.status = 'pending' AND earlier.subscriber = d.subscriber AND earlier.conversation_id = d.conversation_id
                     AND earlier.tenant_id = d.tenant_id AND earlier.target = d.target AND earlier.event_seq < d.event_seq))
             ORDER BY d.next_attempt_at, d.event_seq
-            LIMIT $1
+            LIMIT \(limit)
             FOR UPDATE SKIP LOCKED
         ), judged AS (
             SELECT due.*, due.attempts >= CASE WHEN due.target = '' THEN $3::int ELSE $5::int END AS spent FROM due
@@ -186,6 +192,7 @@ public struct DeliveryQueue: Sendable {
         FROM exhausted x JOIN events e ON e.tenant_id = x.tenant_id AND e.id = x.event_id
         ORDER BY seq
         """
+    }
 
     static let complete = """
         UPDATE deliveries d SET
