@@ -1,5 +1,9 @@
 import Dispatch
 import Glibc
+// Where Glibc's `timespec` members are declared in release builds (MemberImportVisibility).
+#if canImport(SwiftOverlayShims)
+import SwiftOverlayShims
+#endif
 
 /// The deadlines of every `CancellableTimer`, in one min-heap watched by one thread that sleeps
 /// until the earliest. Making a timer is a heap push and cancelling it a dictionary removal; the
