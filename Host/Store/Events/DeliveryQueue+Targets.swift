@@ -50,12 +50,14 @@ extension DeliveryQueue {
         let policy = policy
         let (completion, published) = try await pool.withConnection { connection in
             try connection.transaction { connection -> (TargetCompletion, EventBus.PublishResult?) in
+                try connection.run(Self.keyedPlans)
                 guard let row = try connection.prepared(Self.completeTargets, [
                     records, policy.breakerFailures, policy.breakerBackoff.inSeconds, policy.breakerBackoffLimit.inSeconds, policy.disableAfter.inSeconds,
                 ]).first else { return (TargetCompletion(updated: 0, dead: 0, disabled: []), nil) }
                 let dead = try JSONValue(parsing: try row.decode("dead", as: String.self))
                 let disabled = try JSONValue(parsing: try row.decode("disabled", as: String.self))
                 let events = Self.deadEvents(dead) + Self.disabledEvents(disabled)
+                if !events.isEmpty { try connection.run(Self.plannerDefaults) }
                 let published = events.isEmpty ? nil : try PublishBatch(events).writeInTransaction(on: connection)
                 let ids = disabled.arrayValue.compactMap { $0["id"]?.stringValue }
                 return (TargetCompletion(updated: try row.decode("updated"), dead: dead.arrayValue.count, disabled: ids), published)
