@@ -11,6 +11,8 @@ public struct HostedDeliveryTarget: DeliveryTarget {
     public let timeout: Duration?
     /// Opens a target's secrets; nil on a host without a tenant store.
     let box: SecretBox?
+    /// The host's secrets opened lately, shared by every delivery target it makes.
+    let openedSecrets: OpenedSecrets
 
     public func deliver(_ event: EventEnvelope) async throws -> EventDeliveryOutcome {
         let timeout = timeout
@@ -24,14 +26,16 @@ public struct HostedDeliveryTarget: DeliveryTarget {
         return try await serving.run { try await $0.deliver(batch: events, timeout: timeout) }.get()
     }
 
-    /// Hands the plugin `{"id","settings","secrets","attempt"}` (market/targets.h).
+    /// Hands the plugin `{"id","settings","secrets","attempt"}` (market/targets.h), written
+    /// from the settings' stored text and the secrets' opened text as they are.
     public func deliver(_ event: EventEnvelope, to target: ClaimedTarget, attempt: Int) async throws -> TargetOutcome {
         guard let box else {
             throw MarketError(.instanceClosed, "this host has no tenant store, so it cannot open target secrets", fix: "open the host with a TenantStore")
         }
-        let secrets = try EventTargets.openSecrets(target.sealedSecrets, box: box, tenant: event.tenantID, target: target.id)
-        let described = JSONValue.object(["id": .string(target.id), "settings": target.settings, "secrets": secrets, "attempt": .integer(Int64(attempt))])
+        let secrets = try openedSecrets.text(of: target, tenant: event.tenantID, box: box)
+        let described = #"{"id":"# + JSONValue.string(target.id).jsonText + #","settings":"# + target.settingsText
+            + #","secrets":"# + secrets + #","attempt":\#(attempt)}"#
         let timeout = timeout
-        return try await serving.run { try await $0.deliver(event, to: described, timeout: timeout) }.get()
+        return try await serving.run { [described] in try await $0.deliver(event, toTarget: described, timeout: timeout) }.get()
     }
 }

@@ -85,7 +85,7 @@ extension PluginHost {
         do {
             guard let owned = try await enabledInstance(tenant: subscriber.tenantID, plugin: subscriber.pluginID) else { return nil }
             return HostedDeliveryTarget(serving: ServingInstance(host: self, owned: owned, tenantID: subscriber.tenantID), timeout: deliveryTimeout,
-                                        box: tenants?.box)
+                                        box: tenants?.box, openedSecrets: openedSecrets)
         } catch {
             logger.warning("no delivery target: the plugin instance did not start", metadata: [
                 "subscriber": .string("\(subscriber)"), "error": .string("\(error)"),

@@ -22,6 +22,7 @@ public final class PluginHost: DeliveryTargets {
     let deliveryTimeout: Duration?
     let logger: Logger
     let cache = InstanceCache()
+    let openedSecrets = OpenedSecrets()
     /// Watches the versions the reconciler switches to, from every call's outcome.
     public let health: PluginHealth
 

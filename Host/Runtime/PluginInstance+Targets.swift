@@ -44,11 +44,15 @@ extension PluginInstance {
     /// `{"id", "settings", "secrets", "attempt"}`. A plugin that fails the call is a `.retry`
     /// carrying the failure as its error, so the host's schedule decides what happens next.
     public func deliver(_ event: EventEnvelope, to target: JSONValue, timeout: Duration? = nil) async throws -> TargetOutcome {
+        try await deliver(event, toTarget: target.jsonText, timeout: timeout)
+    }
+
+    /// `deliver(_:to:timeout:)` with the target object already written as JSON text.
+    public func deliver(_ event: EventEnvelope, toTarget targetText: String, timeout: Duration? = nil) async throws -> TargetOutcome {
         let table = try targets()
         let token = CallToken(timeout: timeout ?? limits.defaultTimeout)
         let what = "\(pluginID): event \(event.type) to a target"
         let envelope = event.jsonText
-        let targetText = target.jsonText
         let context = JSONValue.object(["tenant_id": .string(event.tenantID), "conversation_id": event.conversationID.map(JSONValue.string) ?? .null]).jsonText
         return try await call(.target, token: token, what: what, outcome: PluginCallMetrics.Outcome.init) {
             let out = SinkBuffer(limit: self.limits.maximumErrorBytes)

@@ -1,4 +1,5 @@
 import Foundation
+import JSONScanning
 
 /// What the host asks of `TargetPlugin.prepareTarget`: check and complete a target before it is
 /// stored (market/targets.h, `prepare`).
@@ -88,14 +89,44 @@ public struct TargetDelivery: Sendable {
     public let settings: [UInt8]
     public let secrets: [UInt8]
 
+    /// Reads the host's object in place: the settings and secrets are handed on as the bytes
+    /// the host wrote, not parsed and written again (which cost more than the delivery itself).
     init(json: [UInt8]) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any], let id = object["id"] as? String else {
-            throw PluginError(.invalidArgument, "the target is not a JSON object with an id")
+        let notATarget = PluginError(.invalidArgument, "the target is not a JSON object with an id")
+        var id: String?, attempt = 1
+        var settings: [UInt8] = Array("{}".utf8), secrets: [UInt8] = Array("{}".utf8)
+        try json.withUnsafeBytes { bytes in
+            var scanner = JSONScanner(bytes)
+            guard scanner.consume(UInt8(ascii: "{")) else { throw notATarget }
+            if !scanner.consume(UInt8(ascii: "}")) {
+                repeat {
+                    guard let key = scanner.string(), scanner.consume(UInt8(ascii: ":")) else { throw notATarget }
+                    scanner.skipWhitespace()
+                    let start = scanner.index
+                    if scanner.token(key, is: "id") {
+                        guard let value = scanner.string() else { throw notATarget }
+                        id = scanner.text(of: value)
+                    } else if scanner.token(key, is: "attempt"), let number = scanner.number() {
+                        attempt = number.isInteger ? Int(String(decoding: bytes[number.text], as: UTF8.self)) ?? 1 : 1
+                    } else {
+                        guard scanner.skipValue(depth: 1) else { throw notATarget }
+                        // Anything but an object stands for an empty one, as before.
+                        if bytes[start] == UInt8(ascii: "{") {
+                            if scanner.token(key, is: "settings") { settings = Array(bytes[start..<scanner.index]) }
+                            if scanner.token(key, is: "secrets") { secrets = Array(bytes[start..<scanner.index]) }
+                        }
+                    }
+                } while scanner.consume(UInt8(ascii: ","))
+                guard scanner.consume(UInt8(ascii: "}")) else { throw notATarget }
+            }
+            scanner.skipWhitespace()
+            guard scanner.atEnd else { throw notATarget }
         }
+        guard let id else { throw notATarget }
         self.id = id
-        attempt = (object["attempt"] as? NSNumber)?.intValue ?? 1
-        settings = Array(try JSONSerialization.data(withJSONObject: object["settings"] as? [String: Any] ?? [:]))
-        secrets = Array(try JSONSerialization.data(withJSONObject: object["secrets"] as? [String: Any] ?? [:]))
+        self.attempt = attempt
+        self.settings = settings
+        self.secrets = secrets
     }
 
     public func settings<T: Decodable>(as type: T.Type = T.self) throws -> T { try decodeTargetJSON(type, settings, "the target's settings") }

@@ -5,17 +5,25 @@ import MarketCore
 public struct ClaimedTarget: Sendable, Equatable {
     /// `tgt_…`.
     public let id: String
-    /// The target's public settings (a JSON object).
-    public let settings: JSONValue
+    /// The target's public settings, a JSON object as the database wrote it: handed to the
+    /// plugin as it is, without being parsed and written again for every delivery.
+    public let settingsText: String
     /// The target's secrets, sealed; `EventTargets.openSecrets` opens them.
     public let sealedSecrets: SecretBox.Sealed
     /// Seconds to wait before delivering: the row's slot under the target's rate limit.
     public let wait: Double
 
-    public init(id: String, settings: JSONValue, sealedSecrets: SecretBox.Sealed, wait: Double = 0) {
+    public init(id: String, settingsText: String, sealedSecrets: SecretBox.Sealed, wait: Double = 0) {
         self.id = id
-        self.settings = settings
+        self.settingsText = settingsText
         self.sealedSecrets = sealedSecrets
         self.wait = wait
     }
+
+    public init(id: String, settings: JSONValue, sealedSecrets: SecretBox.Sealed, wait: Double = 0) {
+        self.init(id: id, settingsText: settings.jsonText, sealedSecrets: sealedSecrets, wait: wait)
+    }
+
+    /// The settings, parsed.
+    public var settings: JSONValue { (try? JSONValue(parsing: settingsText)) ?? .object([:]) }
 }

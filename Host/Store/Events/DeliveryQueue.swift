@@ -31,8 +31,8 @@ public struct DeliveryQueue: Sendable {
     private static func target(of row: Row) throws -> ClaimedTarget? {
         let id: String = try row.decode("target")
         guard !id.isEmpty, let sealed: [UInt8] = try row.decode("secrets_sealed"), let keyID: String = try row.decode("secrets_key_id") else { return nil }
-        let settings = try JSONValue(parsing: try row.decode("target_settings", as: String.self))
-        return ClaimedTarget(id: id, settings: settings, sealedSecrets: SecretBox.Sealed(combined: sealed, keyID: keyID), wait: try row.decode("wait"))
+        return ClaimedTarget(id: id, settingsText: try row.decode("target_settings"), sealedSecrets: SecretBox.Sealed(combined: sealed, keyID: keyID),
+                             wait: try row.decode("wait"))
     }
 
     /// The worker's statements touch a batch of rows, each reached by its key, and the few
