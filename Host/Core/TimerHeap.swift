@@ -1,5 +1,8 @@
 import Dispatch
 import Glibc
+// timespec's members are declared there; a release build of the benchmarks package refuses them
+// without this import (MemberImportVisibility).
+import SwiftOverlayShims
 
 /// The deadlines of every `CancellableTimer`, in one min-heap watched by one thread that sleeps
 /// until the earliest. Making a timer is a heap push and cancelling it a dictionary removal; the
