@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "MCPPlugin", type: .dynamic, targets: ["MCPPlugin"]),
         .library(name: "WebhooksPlugin", type: .dynamic, targets: ["WebhooksPlugin"]),
         .library(name: "AmplitudePlugin", type: .dynamic, targets: ["AmplitudePlugin"]),
+        .library(name: "CRMPlugin", type: .dynamic, targets: ["CRMPlugin"]),
         .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
@@ -300,6 +301,15 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),
 
+        // The built-in CRM on market.documents/1 (docs/crm.md).
+        .target(
+            name: "CRMPlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/crm/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
         // A Swift plugin the runtime tests load to exercise all of PluginKit.
         .target(
             name: "PluginKitProbe",
@@ -356,6 +366,8 @@ let package = Package(
             name: "RuntimeTests",
             dependencies: [
                 "PluginRuntime", "MarketCore", "MarketHTTP", "PluginKit", "MarketTestSupport",
+                // The crm plugin's tests run on PostgreSQL's market.documents/1.
+                "MarketStore", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -45,6 +45,18 @@ let package = Package(
             path: "Benchmarks/PluginOwner",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // A crm tool call through the host on PostgreSQL's market.documents/1; needs a private
+        // cluster and the built plugins.
+        .executableTarget(
+            name: "CRMCalls",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketRuntime", package: host),
+                .product(name: "MarketStore", package: host),
+            ],
+            path: "Benchmarks/CRMCalls",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "Providers",
             dependencies: [

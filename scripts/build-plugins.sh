@@ -48,6 +48,7 @@ swift_plugin anthropic AnthropicPlugin
 swift_plugin mcp MCPPlugin
 swift_plugin webhooks WebhooksPlugin
 swift_plugin amplitude AmplitudePlugin
+swift_plugin crm CRMPlugin
 
 rm -f "$out"/lib*.so
 echo "Built plugins into $out: $(ls "$out" | tr '\n' ' ')"

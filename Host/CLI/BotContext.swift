@@ -18,7 +18,8 @@ struct BotContext {
     /// An engine whose plugins come from the installed plugins and `--plugins` folders, with
     /// plugin state in PostgreSQL. Events go to the log (debug level) until an outbox is given.
     func engine(options: TenantOptions) -> (ConversationEngine, PluginRuntime) {
-        let services = HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool), events: LoggedEvents(logger: logger))
+        let services = HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool), events: LoggedEvents(logger: logger),
+                                    documents: PostgresDocumentStore(pool: pool))
         let runtime = PluginRuntime(services: services)
         let host = PluginHost(runtime: runtime, folders: options.pluginFolderSet, tenants: tenants, logger: logger)
         let engine = ConversationEngine(host: host, tenants: tenants, conversations: conversations, experiments: experiments,

@@ -103,7 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
             // Plugins' market.events/1 publishes go to the durable bus.
             let bus = EventBus(pool: pool, logger: Logger(label: "market.events"))
             let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin"), keyValue: PostgresKeyValueStore(pool: pool),
-                                                               events: bus, http: HTTPLimits(allowedRanges: try network.ranges())))
+                                                               events: bus, http: HTTPLimits(allowedRanges: try network.ranges()),
+                                                               documents: PostgresDocumentStore(pool: pool)))
             // Also bounds what follows the services: stopping the cluster.
             let deadline = ShutdownDeadline(limit: .seconds(deliveryTimeout), logger: logger)
             let outcome: Result<Void, any Error>

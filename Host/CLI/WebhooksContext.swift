@@ -23,7 +23,8 @@ extension TenantOptions {
             let tenants = TenantStore(pool: pool, masterKey: key, manifests: pluginFolderSet, logger: logger)
             if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
             let bus = EventBus(pool: pool, logger: logger)
-            let runtime = PluginRuntime(services: HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool), events: bus))
+            let runtime = PluginRuntime(services: HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool), events: bus,
+                                                               documents: PostgresDocumentStore(pool: pool)))
             let host = PluginHost(runtime: runtime, folders: pluginFolderSet, tenants: tenants, logger: logger)
             let context = WebhooksContext(endpoints: WebhookEndpoints(host: host, targets: EventTargets(pool: pool, box: tenants.box, logger: logger)),
                                           catalog: EventTypeCatalog(host: host), principal: principal)

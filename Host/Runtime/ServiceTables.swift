@@ -10,7 +10,7 @@ import Synchronization
 /// through the `mk_host_t` it receives, checks the manifest's permissions, and calls the
 /// Swift backend. Nothing thrown in Swift crosses back: failures become status codes.
 enum ServiceTables {
-    static let lookup: @convention(c) (UnsafePointer<mk_host_t>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { _, id in
+    static let lookup: @convention(c) (UnsafePointer<mk_host_t>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { host, id in
         guard let id else { return nil }
         switch String(cString: id) {
         case MK_LOG_V1: return UnsafeRawPointer(log)
@@ -20,6 +20,7 @@ enum ServiceTables {
         case MK_METRICS_V1: return UnsafeRawPointer(metrics)
         case MK_HTTP_V1: return UnsafeRawPointer(HTTPService.table)
         case MK_PROCESS_V1: return UnsafeRawPointer(ProcessService.table)
+        case MK_DOCUMENTS_V1 where InstanceContext.from(host)?.services.documents != nil: return UnsafeRawPointer(documents)
         default: return nil
         }
     }

@@ -14,6 +14,8 @@ public struct PluginHost: @unchecked Sendable {
     let secretsTable: UnsafePointer<mk_secrets_v1_t>?
     let metricsTable: UnsafePointer<mk_metrics_v1_t>?
     let processTable: UnsafePointer<mk_process_v1_t>?
+    /// nil before ABI 1.3, and on a host without a document store.
+    let documentsTable: UnsafePointer<mk_documents_v1_t>?
 
     init(_ raw: UnsafePointer<mk_host_t>) {
         self.raw = raw
@@ -27,6 +29,7 @@ public struct PluginHost: @unchecked Sendable {
         secretsTable = lookup(MK_SECRETS_V1, mk_secrets_v1_t.self)
         metricsTable = lookup(MK_METRICS_V1, mk_metrics_v1_t.self)
         processTable = lookup(MK_PROCESS_V1, mk_process_v1_t.self)
+        documentsTable = lookup(MK_DOCUMENTS_V1, mk_documents_v1_t.self)
     }
 
     public enum LogLevel: Int32, Sendable {

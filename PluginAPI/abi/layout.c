@@ -24,3 +24,4 @@ MK_CHECK(sizeof(mk_model_v1_t) == 16);
 MK_CHECK(sizeof(mk_ingress_v1_t) == 16);
 MK_CHECK(sizeof(mk_targets_v1_t) == 24);
 MK_CHECK(sizeof(mk_kv_v1_t) == 40);
+MK_CHECK(sizeof(mk_documents_v1_t) == 40);

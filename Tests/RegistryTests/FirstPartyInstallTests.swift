@@ -7,11 +7,11 @@ import PluginRuntime
 import Synchronization
 import Testing
 
-/// The model providers and the MCP bridge as an operator gets them: built from source, packed
+/// The model providers, the built-in CRM and the MCP bridge as an operator gets them: built from source, packed
 /// and signed into a registry by the real `market`, served over HTTP on loopback, installed
 /// into a fresh state folder, then loaded from where the install put them.
 @Suite(.serialized) struct FirstPartyInstallTests {
-    static let firstParty = ["openai", "anthropic", "mcp"]
+    static let firstParty = ["openai", "anthropic", "crm", "mcp"]
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let fakeModels = repository.appendingPathComponent("Tests/Fixtures/fake-llm/server.py").path
     static let mcpServer = repository.appendingPathComponent("Tests/Fixtures/mcp-server/server.py").path
@@ -21,6 +21,7 @@ import Testing
         switch id {
         case "openai": #"{"base_url":"\#(modelServer)/v1","model":"text","max_retries":0}"#
         case "anthropic": #"{"base_url":"\#(modelServer)","model":"text","max_retries":0}"#
+        case "crm": "{}"
         default: #"{"servers":[{"name":"t","command":"python3","args":["-u","\#(mcpServer)"]}]}"#
         }
     }
@@ -93,7 +94,7 @@ import Testing
         await runtime.shutdown()
     }
 
-    @Test func marketInstallInstallsAllThreeOverHTTP() async throws {
+    @Test func marketInstallInstallsTheFirstPartyPluginsOverHTTP() async throws {
         let site = try await makeSite()
         for id in Self.firstParty {
             let install = try await market(["install", id, "--registry", site.server.baseURL, "--root", "site/root.json",
@@ -105,7 +106,7 @@ import Testing
         try await expectInstalledProvidersAnswer(in: site)
     }
 
-    @Test func theInstallTransactionInstallsAllThreeOverHTTPWithAConfiguredProbe() async throws {
+    @Test func theInstallTransactionInstallsTheFirstPartyPluginsOverHTTPWithAConfiguredProbe() async throws {
         let site = try await makeSite()
         let probed = Mutex<[String]>([])
         // The probe `market install` runs (`market plugin probe` in a child process), given the

@@ -18,7 +18,7 @@ extension ServerTests {
                 #expect(reply.headers["content-type"] == "application/json")
                 let plugins = try #require(try reply.json()["plugins"] as? [[String: Any]])
                 let ids = plugins.compactMap { $0["id"] as? String }
-                #expect(ids == ["amplitude", "anthropic", "dice", "echo", "mcp", "notes", "openai", "posthog", "textkit", "webhooks"])
+                #expect(ids == ["amplitude", "anthropic", "crm", "dice", "echo", "mcp", "notes", "openai", "posthog", "textkit", "webhooks"])
             }
         }
 

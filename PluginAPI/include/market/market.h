@@ -16,6 +16,7 @@
 #include "secrets.h"
 #include "metrics.h"
 #include "process.h"
+#include "documents.h"
 #include "tools.h"
 #include "model.h"
 #include "ingress.h"
