@@ -7,14 +7,19 @@ public struct ChatMessage: Sendable, Equatable {
         case system, user, assistant, tool
     }
 
-    public var role: Role
-    public var content: String
+    public let role: Role
+    public let content: String
     /// On assistant turns: the tool calls the model made, `[{"id","type":"function","function":{"name","arguments"}}]`.
-    public var toolCalls: [ToolCall]
+    public let toolCalls: [ToolCall]
     /// On tool turns: the call this result answers.
-    public var toolCallID: String?
+    public let toolCallID: String?
     /// On tool turns: whether the result is an error.
-    public var toolError: Bool
+    public let toolError: Bool
+    /// `requestJSON`'s text and the message's size, worked out once: a cached conversation's
+    /// messages go into every later request, and writing them again (and counting the
+    /// characters of each) on every turn made a reply's cost grow with the conversation.
+    let requestText: String
+    let size: Int
 
     public init(role: Role, content: String, toolCalls: [ToolCall] = [], toolCallID: String? = nil, toolError: Bool = false) {
         self.role = role
@@ -22,10 +27,14 @@ public struct ChatMessage: Sendable, Equatable {
         self.toolCalls = toolCalls
         self.toolCallID = toolCallID
         self.toolError = toolError
+        requestText = Self.requestJSON(role: role, content: content, toolCalls: toolCalls, toolCallID: toolCallID).jsonText
+        size = content.count + toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count + 16 } + 8
     }
 
     /// The message as a chat-completions request carries it.
-    var requestJSON: JSONValue {
+    var requestJSON: JSONValue { Self.requestJSON(role: role, content: content, toolCalls: toolCalls, toolCallID: toolCallID) }
+
+    private static func requestJSON(role: Role, content: String, toolCalls: [ToolCall], toolCallID: String?) -> JSONValue {
         var members: [String: JSONValue] = ["role": .string(role.rawValue), "content": .string(content)]
         if !toolCalls.isEmpty {
             members["tool_calls"] = .array(toolCalls.map(\.json))
@@ -35,9 +44,10 @@ public struct ChatMessage: Sendable, Equatable {
         return .object(members)
     }
 
-    /// Characters this message costs in the context budget.
-    var size: Int {
-        content.count + toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count + 16 } + 8
+    /// Equal when what is stored is equal (the cached text and size follow from it).
+    public static func == (lhs: ChatMessage, rhs: ChatMessage) -> Bool {
+        lhs.role == rhs.role && lhs.content == rhs.content && lhs.toolCalls == rhs.toolCalls && lhs.toolCallID == rhs.toolCallID
+            && lhs.toolError == rhs.toolError
     }
 }
 

@@ -128,18 +128,38 @@ extension ConversationEngine {
 
     /// The chat-completions request for one step.
     static func request(system: String, history: [ChatMessage], tools: [JSONValue], model: ModelChoice) -> String {
-        var messages: [JSONValue] = []
-        if !system.isEmpty { messages.append(ChatMessage(role: .system, content: system).requestJSON) }
-        messages += history.map(\.requestJSON)
-        var body = model.parameters
-        body["messages"] = .array(messages)
-        if let name = model.model { body["model"] = .string(name) }
+        request(system: system, history: history, tools: tools, modelName: model.model, parameters: model.parameters)
+    }
+
+    /// The chat-completions body: the model's parameters, its name if chosen, the system prompt
+    /// and the history as messages, and the tools.
+    static func request(system: String, history: [ChatMessage], tools: [JSONValue], modelName: String?, parameters: [String: JSONValue]) -> String {
+        var body = parameters
+        // The messages are spliced in from each message's own text, written once: the body is
+        // written with a marker in their place, which the marker's quoted text then gives way to.
+        body["messages"] = .string(messagesMarker)
+        if let modelName { body["model"] = .string(modelName) }
         if !tools.isEmpty {
             body["tools"] = .array(tools)
             body["tool_choice"] = .string("auto")
         }
-        return JSONValue.object(body).jsonText
+        var messages = "["
+        messages.reserveCapacity(history.reduce(system.utf8.count + 64) { $0 + $1.requestText.utf8.count + 1 })
+        if !system.isEmpty { messages += ChatMessage(role: .system, content: system).requestText }
+        for (index, message) in history.enumerated() {
+            if index > 0 || !system.isEmpty { messages += "," }
+            messages += message.requestText
+        }
+        messages += "]"
+        let text = JSONValue.object(body).jsonText
+        // Found with its key: inside a string value the key's quotes would be escaped.
+        guard let marker = text.range(of: markedMember) else { return text }
+        return text.replacingCharacters(in: marker, with: #""messages":"# + messages)
     }
+
+    /// Stands for the messages while the rest of the body is written.
+    private static let messagesMarker = "\u{1}market-messages\u{1}"
+    private static let markedMember = #""messages":"# + JSONValue.string(messagesMarker).jsonText
 }
 
 /// The text streamed so far, written from the plugin's thread and read after the call.

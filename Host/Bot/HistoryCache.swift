@@ -5,8 +5,9 @@ import Synchronization
 /// messages stored after that id (normally the previous reply's own), so its cost does not grow
 /// with the conversation; the whole history is read only on a miss.
 ///
-/// Bounded by size: past `capacity` (characters, as `ChatMessage.size` counts them, plus a fixed
-/// cost a message), the conversations used longest ago are dropped until a quarter is free.
+/// Bounded by size: past `capacity` (characters, as `ChatMessage.size` counts them, plus the
+/// bytes of each message's request text and a fixed cost a message), the conversations used
+/// longest ago are dropped until a quarter is free.
 final class HistoryCache: Sendable {
     /// One conversation's recent history.
     struct Entry: Sendable {
@@ -18,7 +19,7 @@ final class HistoryCache: Sendable {
         let budget: Int
 
         /// What the entry costs against the capacity.
-        var size: Int { messages.reduce(0) { $0 + $1.size + HistoryCache.messageOverhead } }
+        var size: Int { messages.reduce(0) { $0 + $1.size + $1.requestText.utf8.count + HistoryCache.messageOverhead } }
     }
 
     private struct Slot {
