@@ -54,7 +54,7 @@ import Testing
         let probe = try await probe()
         #expect(probe.instance.library.isConcurrent)
         #expect(probe.instance.library.toolchain == swiftToolchain)
-        #expect(probe.instance.library.capabilities == ["market.tools/1", "market.model/1", "market.events/1", "market.ingress/1", "market.targets/1"])
+        #expect(probe.instance.library.capabilities == ["market.tools/1", "market.model/1", "market.events/1", "market.ingress/1", "market.targets/1", "market.event-batches/1"])
         await probe.close()
     }
 

@@ -13,6 +13,8 @@ import Testing
         let fake = try await FakePostHog.start()
         let plugin = try await PostHogPlugin.start(fake, settings: #""batch_size":10"#)
         #expect(plugin.instance.takesEventBatches)
+        // What `market plugin inspect` lists.
+        #expect(plugin.instance.library.capabilities == ["market.events/1", "market.event-batches/1"])
         let events = (0..<25).map { PostHogPlugin.event($0, user: "u\($0 % 3)") }
         #expect(try await plugin.instance.deliver(batch: events) == Array(repeating: .acknowledged, count: 25))
 
