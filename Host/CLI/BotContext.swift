@@ -19,7 +19,7 @@ struct BotContext {
     /// plugin state in PostgreSQL. Events go to the log (debug level) until an outbox is given.
     func engine(options: TenantOptions) -> (ConversationEngine, PluginRuntime) {
         let services = HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool), events: LoggedEvents(logger: logger),
-                                    documents: PostgresDocumentStore(pool: pool))
+                                    documents: PostgresDocumentStore(pool: pool), connections: ConnectionStore(tenants: tenants, logger: logger))
         let runtime = PluginRuntime(services: services)
         let host = PluginHost(runtime: runtime, folders: options.pluginFolderSet, tenants: tenants, logger: logger)
         let engine = ConversationEngine(host: host, tenants: tenants, conversations: conversations, experiments: experiments,

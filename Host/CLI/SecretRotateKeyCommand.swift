@@ -40,11 +40,13 @@ struct SecretRotateKeyCommand: AsyncParsableCommand {
             let installed = fromEnvironment ? nil : state.appendingPathComponent(MasterKey.fileName)
             if output.json {
                 try print(Self.json(Report(oldKeyId: old.id, newKeyId: new.id, secrets: outcome.secrets, telegramBots: outcome.telegramBots,
+                                           connections: outcome.connections,
                                            keyFile: (installed ?? file).path, installed: installed != nil)))
                 return
             }
             let bots = outcome.telegramBots == 1 ? "1 Telegram bot" : "\(outcome.telegramBots) Telegram bots"
-            print("re-sealed \(outcome.secrets) secret\(outcome.secrets == 1 ? "" : "s") and \(bots) under master key \(new.id) (was \(old.id))")
+            let connections = outcome.connections == 1 ? "1 connection" : "\(outcome.connections) connections"
+            print("re-sealed \(outcome.secrets) secret\(outcome.secrets == 1 ? "" : "s"), \(connections) and \(bots) under master key \(new.id) (was \(old.id))")
             if let installed {
                 print("installed the new key in \(installed.path)")
                 print("restart every `market serve` on this database; a replica with a key file of its own needs a copy of this one")
@@ -77,6 +79,7 @@ struct SecretRotateKeyCommand: AsyncParsableCommand {
         let newKeyId: String
         let secrets: Int
         let telegramBots: Int
+        let connections: Int
         let keyFile: String
         let installed: Bool
     }

@@ -24,7 +24,8 @@ extension TenantOptions {
             if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
             let bus = EventBus(pool: pool, logger: logger)
             let runtime = PluginRuntime(services: HostServices(logger: logger, keyValue: PostgresKeyValueStore(pool: pool), events: bus,
-                                                               documents: PostgresDocumentStore(pool: pool)))
+                                                               documents: PostgresDocumentStore(pool: pool),
+                                                               connections: ConnectionStore(tenants: tenants, logger: logger)))
             let host = PluginHost(runtime: runtime, folders: pluginFolderSet, tenants: tenants, logger: logger)
             let context = WebhooksContext(endpoints: WebhookEndpoints(host: host, targets: EventTargets(pool: pool, box: tenants.box, logger: logger)),
                                           catalog: EventTypeCatalog(host: host), principal: principal)

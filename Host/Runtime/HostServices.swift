@@ -4,7 +4,8 @@ import CoreMetrics
 import Logging
 
 /// What the host offers plugins: the backends behind `market.log/1`, `market.kv/1`,
-/// `market.events/1`, `market.metrics/1`, `market.documents/1` and the limits of `market.http/1`.
+/// `market.events/1`, `market.metrics/1`, `market.documents/1`, `market.connections/1` and the
+/// limits of `market.http/1`.
 public struct HostServices: Sendable {
     public var logger: Logger
     public var keyValue: any KeyValueStore
@@ -15,13 +16,17 @@ public struct HostServices: Sendable {
     public var http: HTTPLimits
     /// Behind `market.documents/1`; nil (a host without PostgreSQL) offers no such service.
     public var documents: (any DocumentStore)?
+    /// Behind `market.connections/1`; nil (a host without PostgreSQL) offers no such service.
+    public var connections: (any ConnectionCredentials)?
 
     public init(logger: Logger, keyValue: any KeyValueStore = InMemoryKeyValueStore(),
                 events: any EventPublisher = InMemoryEventLog(), metrics: any MetricsFactory = MetricsSystem.factory,
-                http: HTTPLimits = HTTPLimits(), documents: (any DocumentStore)? = nil) {
+                http: HTTPLimits = HTTPLimits(), documents: (any DocumentStore)? = nil,
+                connections: (any ConnectionCredentials)? = nil) {
         self.logger = logger
         self.keyValue = keyValue
         self.documents = documents
+        self.connections = connections
         self.events = events
         self.metrics = metrics
         self.http = http

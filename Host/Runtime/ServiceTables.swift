@@ -21,6 +21,7 @@ enum ServiceTables {
         case MK_HTTP_V1: return UnsafeRawPointer(HTTPService.table)
         case MK_PROCESS_V1: return UnsafeRawPointer(ProcessService.table)
         case MK_DOCUMENTS_V1 where InstanceContext.from(host)?.services.documents != nil: return UnsafeRawPointer(documents)
+        case MK_CONNECTIONS_V1 where InstanceContext.from(host)?.services.connections != nil: return UnsafeRawPointer(connections)
         default: return nil
         }
     }

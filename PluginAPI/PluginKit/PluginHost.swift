@@ -16,6 +16,8 @@ public struct PluginHost: @unchecked Sendable {
     let processTable: UnsafePointer<mk_process_v1_t>?
     /// nil before ABI 1.3, and on a host without a document store.
     let documentsTable: UnsafePointer<mk_documents_v1_t>?
+    /// nil before ABI 1.4, and on a host without connections.
+    let connectionsTable: UnsafePointer<mk_connections_v1_t>?
 
     init(_ raw: UnsafePointer<mk_host_t>) {
         self.raw = raw
@@ -30,6 +32,7 @@ public struct PluginHost: @unchecked Sendable {
         metricsTable = lookup(MK_METRICS_V1, mk_metrics_v1_t.self)
         processTable = lookup(MK_PROCESS_V1, mk_process_v1_t.self)
         documentsTable = lookup(MK_DOCUMENTS_V1, mk_documents_v1_t.self)
+        connectionsTable = lookup(MK_CONNECTIONS_V1, mk_connections_v1_t.self)
     }
 
     public enum LogLevel: Int32, Sendable {

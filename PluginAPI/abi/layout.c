@@ -25,3 +25,5 @@ MK_CHECK(sizeof(mk_ingress_v1_t) == 16);
 MK_CHECK(sizeof(mk_targets_v1_t) == 24);
 MK_CHECK(sizeof(mk_kv_v1_t) == 40);
 MK_CHECK(sizeof(mk_documents_v1_t) == 40);
+MK_CHECK(sizeof(mk_connections_v1_t) == 16);
+MK_CHECK(offsetof(mk_connections_v1_t, access_token) == 8);

@@ -7,7 +7,7 @@ import Testing
     @Test func theTopLevelHelpListsTheTenantCommands() async throws {
         let output = try await MarketBinary.run(["--help"])
         #expect(output.status == 0)
-        for command in ["tenant", "enable", "disable", "config", "secret", "audit"] {
+        for command in ["tenant", "enable", "disable", "config", "secret", "connections", "audit"] {
             #expect(output.stdout.contains("  \(command) "), "missing \(command)")
         }
     }
@@ -26,6 +26,11 @@ import Testing
         #expect(config.stdout.contains("market config openai --tenant acme model=gpt-4o-mini temperature=0.2"))
         let token = try await MarketBinary.run(["tenant", "token", "--help"])
         for option in ["--label", "--list", "--revoke"] { #expect(token.stdout.contains(option), "token lacks \(option)") }
+        let connections = try await MarketBinary.run(["connections", "--help"])
+        for command in ["set", "list", "remove"] { #expect(connections.stdout.contains("  \(command) "), "missing connections \(command)") }
+        let connectionSet = try await MarketBinary.run(["connections", "set", "--help"])
+        #expect(connectionSet.stdout.contains("--api-key") && connectionSet.stdout.contains("--token") && connectionSet.stdout.contains("standard input"))
+        #expect(!connectionSet.stdout.contains("--value"), "a connection's value is never an argument")
         let set = try await MarketBinary.run(["secret", "set", "--help"])
         #expect(set.stdout.contains("--value") && set.stdout.contains("standard input"))
         let rotate = try await MarketBinary.run(["secret", "rotate-key", "--help"])

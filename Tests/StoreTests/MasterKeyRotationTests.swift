@@ -17,7 +17,8 @@ extension DatabaseTests {
         }
 
         static func keyIDs(_ fixture: TenantFixture) async throws -> Set<String> {
-            Set(try await fixture.sql("SELECT key_id FROM secrets UNION ALL SELECT key_id FROM telegram_bots").map { $0[0] ?? "" })
+            Set(try await fixture.sql("SELECT key_id FROM secrets UNION ALL SELECT key_id FROM telegram_bots UNION ALL SELECT key_id FROM connections")
+                .map { $0[0] ?? "" })
         }
 
         @Test func everySecretAndBotCredentialOpensUnderTheNewKeyOnly() async throws {
@@ -37,10 +38,18 @@ extension DatabaseTests {
                       legacy, try legacyBotSeal("2:legacy-token", bot: legacy, field: "token", key: keyBytes),
                       try legacyBotSeal("legacy-secret", bot: legacy, field: "secret", key: keyBytes)])
 
+            try await ConnectionStore(tenants: fixture.store, logger: fixture.logs.logger)
+                .storeAuthorization(OAuthTokens(accessToken: "acme-access", refreshToken: "acme-refresh", expiresAt: nil), plugin: "crm", tenant: "acme", by: fixture.admin)
+
             let new = MasterKey.generate()
             let outcome = try await MasterKeyRotation(from: key, to: new).run(using: fixture.pool, logger: fixture.logs.logger)
-            #expect(outcome.secrets == 4 && outcome.telegramBots == 2)
+            #expect(outcome.secrets == 4 && outcome.telegramBots == 2 && outcome.connections == 1)
             #expect(try await Self.keyIDs(fixture) == [new.id])
+            let reopened = ConnectionStore(tenants: fixture.store(key: new), logger: fixture.logs.logger)
+            #expect(try reopened.accessToken(KeyValueNamespace(tenantID: "acme", pluginID: "crm")) == "acme-access")
+            let refresh = try await fixture.sql("SELECT encode(refresh_sealed, 'hex') FROM connections")[0][0] ?? ""
+            #expect(try SecretBox(key: new).open(SecretBox.Sealed(combined: Self.bytes(hex: refresh), keyID: new.id),
+                                                 for: .connection(tenant: "acme", plugin: "crm", field: "refresh")) == "acme-refresh")
 
             let rotated = fixture.store(key: new)
             for tenant in ["acme", "globex"] {

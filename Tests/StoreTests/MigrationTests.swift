@@ -30,7 +30,7 @@ extension DatabaseTests {
             #expect(try await migrator.apply(using: pool, logger: quietLogger) == [])
             let tables = try await pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
                 .map { try $0.decode("tablename", as: String.self) }
-            #expect(tables == ["analytics_daily", "analytics_latency", "analytics_pending", "analytics_user_days", "analytics_users", "api_tokens", "audit_log", "bot_settings",
+            #expect(tables == ["analytics_daily", "analytics_latency", "analytics_pending", "analytics_user_days", "analytics_users", "api_tokens", "audit_log", "bot_settings", "connections",
                               "conversations", "deliveries", "delivery_attempts", "desired_plugins", "event_subscriptions", "event_targets", "events",
                               "experiments", "feedback", "kv", "messages", "plugin_documents", "plugin_hooks", "plugin_installations", "plugin_node_states", "plugin_nodes", "plugin_rollbacks", "schema_migrations",
                               "secrets", "telegram_bots", "telegram_inbox", "telegram_poll_offsets", "tenants"])

@@ -34,6 +34,8 @@ public enum HostEventTypes {
         "delivery.dead": .init(description: "A message to a delivery target (a webhook endpoint) failed for good: its last attempt failed, or the plugin gave up on it.",
                                schema: schema(["target_id": string, "plugin": string, "event_id": string, "event_type": string, "attempts": integer,
                                                "error": nullableString], required: ["target_id", "event_id", "event_type"])),
+        "connection.needs_reconnect": .init(description: "A tenant's connection to a plugin's service was refused (a revoked OAuth2 grant): a person must reconnect it.",
+                                            schema: schema(["plugin": string, "kind": string, "error": string], required: ["plugin", "kind"])),
         "target.disabled": .init(description: "A delivery target (a webhook endpoint) was disabled: its destination is gone (HTTP 410), or it failed without a success for too long.",
                                  schema: schema(["target_id": string, "plugin": string, "reason": nullableString], required: ["target_id"])),
     ]

@@ -1,8 +1,8 @@
 import Logging
 import MarketCore
 
-/// Re-seals every stored secret — tenants' plugin secrets and the Telegram bots' tokens and
-/// webhook secrets — from one master key to another, in one transaction: either all of them
+/// Re-seals every stored secret — tenants' plugin secrets, their connections' tokens and the
+/// Telegram bots' tokens and webhook secrets — from one master key to another, in one transaction: either all of them
 /// open under the new key afterwards, or nothing changed.
 public struct MasterKeyRotation: Sendable {
     /// How many rows were re-sealed.
@@ -11,6 +11,8 @@ public struct MasterKeyRotation: Sendable {
         public let secrets: Int
         /// Rows of `telegram_bots` (token and webhook secret each).
         public let telegramBots: Int
+        /// Rows of `connections` (access and refresh token each).
+        public let connections: Int
     }
 
     let old: SecretBox
@@ -53,11 +55,32 @@ public struct MasterKeyRotation: Sendable {
                 _ = try connection.prepared("UPDATE telegram_bots SET token_sealed = $2, secret_sealed = $3, key_id = $4 WHERE id = $1",
                                             [id, values[0], values[1], new.keyID])
             }
-            return Outcome(secrets: secrets.count, telegramBots: bots.count)
+            let connections = try Self.resealConnections(connection, from: old, to: new)
+            return Outcome(secrets: secrets.count, telegramBots: bots.count, connections: connections)
         }
         logger.notice("re-sealed the stored secrets under a new master key",
                       metadata: ["from": .string(old.keyID), "to": .string(new.keyID),
-                                 "secrets": "\(outcome.secrets)", "telegram_bots": "\(outcome.telegramBots)"])
+                                 "secrets": "\(outcome.secrets)", "telegram_bots": "\(outcome.telegramBots)", "connections": "\(outcome.connections)"])
         return outcome
+    }
+
+    static func resealConnections(_ connection: PostgresConnection, from old: SecretBox, to new: SecretBox) throws -> Int {
+        let rows = try connection.prepared("""
+            SELECT tenant_id, plugin_id, access_sealed, refresh_sealed, key_id FROM connections ORDER BY tenant_id, plugin_id FOR UPDATE
+            """)
+        for row in rows {
+            let (tenant, plugin, keyID): (String, String, String) = (try row.decode("tenant_id"), try row.decode("plugin_id"), try row.decode("key_id"))
+            func reseal(_ combined: [UInt8]?, field: String) throws -> [UInt8]? {
+                guard let combined else { return nil }
+                let place = SecretBox.Place.connection(tenant: tenant, plugin: plugin, field: field)
+                return try new.seal(try old.open(SecretBox.Sealed(combined: combined, keyID: keyID), for: place), for: place).combined
+            }
+            // token_version stays: the tokens are the same, only their sealing changed.
+            _ = try connection.prepared("""
+                UPDATE connections SET access_sealed = $3, refresh_sealed = $4, key_id = $5 WHERE tenant_id = $1 AND plugin_id = $2
+                """, [tenant, plugin, try reseal(try row.decode("access_sealed"), field: "access"),
+                      try reseal(try row.decode("refresh_sealed"), field: "refresh"), new.keyID])
+        }
+        return rows.count
     }
 }

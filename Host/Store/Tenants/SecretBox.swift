@@ -43,6 +43,13 @@ public struct SecretBox: Sendable {
                   fix: "set the secret again (market secret set \(plugin) \(name)); check who can write to the database")
         }
 
+        /// A connection's access token (`field` "access") or OAuth2 refresh token ("refresh"), a
+        /// row of `connections`. Four fields, so never a tenant secret's place (three).
+        public static func connection(tenant: String, plugin: String, field: String) -> Place {
+            Place(fields: ["connections", tenant, plugin, field], description: "\(field) token of the connection of \(plugin)",
+                  fix: "connect again (`market connections connect \(plugin) --tenant \(tenant)` or `market connections set`); check who can write to the database")
+        }
+
         /// A bot's token or webhook secret (`field` is "token" or "secret"; a row of
         /// `telegram_bots`). Never a tenant secret's place: its second field, the bot id
         /// (`tgb_…`), holds a `_`, which a plugin id cannot.

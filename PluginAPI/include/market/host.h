@@ -7,6 +7,7 @@
  *   "market.kv/1"      market/kv.h        "market.events/1"  market/events.h
  *   "market.secrets/1" market/secrets.h   "market.metrics/1" market/metrics.h
  *   "market.process/1" market/process.h  "market.documents/1" market/documents.h (1.3)
+ *   "market.connections/1" market/connections.h (1.4)
  */
 #ifndef MARKET_HOST_H
 #define MARKET_HOST_H

@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "process.h"
 #include "documents.h"
+#include "connections.h"
 #include "tools.h"
 #include "model.h"
 #include "ingress.h"
