@@ -31,7 +31,7 @@ struct ConnectionListCommand: AsyncParsableCommand {
                 var line = "\(connection.pluginID)  \(connection.kind.rawValue)  \(connection.status.rawValue)"
                 if let expires = connection.accessExpiresAt { line += "  expires \(expires.formatted(.iso8601))" }
                 if let error = connection.lastError, connection.status == .needsReconnect {
-                    line += "  (\(error)); reconnect with `market connections connect \(connection.pluginID) --tenant \(tenant)`"
+                    line += "  (\(error)); set new credentials with `market connections set \(connection.pluginID) --tenant \(tenant)`"
                 }
                 print(line)
             }

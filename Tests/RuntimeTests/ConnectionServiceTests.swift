@@ -61,10 +61,10 @@ import Testing
 
         try await world.connections.storeAuthorization(OAuthTokens(accessToken: "a1", refreshToken: "r1", expiresAt: Date().addingTimeInterval(-5)),
                                                        plugin: "tokenprobe", tenant: "acme", by: world.admin)
-        await expectRefusal("UNAVAILABLE", containing: "has expired and is being refreshed") { try await world.authorization(acme) }
+        await expectRefusal("UNAVAILABLE", containing: "has expired; set a new one with `market connections set tokenprobe --tenant acme`") { try await world.authorization(acme) }
 
         try await world.connections.markNeedsReconnect(plugin: "tokenprobe", tenant: "acme", error: "invalid_grant: revoked", version: nil)
-        await expectRefusal("UNAUTHENTICATED", containing: "reconnect with `market connections connect tokenprobe --tenant acme`") {
+        await expectRefusal("UNAUTHENTICATED", containing: "set new credentials with `market connections set tokenprobe --tenant acme`") {
             try await world.authorization(acme)
         }
         await expectRefusal("UNAUTHENTICATED", containing: "invalid_grant: revoked") { try await world.authorization(acme) }

@@ -90,7 +90,7 @@ extension DatabaseTests {
             let refused = Self.unusable { try connections.accessToken(acme) }
             #expect(refused?.reason == .needsReconnect)
             #expect(refused?.description.contains("token revoked") == true)
-            #expect(refused?.description.contains("market connections connect crm --tenant acme") == true)
+            #expect(refused?.description.contains("market connections set crm --tenant acme") == true)
             let listed = try await connections.connection(plugin: "crm", tenant: "acme", by: fixture.admin)
             #expect(listed?.status == .needsReconnect && listed?.lastError == "invalid_grant: token revoked")
             let events = try await fixture.sql("SELECT tenant_id, type, data::text FROM events WHERE type = 'connection.needs_reconnect'")

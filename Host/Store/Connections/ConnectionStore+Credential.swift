@@ -13,16 +13,16 @@ extension ConnectionStore: ConnectionCredentials {
         }
         guard let row else {
             throw ConnectionUnusable(.notConnected, "tenant \(tenant) has not connected \(plugin) to its service; connect it with "
-                                     + "`market connections connect \(plugin) --tenant \(tenant)` (OAuth2) or `market connections set \(plugin) --tenant \(tenant)`")
+                                     + "`market connections set \(plugin) --tenant \(tenant) --api-key` (or `--token`), the value on standard input")
         }
         guard try row.decode("status", as: String.self) == TenantConnection.Status.connected.rawValue else {
             let reason = try row.decode("last_error", as: String?.self).map { " (\($0))" } ?? ""
             throw ConnectionUnusable(.needsReconnect, "the connection of \(plugin) for tenant \(tenant) needs reconnecting: the service refused it\(reason); "
-                                     + "reconnect with `market connections connect \(plugin) --tenant \(tenant)`")
+                                     + "set new credentials with `market connections set \(plugin) --tenant \(tenant)`")
         }
         if try row.decode("expired", as: Bool?.self) == true {
-            throw ConnectionUnusable(.expired, "the access token of \(plugin) for tenant \(tenant) has expired and is being refreshed; "
-                                     + "try again shortly, and check that `market serve` is running (it refreshes tokens)")
+            throw ConnectionUnusable(.expired, "the access token of \(plugin) for tenant \(tenant) has expired; "
+                                     + "set a new one with `market connections set \(plugin) --tenant \(tenant)`")
         }
         let sealed = SecretBox.Sealed(combined: try row.decode("access_sealed"), keyID: try row.decode("key_id"))
         return try box.open(sealed, for: .connection(tenant: tenant, plugin: plugin, field: "access"))

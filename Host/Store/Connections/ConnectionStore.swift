@@ -31,7 +31,7 @@ public final class ConnectionStore: Sendable {
                               by principal: Principal) async throws -> TenantConnection {
         guard kind != .oauth2 else {
             throw MarketError(.connectionInvalid, "an OAuth2 connection is made by signing in, not by pasting a token",
-                              fix: "run `market connections connect \(plugin) --tenant \(tenant)`, or set an --api-key or --token")
+                              fix: "set an --api-key or a --token for \(plugin); OAuth2 sign-in is not available yet (docs/connections.md)")
         }
         try Self.check(value, what: kind == .apiKey ? "API key" : "token", plugin: plugin)
         return try await store(kind: kind, access: value, refresh: nil, expiresAt: nil, scopes: [], plugin: plugin, tenant: tenant, by: principal)

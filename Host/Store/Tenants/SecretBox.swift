@@ -47,7 +47,7 @@ public struct SecretBox: Sendable {
         /// row of `connections`. Four fields, so never a tenant secret's place (three).
         public static func connection(tenant: String, plugin: String, field: String) -> Place {
             Place(fields: ["connections", tenant, plugin, field], description: "\(field) token of the connection of \(plugin)",
-                  fix: "connect again (`market connections connect \(plugin) --tenant \(tenant)` or `market connections set`); check who can write to the database")
+                  fix: "set the credentials again (`market connections set \(plugin) --tenant \(tenant)`); check who can write to the database")
         }
 
         /// A bot's token or webhook secret (`field` is "token" or "secret"; a row of
