@@ -93,8 +93,6 @@ struct ServeCommand: AsyncParsableCommand {
         try await reportingErrors {
             // Said first, so an operator sees which folder serve uses (the one `market install` fills).
             logger.info("state directory", metadata: ["folder": .string(stateDirectory.path)])
-            // Before the private cluster starts, so a missing or bad key leaves nothing running.
-            let masterKey = try MasterKey.load(stateDirectory: stateDirectory, logger: logger)
             let location = DatabaseLocation.resolve(stateDirectory: stateDirectory)
             var startedCluster: PrivateCluster?
             if case .privateCluster(let cluster) = location, try await cluster.start() {
@@ -104,19 +102,17 @@ struct ServeCommand: AsyncParsableCommand {
             let pool = DatabasePool(connectionString: location.connectionString, logger: logger)
             // Plugins' market.events/1 publishes go to the durable bus.
             let bus = EventBus(pool: pool, logger: Logger(label: "market.events"))
-            let folders = PluginFolders(stateDirectory: stateDirectory,
-                                        developmentFolders: plugins.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? [])
-            let tenants = TenantStore(pool: pool, masterKey: masterKey, manifests: folders, logger: logger)
-            let connectionStore = ConnectionStore(tenants: tenants, logger: Logger(label: "market.connections"))
+            // Its store needs the master key, read (or made) only once the schema is known to be current.
+            let connectionTokens = ConnectionsAfterSetup()
             let runtime = PluginRuntime(services: HostServices(logger: Logger(label: "market.plugin"), keyValue: PostgresKeyValueStore(pool: pool),
                                                                events: bus, http: HTTPLimits(allowedRanges: try network.ranges()),
-                                                               documents: PostgresDocumentStore(pool: pool), connections: connectionStore))
+                                                               documents: PostgresDocumentStore(pool: pool), connections: connectionTokens))
             // Also bounds what follows the services: stopping the cluster.
             let deadline = ShutdownDeadline(limit: .seconds(deliveryTimeout), logger: logger)
             let outcome: Result<Void, any Error>
             do {
                 try await serve(pool: pool, connectionString: location.connectionString, bus: bus, runtime: runtime,
-                                tenants: tenants, folders: folders, deadline: deadline, logger: logger)
+                                connectionTokens: connectionTokens, deadline: deadline, logger: logger)
                 outcome = .success(())
             } catch {
                 outcome = .failure(error)
@@ -135,15 +131,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Runs every long-lived part in one `ServiceGroup` until SIGTERM or SIGINT, which stops
     /// them last to first, each finishing its work in flight.
-    private func serve(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime, tenants: TenantStore,
-                       folders: PluginFolders, deadline: ShutdownDeadline, logger: Logger) async throws {
+    private func serve(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime, connectionTokens: ConnectionsAfterSetup,
+                       deadline: ShutdownDeadline, logger: Logger) async throws {
         // Started ahead of its service: the setup (migrations, the plugin catalog, the admin token)
         // needs it before the group runs.
         pool.start()
         let services: [any Service]
         do {
-            services = try await prepare(pool: pool, connectionString: connectionString, bus: bus, runtime: runtime, tenants: tenants,
-                                         folders: folders, logger: logger)
+            services = try await prepare(pool: pool, connectionString: connectionString, bus: bus, runtime: runtime,
+                                         connectionTokens: connectionTokens, logger: logger)
         } catch {
             // The group never ran: what the setup started stops here.
             await runtime.shutdown()
@@ -165,11 +161,17 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Migrates, loads the plugins and builds the long-lived parts, in the order the group starts them.
-    private func prepare(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime, tenants: TenantStore,
-                         folders: PluginFolders, logger: Logger) async throws -> [any Service] {
+    private func prepare(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime,
+                         connectionTokens: ConnectionsAfterSetup, logger: Logger) async throws -> [any Service] {
         let migrator = try Migrator()
         let applied = try await migrator.apply(using: pool, logger: logger)
         logger.info("schema current", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
+        let folders = PluginFolders(stateDirectory: stateDirectory,
+                                    developmentFolders: plugins.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? [])
+        // After the schema check: a database from a newer market leaves no key file behind.
+        let tenants = TenantStore(pool: pool, masterKey: try MasterKey.load(stateDirectory: stateDirectory, logger: logger),
+                                  manifests: folders, logger: logger)
+        connectionTokens.attach(ConnectionStore(tenants: tenants, logger: Logger(label: "market.connections")))
         // Only the start that makes the admin token prints it; the log gets its id alone.
         if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
         // The process's one owner of plugins and their instances: the catalogue's, the delivery
