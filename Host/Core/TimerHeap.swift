@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Glibc
 // Where Glibc's `timespec` members are declared in release builds (MemberImportVisibility).
 #if canImport(SwiftOverlayShims)
@@ -148,8 +149,18 @@ final class TimerHeap: @unchecked Sendable {
         _ = removed
     }
 
+    /// The timer thread's name, as /proc shows it.
+    static let threadName = "market.timers"
+
     /// The timer thread: hands the due handlers to their queues, then sleeps until the next deadline.
     private func run() -> Never {
+        // Signals are not this thread's: a process signal the kernel handed it (SIGTERM, which
+        // `serve` takes through a signalfd that needs it blocked in every thread, while the
+        // disposition is "ignore") would otherwise be lost.
+        var all = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, nil)
+        Thread.current.name = Self.threadName
         pthread_mutex_lock(mutex)
         while true {
             let due = state.takeDue(now: Self.now())

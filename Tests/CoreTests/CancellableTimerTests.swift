@@ -113,4 +113,23 @@ import Testing
         #expect(count.now == 2_000)
         timers.withLock { $0.removeAll() }
     }
+
+    /// The timer thread blocks every signal, so a process signal (SIGTERM) always reaches the
+    /// threads that wait for it.
+    @Test func theTimerThreadTakesNoSignals() throws {
+        CancellableTimer(after: .seconds(60)) {}.cancel()
+        // The thread names itself as it starts.
+        var timer: String?
+        for _ in 0..<200 where timer == nil {
+            timer = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").first { task in
+                (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == "market.timers"
+            }
+            if timer == nil { usleep(10_000) }
+        }
+        let task = try #require(timer, "a thread named market.timers")
+        let status = try String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8)
+        let blocked = try #require(status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") })
+        let mask = UInt64(blocked.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16) ?? 0
+        #expect(mask & (1 << (UInt64(SIGTERM) - 1)) != 0 && mask & (1 << (UInt64(SIGINT) - 1)) != 0, "\(blocked)")
+    }
 }
