@@ -1,3 +1,4 @@
+import CSpawn // Where sigset_t's initialiser is declared in release builds (MemberImportVisibility).
 import Dispatch
 import Foundation
 import Glibc
