@@ -8,7 +8,7 @@ public struct ClaimedTarget: Sendable, Equatable {
     /// The target's public settings, a JSON object as the database wrote it: handed to the
     /// plugin as it is, without being parsed and written again for every delivery.
     public let settingsText: String
-    /// The target's secrets, sealed; `EventTargets.openSecrets` opens them.
+    /// The target's secrets, sealed; the plugin owner opens them (`OpenedSecrets`).
     public let sealedSecrets: SecretBox.Sealed
     /// Seconds to wait before delivering: the row's slot under the target's rate limit.
     public let wait: Double
@@ -19,11 +19,4 @@ public struct ClaimedTarget: Sendable, Equatable {
         self.sealedSecrets = sealedSecrets
         self.wait = wait
     }
-
-    public init(id: String, settings: JSONValue, sealedSecrets: SecretBox.Sealed, wait: Double = 0) {
-        self.init(id: id, settingsText: settings.jsonText, sealedSecrets: sealedSecrets, wait: wait)
-    }
-
-    /// The settings, parsed.
-    public var settings: JSONValue { (try? JSONValue(parsing: settingsText)) ?? .object([:]) }
 }
