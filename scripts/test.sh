@@ -29,8 +29,12 @@ fi
 # A test process has been seen, rarely, to stop with every thread idle (an async wait never
 # resumed; not understood yet). Such a run is cut after 15 minutes, its threads' stacks are
 # printed for diagnosis, and the target runs once more; a second hang or any failure fails.
+# Each target's output is also kept in .build/test-logs, so that the end of the run can repeat
+# what failed: a failure far up a long log is otherwise out of sight.
+logs=.build/test-logs
+rm -rf "$logs" && mkdir -p "$logs"
 run_target() { # target
-    timeout --signal=QUIT --kill-after=30 900 swift test --skip-build --filter "^$1\\." &
+    timeout --signal=QUIT --kill-after=30 900 swift test --skip-build --filter "^$1\\." > >(tee -a "$logs/$1.log") 2>&1 &
     local runner=$! status=0
     wait "$runner" || status=$?
     if [ "$status" -eq 124 ] || [ "$status" -eq 131 ]; then
@@ -57,6 +61,12 @@ for target in "${targets[@]}"; do
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
+    for target in "${failed[@]}"; do
+        name="${target%% *}"
+        printf '\n== what failed in %s\n' "$name" >&2
+        # Failed expectations and tests, crashes and the runner's own errors, with the lines that follow them.
+        grep -a -A6 -E '✘|error:|Fatal error|Program crashed|HUNG' "$logs/$name.log" | head -120 >&2 || true
+    done
     echo "failed: ${failed[*]}" >&2
     exit 1
 fi

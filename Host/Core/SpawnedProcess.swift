@@ -45,32 +45,38 @@ public struct SpawnedProcess: Sendable {
         kill(ownProcessGroup ? -pid : pid, signal)
     }
 
+    /// Whether the child has exited, leaving it unreaped: while it is a zombie its pid (and its
+    /// group's id) cannot be reused, so a signal sent now reaches only what it started.
+    public func hasExited() -> Bool {
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) < 0 {
+            guard errno == EINTR else { return true }  // ECHILD: already reaped
+        }
+        return info.si_signo != 0
+    }
+
     /// The teardown: closes the child's standard input (when it is a pipe) and gives it half of
     /// `grace` to exit on its own, then SIGTERM and the other half, then SIGKILL; reaps it. A
-    /// child that leads a group has the group killed once it is gone, so nothing it started
-    /// outlives it. The other descriptors stay open for the caller to drain and close.
+    /// child that leads a group has the group killed before it is reaped, so nothing it started
+    /// outlives it and the signal cannot reach a group that reused its id. The other
+    /// descriptors stay open for the caller to drain and close.
     public func terminate(grace: Duration) -> ExitStatus {
         if stdin >= 0 { close(stdin) }
-        func reap(within time: Duration) -> ExitStatus? {
+        func exits(within time: Duration) -> Bool {
             let deadline = ContinuousClock.now + time
             repeat {
-                if let status = exitStatusIfExited() { return status }
+                if hasExited() { return true }
                 usleep(2_000)
             } while ContinuousClock.now < deadline
-            return nil
+            return false
         }
         let half = grace / 2
-        var status = reap(within: half)
-        if status == nil {
+        if !exits(within: half) {
             send(SIGTERM)
-            status = reap(within: grace - half)
-        }
-        guard let status else {
-            send(SIGKILL)
-            return wait()
+            if !exits(within: grace - half) { send(SIGKILL) }
         }
         if ownProcessGroup { kill(-pid, SIGKILL) }
-        return status
+        return wait()
     }
 
     /// Reads `fd` to its end (EOF or an error) and returns what came.

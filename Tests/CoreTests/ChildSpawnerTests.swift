@@ -98,6 +98,30 @@ import Glibc
         #expect(state == "gone" || state == "Z")
     }
 
+    /// The group is killed while its leader is still a zombie: its id cannot have been reused.
+    @Test func aLeaderThatExitsAloneHasWhatItStartedKilledBeforeItIsReaped() throws {
+        let leader = try ChildSpawner.spawn(.init("/bin/sh", ["-c", "sleep 30 >/dev/null & echo $!"], ownProcessGroup: true, stdin: .pipe, stdout: .pipe))
+        let sleeper = try #require(pid_t(String(decoding: SpawnedProcess.readToEnd(leader.stdout), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        close(leader.stdout)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !leader.hasExited(), ContinuousClock.now < deadline { usleep(5_000) }
+        #expect(leader.hasExited())
+        // Exited but not reaped: still in the process table, as a zombie.
+        let stat = try String(contentsOfFile: "/proc/\(leader.pid)/stat", encoding: .utf8)
+        #expect(stat.split(separator: ")").last?.split(separator: " ").first == "Z", "\(stat)")
+        #expect(leader.terminate(grace: .seconds(2)) == .exited(0))
+        #expect(kill(leader.pid, 0) == -1 && errno == ESRCH, "reaped")
+        var state = "R"
+        while ContinuousClock.now < deadline {
+            guard let text = try? String(contentsOfFile: "/proc/\(sleeper)/stat", encoding: .utf8) else { state = "gone"; break }
+            state = String(text.split(separator: ")").last?.split(separator: " ").first ?? "")
+            if state == "Z" { break }
+            usleep(20_000)
+        }
+        #expect(state == "gone" || state == "Z", "the sleeper the leader left behind")
+    }
+
     @Test func aProgramThatCannotStartIsAFailureWithItsErrno() {
         #expect(throws: ChildSpawner.Failure(code: ENOENT)) {
             try ChildSpawner.spawn(.init("/nonexistent/program", stdout: .pipe))

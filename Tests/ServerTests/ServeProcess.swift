@@ -15,6 +15,13 @@ final class ServeProcess: Sendable {
     private let lines = Mutex<[String]>([])
     private let errors = Mutex<String>("")
     private let exit = Mutex<Int32?>(nil)
+    /// Set, under its lock, once the child has exited and before it is reaped: a signal sent
+    /// while it is false reaches this child (a zombie keeps its pid), never a process that
+    /// reused the pid later. Tests signal servers from `defer` blocks long after they exited.
+    private let exited = Mutex(false)
+    /// Signalled when standard error reaches its end, so a crash's last words are read before
+    /// the exit is reported.
+    private let errorsEnded = DispatchSemaphore(value: 0)
 
     /// The pid of the process's first child (for a server run under `script`).
     var firstChild: pid_t? {
@@ -44,11 +51,17 @@ final class ServeProcess: Sendable {
         }
         Thread.detachNewThread { [self] in
             Self.drain(errEnd) { chunk in errors.withLock { $0 += String(decoding: chunk, as: UTF8.self) } }
+            errorsEnded.signal()
         }
         let child = pid
         Thread.detachNewThread { [self] in
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(child), &info, WEXITED | WNOWAIT) < 0, errno == EINTR {}
+            exited.withLock { $0 = true }
             var status: Int32 = 0
             while waitpid(child, &status, 0) < 0, errno == EINTR {}
+            // A process the server started may still hold the pipe: wait for its end a little, not forever.
+            _ = errorsEnded.wait(timeout: .now() + 5)
             exit.withLock { $0 = status }
         }
     }
@@ -71,7 +84,10 @@ final class ServeProcess: Sendable {
     /// The raw wait status once the process has exited.
     var waitStatus: Int32? { exit.withLock { $0 } }
 
-    func signal(_ number: Int32) { kill(pid, number) }
+    /// Sends `number` to the server unless it has already exited.
+    func signal(_ number: Int32) {
+        exited.withLock { if !$0 { kill(pid, number) } }
+    }
 
     /// Waits until a line of output satisfies `match`, returning it.
     func line(within seconds: Double, where match: (String) -> Bool) async throws -> String {
@@ -100,6 +116,6 @@ final class ServeProcess: Sendable {
 
     deinit {
         // A test that failed half-way must not leave a server behind.
-        if waitStatus == nil { kill(pid, SIGKILL) }
+        signal(SIGKILL)
     }
 }
