@@ -136,7 +136,8 @@ let package = Package(
         .target(
             name: "MarketStore",
             dependencies: [
-                "MarketCore", "CLibPQ",
+                // MarketHTTP: OAuth2 token requests of connections.
+                "MarketCore", "CLibPQ", "MarketHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -136,7 +136,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Started ahead of its service: the setup (migrations, the plugin catalog, the admin token)
         // needs it before the group runs.
         pool.start()
-        let services: [any Service]
+        let services: [(name: String, service: any Service)]
         do {
             services = try await prepare(pool: pool, connectionString: connectionString, bus: bus, runtime: runtime,
                                          connectionTokens: connectionTokens, logger: logger)
@@ -151,9 +151,10 @@ struct ServeCommand: AsyncParsableCommand {
         // deliveries in flight finish, the plugin reconciler stops (an install in flight is
         // abandoned whole, as the installer's transaction leaves nothing half-done), the plugin
         // instances close, the analytics roller stops (what it left pending is folded by the next
-        // roll or report), and the pool drains last.
+        // roll or report), the connection refresher stops (a refresh in flight commits or rolls
+        // back whole), and the pool drains last.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: (services + [deadline as any Service]).map { .init(service: $0) },
+            services: (services.map { deadline.services.track($0.name, $0.service) } + [deadline as any Service]).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
@@ -162,7 +163,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Migrates, loads the plugins and builds the long-lived parts, in the order the group starts them.
     private func prepare(pool: DatabasePool, connectionString: String, bus: EventBus, runtime: PluginRuntime,
-                         connectionTokens: ConnectionsAfterSetup, logger: Logger) async throws -> [any Service] {
+                         connectionTokens: ConnectionsAfterSetup, logger: Logger) async throws -> [(name: String, service: any Service)] {
         let migrator = try Migrator()
         let applied = try await migrator.apply(using: pool, logger: logger)
         logger.info("schema current", metadata: ["applied": .array(applied.map { .stringConvertible($0) })])
@@ -171,7 +172,9 @@ struct ServeCommand: AsyncParsableCommand {
         // After the schema check: a database from a newer market leaves no key file behind.
         let tenants = TenantStore(pool: pool, masterKey: try MasterKey.load(stateDirectory: stateDirectory, logger: logger),
                                   manifests: folders, logger: logger)
-        connectionTokens.attach(ConnectionStore(tenants: tenants, logger: Logger(label: "market.connections")))
+        // Token endpoints of OAuth2 connections may be where plugins' requests may be (--allow-network).
+        let connectionStore = ConnectionStore(tenants: tenants, allowedRanges: try network.ranges(), logger: Logger(label: "market.connections"))
+        connectionTokens.attach(connectionStore)
         // Only the start that makes the admin token prints it; the log gets its id alone.
         if let admin = try await tenants.ensureAdminToken() { AdminTokenNotice.print(admin) }
         // The process's one owner of plugins and their instances: the catalogue's, the delivery
@@ -200,6 +203,7 @@ struct ServeCommand: AsyncParsableCommand {
         dependencies.webhooks = WebhookEndpoints(host: instances, targets: EventTargets(pool: pool, box: tenants.box, logger: logger))
         dependencies.eventTypes = EventTypeCatalog(host: instances)
         dependencies.hooks = InboundHooks(host: instances, tenants: tenants)
+        dependencies.connections = connectionStore
         let server = MarketServer(configuration: connections.configuration(host: host, port: port), dependencies: dependencies, logger: logger)
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,
@@ -211,7 +215,11 @@ struct ServeCommand: AsyncParsableCommand {
             clients: registries.clients, host: instances, logger: Logger(label: "market.reconciler"))
         // Folds the bot's queued events into the analytics rollups each second; stopped just before the pool.
         let analytics = AnalyticsRoller(store: AnalyticsStore(pool: pool), logger: Logger(label: "market.analytics"))
-        return [pool, analytics, ServePluginHosting(host: instances, runtime: runtime), reconciler, deliveries, bot, server.makeService()]
+        // Refreshes OAuth2 connections ahead of expiry; replicas share the work through row locks.
+        let refresher = ConnectionRefresher(store: connectionStore, logger: Logger(label: "market.connections"))
+        return [("database pool", pool), ("connection refresher", refresher), ("analytics roller", analytics),
+                ("plugin instances", ServePluginHosting(host: instances, runtime: runtime)), ("plugin reconciler", reconciler),
+                ("event deliveries", deliveries), ("bot", bot), ("http server", server.makeService())]
     }
 }
 

@@ -17,6 +17,8 @@ import Glibc
 final class ShutdownDeadline: Service, Sendable {
     let limit: Duration
     let logger: Logger
+    /// Names the services still running when the deadline passes.
+    let services = ServiceWatch()
     private let finished = Atomic<Bool>(false)
 
     init(limit: Duration, logger: Logger) {
@@ -35,7 +37,8 @@ final class ShutdownDeadline: Service, Sendable {
             }
             guard !finished.load(ordering: .acquiring) else { return }
             logger.error("the stop did not finish within --delivery-timeout; exiting with work in flight (its leases will lapse and it is retried)",
-                         metadata: ["limit_seconds": "\(limit.components.seconds)"])
+                         metadata: ["limit_seconds": "\(limit.components.seconds)",
+                                    "still_running": .array(services.stillRunning.map { .string($0) })])
             ForeignExitGuard.disarm()
             exit(1)
         }

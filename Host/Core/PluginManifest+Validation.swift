@@ -63,6 +63,7 @@ extension PluginManifest {
             throw fail("tools[\(index)].name", "is '\(tool.name)', not 1–64 of A–Z a–z 0–9 _ . -", fix: "rename the tool")
         }
         try validateEventTypes { fail($0, $1, fix: $2) }
+        try validateOAuth2 { fail($0, $1, fix: $2) }
         for (dependency, range) in dependencies.sorted(by: { $0.key < $1.key }) {
             guard Self.isIdentifier(dependency), dependency != id else {
                 throw fail("dependencies.\(dependency)", dependency == id ? "names the plugin itself" : "is not a plugin id",
@@ -117,6 +118,23 @@ extension PluginManifest {
             guard case .object = declaration.schema else {
                 throw fail("event_types.\(type).schema", "is not a JSON Schema object", "describe the event's data as {\"type\":\"object\",\"properties\":{…}}")
             }
+        }
+    }
+}
+
+extension PluginManifest {
+    /// An `oauth2` block names https endpoints (http only on loopback, for tests and local
+    /// providers) and a plugin that may hold its client's id and secret.
+    func validateOAuth2(_ fail: (String, String, String) -> MarketError) throws {
+        guard let oauth2 else { return }
+        for (field, url) in [("authorize_url", oauth2.authorizeURL), ("token_url", oauth2.tokenURL)] {
+            let loopback = url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost") || url.hasPrefix("http://[::1]")
+            guard url.hasPrefix("https://") || loopback, url.count <= 500, !url.contains(where: \.isWhitespace) else {
+                throw fail("oauth2.\(field)", "is not an https URL", "give the provider's endpoint, e.g. \"https://auth.example.com/oauth/token\"")
+            }
+        }
+        for name in [OAuth2Declaration.clientIDSecret, OAuth2Declaration.clientSecretSecret] where !permissions.secrets.contains(name) {
+            throw fail("permissions.secrets", "does not list \(name), which oauth2 needs", "add \"\(name)\" to permissions.secrets")
         }
     }
 }

@@ -93,6 +93,9 @@ public struct PluginManifest: Codable, Sendable, Equatable {
     /// catalogue endpoint owners subscribe from (`market webhooks event-types`). Every key is
     /// one of `permissions.events.emit`.
     public var eventTypes: [String: EventTypeDeclaration]
+    /// How a tenant connects the plugin's service by signing in (docs/connections.md); nil
+    /// when it takes an API key or a token, or no credentials at all.
+    public var oauth2: OAuth2Declaration?
 
     /// One event type a plugin emits.
     public struct EventTypeDeclaration: Codable, Sendable, Equatable {
@@ -109,6 +112,7 @@ public struct PluginManifest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, version, name, summary, publisher, license, kinds, language, abi, library, toolchain, permissions, config, tools, dependencies
         case eventTypes = "event_types"
+        case oauth2
     }
 
     public init(from decoder: any Decoder) throws {
@@ -129,6 +133,7 @@ public struct PluginManifest: Codable, Sendable, Equatable {
         tools = try container.decodeIfPresent([ToolSummary].self, forKey: .tools) ?? []
         dependencies = try container.decodeIfPresent([String: String].self, forKey: .dependencies) ?? [:]
         eventTypes = try container.decodeIfPresent([String: EventTypeDeclaration].self, forKey: .eventTypes) ?? [:]
+        oauth2 = try container.decodeIfPresent(OAuth2Declaration.self, forKey: .oauth2)
     }
 
     /// The names of the top-level fields, as the schema in docs/ must list them.

@@ -1,3 +1,4 @@
+import Logging
 import MarketStore
 import PluginHosting
 import Prometheus
@@ -32,6 +33,9 @@ public struct ServerDependencies: Sendable {
     public var hooks: InboundHooks?
     /// The event types behind `/v1/tenants/{tenant}/webhooks/event-types`.
     public var eventTypes: EventTypeCatalog?
+    /// Tenants' connections behind `/v1/tenants/{tenant}/connections` and `/oauth/callback`;
+    /// by default on `tenants`, with token endpoints limited to public addresses.
+    public var connections: ConnectionStore
 
     public init(pool: DatabasePool, readiness: DatabaseReadiness, catalog: PluginCatalog, metrics: PrometheusCollectorRegistry,
                 tenants: TenantStore,
@@ -42,5 +46,6 @@ public struct ServerDependencies: Sendable {
         self.metrics = metrics
         self.tenants = tenants
         self.events = events
+        self.connections = ConnectionStore(tenants: tenants, logger: Logger(label: "market.connections"))
     }
 }

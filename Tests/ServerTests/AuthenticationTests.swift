@@ -66,6 +66,8 @@ extension ServerTests {
                     "POST /telegram/{bot}",
                     // Inbound hooks: the opaque id routes, the plugin checks the sender's signature.
                     "GET /hooks/{hook}/{path}", "POST /hooks/{hook}/{path}", "PUT /hooks/{hook}/{path}",
+                    // A provider's redirect after an OAuth2 sign-in: its single-use state authenticates.
+                    "GET /oauth/callback",
                 ])
                 for path in ["/healthz", "/readyz", "/metrics", "/v1/plugins"] {
                     let reply = try await world.call("GET", path, token: nil)

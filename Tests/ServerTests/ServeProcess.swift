@@ -111,7 +111,8 @@ final class ServeProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw HTTPTestFailure("market serve did not exit within \(seconds) s")
+        throw HTTPTestFailure("market serve did not exit within \(seconds) s; stderr: \(standardError); last log lines:\n"
+                              + output.suffix(12).joined(separator: "\n"))
     }
 
     deinit {

@@ -52,6 +52,12 @@ public enum ProblemStatus {
         .targetNotFound: .notFound,
         .targetInvalid: .unprocessableContent,
         .targetPluginUnavailable: .conflict,
+        // Connections and their OAuth2 sign-ins.
+        .connectionNotFound: .notFound,
+        .connectionInvalid: .unprocessableContent,
+        .authorizationUnknown: .notFound,
+        .connectionRefused: .badGateway,
+        .connectionUnavailable: .badGateway,
         // Inbound hooks.
         .hookNotFound: .notFound,
         .hookNotSupported: .conflict,

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MarketCore
+import MarketHTTP
 
 /// Tenants' connections to their plugins' outside services (docs/connections.md): API keys,
 /// long-lived tokens and OAuth2 tokens, sealed with the master key, one per (tenant, plugin).
@@ -11,15 +12,21 @@ import MarketCore
 public final class ConnectionStore: Sendable {
     let tenants: TenantStore
     let logger: Logger
+    /// The address ranges besides public ones that OAuth2 token requests may reach (serve's
+    /// `--allow-network`): a manifest's token URL must not turn the host against its own network.
+    let tokenRequestGuard: AddressGuard
     var pool: DatabasePool { tenants.pool }
     var box: SecretBox { tenants.box }
 
     /// Longest credential accepted: far above any real token, low enough to refuse a file.
     public static let maximumCredentialBytes = 16 << 10
 
-    /// - Parameter tenants: whose database, master key and installed manifests connections use.
-    public init(tenants: TenantStore, logger: Logger) {
+    /// - Parameters:
+    ///   - tenants: whose database, master key and installed manifests connections use.
+    ///   - allowedRanges: the guarded address ranges OAuth2 token endpoints may be in.
+    public init(tenants: TenantStore, allowedRanges: Set<AddressRange> = [], logger: Logger) {
         self.tenants = tenants
+        self.tokenRequestGuard = AddressGuard(allowing: allowedRanges)
         self.logger = logger
     }
 
@@ -31,7 +38,7 @@ public final class ConnectionStore: Sendable {
                               by principal: Principal) async throws -> TenantConnection {
         guard kind != .oauth2 else {
             throw MarketError(.connectionInvalid, "an OAuth2 connection is made by signing in, not by pasting a token",
-                              fix: "set an --api-key or a --token for \(plugin); OAuth2 sign-in is not available yet (docs/connections.md)")
+                              fix: "start the sign-in with `market connections authorize \(plugin) --tenant \(tenant)`")
         }
         try Self.check(value, what: kind == .apiKey ? "API key" : "token", plugin: plugin)
         return try await store(kind: kind, access: value, refresh: nil, expiresAt: nil, scopes: [], plugin: plugin, tenant: tenant, by: principal)
@@ -109,6 +116,8 @@ public final class ConnectionStore: Sendable {
             var details: [String: JSONValue] = ["kind": .string(kind.rawValue)]
             if !scopes.isEmpty { details["scopes"] = .string(scopes.joined(separator: " ")) }
             try AuditWriter.record(connection, tenant: tenant, by: principal, action: "connection.connect", target: "plugin:\(plugin)", details: details)
+            // Events that waited for this connection are due now.
+            try ConnectionHold.release(Subscriber(tenantID: tenant, pluginID: plugin), on: connection)
             guard let stored = row.first else { throw MarketError(.connectionNotFound, "the connection was not stored", fix: "try again") }
             return try Self.decodeConnection(stored)
         }

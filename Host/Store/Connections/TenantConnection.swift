@@ -30,6 +30,22 @@ public struct TenantConnection: Sendable, Equatable, Codable {
     /// Why the connection needs reconnecting (the service's own words), for people.
     public let lastError: String?
     public let updatedAt: Date
+
+    /// As the API and `--json` show it.
+    public var json: JSONValue {
+        var object: [String: JSONValue] = ["tenant": .string(tenantID), "plugin": .string(pluginID), "kind": .string(kind.rawValue),
+                                           "status": .string(status.rawValue), "scopes": .array(scopes.map(JSONValue.string)),
+                                           "updated_at": .string(Self.timestamp(updatedAt))]
+        object["access_expires_at"] = accessExpiresAt.map { .string(Self.timestamp($0)) } ?? .null
+        object["last_error"] = lastError.map(JSONValue.string) ?? .null
+        return .object(object)
+    }
+
+    private static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
 }
 
 /// Tokens from an OAuth2 token endpoint (RFC 6749 §5.1), decoded but not yet stored.

@@ -35,4 +35,7 @@ public enum DeliveryResult: Sendable, Equatable {
     case retry(delay: Double, error: String)
     /// Failed for good: rejected, or out of attempts.
     case dead(error: String)
+    /// Not attempted: the subscriber's connection needs a person (docs/connections.md). The
+    /// attempt is given back and the row waits until the connection is made again.
+    case held(reason: String)
 }

@@ -3,7 +3,8 @@ import MarketCore
 
 /// The bus's metrics, recorded through the process's metrics factory (the executable chooses
 /// the backend; `market serve` exposes them on `/metrics`):
-/// - `market_deliveries_total{outcome}`: attempts by outcome (`delivered`, `retry`, `dead`);
+/// - `market_deliveries_total{outcome}`: attempts by outcome (`delivered`, `retry`, `dead`, and
+///   `held`: not attempted while the subscriber's connection needs reconnecting);
 /// - `market_delivery_duration_seconds`: how long one attempt took, target included;
 /// - `market_deliveries_pending`: pending delivery rows in the outbox, all replicas together;
 /// - `market_target_deliveries_total{outcome}`: attempts at delivery targets (webhook endpoints)
@@ -15,6 +16,7 @@ struct DeliveryMetrics: Sendable {
     private let delivered: Counter
     private let retried: Counter
     private let dead: Counter
+    private let held: Counter
     private let duration: Timer
     private let pending: Gauge
     private let targetVerdicts: [TargetOutcome.Verdict: Counter]
@@ -27,6 +29,7 @@ struct DeliveryMetrics: Sendable {
         delivered = outcome("delivered")
         retried = outcome("retry")
         dead = outcome("dead")
+        held = outcome("held")
         duration = Timer(label: "market_delivery_duration_seconds", dimensions: [], preferredDisplayUnit: .seconds, factory: factory)
         pending = Gauge(label: "market_deliveries_pending", dimensions: [], factory: factory)
         let verdicts: [TargetOutcome.Verdict] = [.delivered, .retry, .failed, .disableTarget]
@@ -50,6 +53,7 @@ struct DeliveryMetrics: Sendable {
         case .delivered: delivered.increment()
         case .retry: retried.increment()
         case .dead: dead.increment()
+        case .held: held.increment()
         }
         duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }

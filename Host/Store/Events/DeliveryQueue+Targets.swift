@@ -92,6 +92,8 @@ extension DeliveryQueue {
         case .delivered: fields["outcome"] = .string("delivered")
         case .retry(let delay, _): fields["outcome"] = .string("retry"); fields["delay"] = .number(delay)
         case .dead: fields["outcome"] = .string("dead")
+        // Target rows are never held (their plugin is the webhooks plugin, which has no connection).
+        case .held: fields["outcome"] = .string("retry"); fields["delay"] = .number(ConnectionHold.backstop)
         }
         if case .retry(_, let error) = result.row { fields["error"] = .string(String(error.prefix(2000))) }
         if case .dead(let error) = result.row { fields["error"] = .string(String(error.prefix(2000))) }

@@ -110,6 +110,10 @@ public struct DeliveryQueue: Sendable {
             case .dead(let error):
                 fields["outcome"] = .string("dead")
                 fields["error"] = .string(String(error.prefix(2000)))
+            case .held(let reason):
+                fields["outcome"] = .string("held")
+                fields["delay"] = .number(ConnectionHold.backstop)
+                fields["error"] = .string(ConnectionHold.prefix + String(reason.prefix(1900)))
             }
             return .object(fields)
         }).jsonText
@@ -216,7 +220,9 @@ public struct DeliveryQueue: Sendable {
         UPDATE deliveries d SET
             status = CASE o.outcome WHEN 'delivered' THEN 'delivered' WHEN 'dead' THEN 'dead' ELSE 'pending' END,
             delivered_at = CASE WHEN o.outcome = 'delivered' THEN now() ELSE d.delivered_at END,
-            next_attempt_at = CASE WHEN o.outcome = 'retry' THEN now() + make_interval(secs => o.delay) ELSE d.next_attempt_at END,
+            next_attempt_at = CASE WHEN o.outcome IN ('retry', 'held') THEN now() + make_interval(secs => o.delay) ELSE d.next_attempt_at END,
+            -- A held row was not attempted: its claim gives the attempt back.
+            attempts = CASE WHEN o.outcome = 'held' THEN greatest(d.attempts - 1, 0) ELSE d.attempts END,
             locked_until = NULL,
             last_error = o.error
         FROM jsonb_to_recordset($1::jsonb) AS o(tenant_id text, event_id text, subscriber text, lease timestamptz, outcome text, delay float8, error text)

@@ -131,6 +131,11 @@ public final class DeliveryWorker: Sendable {
             subscribers[delivery.subscriber] = BatchTarget(await targets.target(for: delivery.subscriber))
         }
         let found = subscribers
+        // A plugin whose connection needs a person is not called: its rows wait (ConnectionHold).
+        let plainSubscribers = Set(claimed.filter { $0.target == nil }.map(\.subscriber))
+        let holds = plainSubscribers.isEmpty ? [:] : try await pool.withConnection { connection in
+            try ConnectionHold.holds(for: plainSubscribers, on: connection)
+        }
         // Target rows go one by one (each has its own endpoint); a subscriber's plain rows go
         // together, so a plugin that takes batches (market.event-batches/1) gets them in one call.
         let plainBySubscriber = Dictionary(grouping: claimed.filter { $0.target == nil }, by: \.subscriber)
@@ -149,6 +154,15 @@ public final class DeliveryWorker: Sendable {
             }
             for (subscriber, deliveries) in plainBySubscriber {
                 let target = found[subscriber]?.target
+                if let hold = holds[subscriber] {
+                    group.addTask {
+                        deliveries.map { delivery in
+                            self.metrics.record(.held(reason: hold), after: .zero)
+                            return (delivery, .held(reason: hold), nil)
+                        }
+                    }
+                    continue
+                }
                 group.addTask {
                     let started = ContinuousClock.now
                     let results = await self.attempt(deliveries, through: target)

@@ -28,9 +28,7 @@ enum TokenMaker {
     /// that tells admin from tenant tokens at a glance (and to secret scanners).
     static func make(role: Principal.Role) -> (id: String, token: String) {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let body = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let body = RandomToken.make()
         let id = "tok_" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
         return (id, (role == .admin ? "mka_" : "mkt_") + body)
     }

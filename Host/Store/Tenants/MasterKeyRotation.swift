@@ -56,6 +56,9 @@ public struct MasterKeyRotation: Sendable {
                                             [id, values[0], values[1], new.keyID])
             }
             let connections = try Self.resealConnections(connection, from: old, to: new)
+            // Sign-ins in progress last minutes; their verifiers are not worth re-sealing: such
+            // a sign-in ends with "start it again".
+            _ = try connection.prepared("DELETE FROM oauth_authorizations", [])
             return Outcome(secrets: secrets.count, telegramBots: bots.count, connections: connections)
         }
         logger.notice("re-sealed the stored secrets under a new master key",
