@@ -23,17 +23,10 @@ public struct AnalyticsRoller: Service {
     /// Rolls until the graceful shutdown or cancellation. A failed roll (the database restarting,
     /// say) is logged and tried again at the next tick: its batch stays pending.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await store.rollPending()
-                } catch where !Task.isCancelled {
-                    logger.warning("could not fold pending analytics events; trying again", metadata: ["error": "\(error)"])
-                } catch {
-                    return
-                }
-                try? await Task.sleep(for: interval)
-            }
+        await repeatUntilShutdown(every: interval) {
+            try await store.rollPending()
+        } failed: { error in
+            logger.warning("could not fold pending analytics events; trying again", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -43,15 +43,10 @@ public final class ConnectionRefresher: Service, Sendable {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    _ = try await self.refreshDue()
-                } catch {
-                    self.logger.warning("could not look for connections to refresh", metadata: ["error": "\(error)"])
-                }
-                try? await Task.sleep(for: self.interval)
-            }
+        await repeatUntilShutdown(every: interval) {
+            _ = try await self.refreshDue()
+        } failed: { [logger] error in
+            logger.warning("could not look for connections to refresh", metadata: ["error": "\(error)"])
         }
     }
 
