@@ -44,5 +44,19 @@ extension DatabaseTests {
             #expect(actions == ["connection.disconnect", "connection.connect"])
             session.close()
         }
+
+        /// `market connections authorize` says what is missing: where browsers reach serve, and
+        /// an `oauth2` declaration (crm takes keys and tokens). The sign-in itself:
+        /// `ServerTests.ConnectionSignInServe`.
+        @Test func authorizingNamesWhatIsMissing() async throws {
+            let session = try await Session.make()
+            #expect(try await session.run(["tenant", "create", "acme"]).status == 0)
+            let noBase = try await session.run(["connections", "authorize", "crm", "--tenant", "acme"], environment: ["MARKET_PUBLIC_URL": ""])
+            #expect(noBase.status != 0 && noBase.stderr.contains("--redirect-base"), "\(noBase.stderr)")
+            let noOAuth = try await session.run(["connections", "authorize", "crm", "--tenant", "acme", "--redirect-base", "https://market.example.com"])
+            #expect(noOAuth.status != 0 && noOAuth.stderr.contains("CONNECTION_INVALID") && noOAuth.stderr.contains("declares no oauth2"), "\(noOAuth.stderr)")
+            #expect(!"\(try await session.json(["audit", "--tenant", "acme"]))".contains("connection."), "nothing was changed")
+            session.close()
+        }
     }
 }
