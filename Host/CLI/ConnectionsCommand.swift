@@ -10,6 +10,6 @@ struct ConnectionsCommand: AsyncParsableCommand {
             OAuth2 tokens that `market serve` refreshes. Plugins read the current token through market.connections/1 \
             and never see a refresh token. See docs/connections.md.
             """,
-        subcommands: [ConnectionSetCommand.self, ConnectionAuthorizeCommand.self, ConnectionListCommand.self, ConnectionRemoveCommand.self]
+        subcommands: [ConnectionSetCommand.self, ConnectionAuthorizeCommand.self, ConnectionTestCommand.self, ConnectionListCommand.self, ConnectionRemoveCommand.self]
     )
 }

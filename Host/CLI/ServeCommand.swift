@@ -204,6 +204,7 @@ struct ServeCommand: AsyncParsableCommand {
         dependencies.eventTypes = EventTypeCatalog(host: instances)
         dependencies.hooks = InboundHooks(host: instances, tenants: tenants)
         dependencies.connections = connectionStore
+        dependencies.connectionChecks = ConnectionChecks(host: instances, tenants: tenants)
         let server = MarketServer(configuration: connections.configuration(host: host, port: port), dependencies: dependencies, logger: logger)
         let deliveries = DeliveryService(worker: DeliveryWorker(
             pool: pool, connectionString: connectionString, targets: instances,

@@ -24,6 +24,8 @@ public final class PluginInstance: @unchecked Sendable {
     let targetsTable: UnsafePointer<mk_targets_v1_t>?
     /// `market.event-batches/1` (ABI 1.2), offered beside `market.events/1` by sinks.
     let eventBatchesTable: UnsafePointer<mk_event_batches_v1_t>?
+    /// `market.connection-test/1` (ABI 1.5).
+    let connectionTestTable: UnsafePointer<mk_connection_test_v1_t>?
     /// The tools' input schemas, for checking arguments before a call.
     let argumentSchemas = ToolArgumentSchemas()
 
@@ -44,17 +46,20 @@ public final class PluginInstance: @unchecked Sendable {
         ingressTable = tables.ingress
         targetsTable = tables.targets
         eventBatchesTable = tables.events == nil ? nil : tables.eventBatches
+        connectionTestTable = tables.connectionTest
     }
 
     typealias CapabilityTables = (tools: UnsafePointer<mk_tools_v1_t>?, events: UnsafePointer<mk_events_v1_t>?,
                                   model: UnsafePointer<mk_model_v1_t>?, ingress: UnsafePointer<mk_ingress_v1_t>?,
-                                  targets: UnsafePointer<mk_targets_v1_t>?, eventBatches: UnsafePointer<mk_event_batches_v1_t>?)
+                                  targets: UnsafePointer<mk_targets_v1_t>?, eventBatches: UnsafePointer<mk_event_batches_v1_t>?,
+                                  connectionTest: UnsafePointer<mk_connection_test_v1_t>?)
 
     /// Looks up and size-checks the capability tables; called before any instance exists.
     static func capabilityTables(_ library: PluginLibrary) throws -> CapabilityTables {
         (try table(library, MK_TOOLS_V1, mk_tools_v1_t.self), try table(library, MK_EVENTS_V1, mk_events_v1_t.self),
          try table(library, MK_MODEL_V1, mk_model_v1_t.self), try table(library, MK_INGRESS_V1, mk_ingress_v1_t.self),
-         try table(library, MK_TARGETS_V1, mk_targets_v1_t.self), try table(library, MK_EVENT_BATCHES_V1, mk_event_batches_v1_t.self))
+         try table(library, MK_TARGETS_V1, mk_targets_v1_t.self), try table(library, MK_EVENT_BATCHES_V1, mk_event_batches_v1_t.self),
+         try table(library, MK_CONNECTION_TEST_V1, mk_connection_test_v1_t.self))
     }
 
     private static func table<Table>(_ library: PluginLibrary, _ id: String, _: Table.Type) throws -> UnsafePointer<Table>? {

@@ -22,7 +22,7 @@ public struct PluginLibrary: @unchecked Sendable {
 
     /// The capability ids the plugin offers, in ABI order.
     public var capabilities: [String] {
-        [MK_TOOLS_V1, MK_MODEL_V1, MK_EVENTS_V1, MK_INGRESS_V1, MK_TARGETS_V1, MK_EVENT_BATCHES_V1].filter { capability($0) != nil }
+        [MK_TOOLS_V1, MK_MODEL_V1, MK_EVENTS_V1, MK_INGRESS_V1, MK_TARGETS_V1, MK_EVENT_BATCHES_V1, MK_CONNECTION_TEST_V1].filter { capability($0) != nil }
     }
 
     func capability(_ id: String) -> UnsafeRawPointer? {

@@ -36,6 +36,9 @@ public struct ServerDependencies: Sendable {
     /// Tenants' connections behind `/v1/tenants/{tenant}/connections` and `/oauth/callback`;
     /// by default on `tenants`, with token endpoints limited to public addresses.
     public var connections: ConnectionStore
+    /// Runs plugins' connection tests behind `POST …/connections/{plugin}/test`; nil (a
+    /// server that hosts no plugins) answers 404.
+    public var connectionChecks: ConnectionChecks?
 
     public init(pool: DatabasePool, readiness: DatabaseReadiness, catalog: PluginCatalog, metrics: PrometheusCollectorRegistry,
                 tenants: TenantStore,

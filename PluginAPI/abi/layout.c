@@ -27,3 +27,5 @@ MK_CHECK(sizeof(mk_kv_v1_t) == 40);
 MK_CHECK(sizeof(mk_documents_v1_t) == 40);
 MK_CHECK(sizeof(mk_connections_v1_t) == 16);
 MK_CHECK(offsetof(mk_connections_v1_t, access_token) == 8);
+MK_CHECK(sizeof(mk_connection_test_v1_t) == 16);
+MK_CHECK(offsetof(mk_connection_test_v1_t, test) == 8);

@@ -77,4 +77,31 @@ import Testing
         await expectRefusal("UNSUPPORTED", containing: "no market.connections/1") { try await world.authorization(acme) }
         await world.close(acme)
     }
+
+    /// `market.connection-test/1` (ABI 1.5): the plugin reports each step with the service's own
+    /// words — here a loopback authorization server written apart from the host, whose
+    /// `/resource` takes only the tokens it issued — and stops at the first that fails.
+    @Test func aConnectionTestReportsEachStepInTheServicesWords() async throws {
+        let world = try await World.start()
+        let service = try await FakeAuthorizationServer.start()
+        #expect(world.library.capabilities == ["market.tools/1", "market.connection-test/1"])
+        let unconfigured = try await world.runtime.instantiate(world.library, tenantID: "acme", config: "{}")
+        let noURL = try await unconfigured.testConnection()
+        #expect(!noURL.passed && noURL.steps.map(\.step) == ["config"] && noURL.steps[0].detail == "probe_url is not set")
+
+        let config = JSONValue.object(["probe_url": .string("\(service.root)/resource")]).jsonText
+        let acme = try await world.runtime.instantiate(world.library, tenantID: "acme", config: config)
+        let notConnected = try await acme.testConnection()
+        #expect(notConnected.steps.map(\.ok) == [true, false], "\(notConnected)")
+        #expect(notConnected.steps.last?.detail.contains("market connections set tokenprobe --tenant acme") == true)
+
+        // A token the service never issued: the request step fails with its status and words.
+        try await world.connections.setCredential("not-issued-canary", kind: .token, plugin: "tokenprobe", tenant: "acme", by: world.admin)
+        let refused = try await acme.testConnection()
+        #expect(refused.steps.map(\.step) == ["config", "credentials", "request"] && refused.steps.map(\.ok) == [true, true, false], "\(refused)")
+        #expect(refused.steps[2].detail.hasPrefix("HTTP 401:") && refused.steps[2].detail.contains("ok"), "\(refused.steps[2])")
+        #expect(!"\(refused)".contains("canary"), "no token in the report")
+        #expect(refused.json["passed"] == .bool(false))
+        await world.close(unconfigured, acme)
+    }
 }

@@ -25,7 +25,8 @@ extension ServerTests {
             guard case .object(var manifest) = try JSONValue(parsing: try String(contentsOf: manifestURL, encoding: .utf8)) else {
                 throw HTTPTestFailure("tokenprobe's plugin.json is not an object")
             }
-            manifest["permissions"] = .object(["secrets": .array([.string("oauth_client_id"), .string("oauth_client_secret")])])
+            manifest["permissions"] = .object(["secrets": .array([.string("oauth_client_id"), .string("oauth_client_secret")]),
+                                               "network": .array([.string("127.0.0.1")])])
             manifest["oauth2"] = .object(["authorize_url": .string("\(provider.root)/authorize"), "token_url": .string("\(provider.root)/token"),
                                           "scopes": .array([.string("crm")])])
             try Data(JSONValue.object(manifest).jsonText.utf8).write(to: manifestURL)
@@ -82,6 +83,15 @@ extension ServerTests {
             let bearer = try #require(text.range(of: "Bearer ").map { String(text[$0.upperBound...].prefix { !$0.isWhitespace && $0 != "\"" }) }, "\(text)")
             #expect(try await provider.accepts(accessToken: bearer), "\(text)")
             #expect(!serve.output.joined().contains(bearer), "no token in the log")
+
+            // The plugin's own check of the connection, through the API and the CLI: its request
+            // to the provider with the token succeeds.
+            _ = try await market(["config", "tokenprobe", "--tenant", "acme", "probe_url=\(provider.root)/resource"])
+            let tested = try await LoopbackHTTP.request("POST", "/v1/tenants/acme/connections/tokenprobe/test", port: port, headers: auth)
+            let passed = try tested.json()["passed"] as? Bool
+            #expect(tested.status == 200 && passed == true, "\(tested.text)")
+            let cli = try await market(["connections", "test", "tokenprobe", "--tenant", "acme"])
+            #expect(cli.stdout.contains("ok   request: HTTP 200") && cli.stdout.hasSuffix("works\n"), "\(cli.stdout)")
 
             serve.signal(SIGTERM)
             let exit = try await serve.exitStatus(within: 60)

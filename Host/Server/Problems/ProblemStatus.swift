@@ -56,6 +56,8 @@ public enum ProblemStatus {
         .connectionNotFound: .notFound,
         .connectionInvalid: .unprocessableContent,
         .authorizationUnknown: .notFound,
+        // A plugin asked for what it does not offer (a connection test of a plugin without one).
+        .capabilityMissing: .conflict,
         .connectionRefused: .badGateway,
         .connectionUnavailable: .badGateway,
         // Inbound hooks.

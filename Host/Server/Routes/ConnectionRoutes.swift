@@ -4,6 +4,8 @@ import Hummingbird
 import MarketCore
 import MarketStore
 import NIOCore
+import PluginHosting
+import PluginRuntime
 
 /// Tenants' connections (docs/connections.md): `GET /v1/tenants/{tenant}/connections`, an
 /// API key or token set with `PUT …/connections/{plugin}`, an OAuth2 sign-in started with
@@ -11,6 +13,7 @@ import NIOCore
 /// `GET /oauth/callback`, where providers send the browser back after consent.
 struct ConnectionRoutes: RouteGroup {
     let connections: ConnectionStore
+    let checks: ConnectionChecks?
 
     func register(on routes: RouteRegistrar) {
         let base = "/v1/tenants/{tenant}/connections"
@@ -43,6 +46,14 @@ struct ConnectionRoutes: RouteGroup {
                                                                    redirectURI: redirectURI, by: principal)
             return try JSONResponse.make(JSONValue.object(["url": .string(started.url), "redirect_uri": .string(redirectURI),
                                                            "expires_at": .string(ISO8601DateFormatter().string(from: started.expiresAt))]))
+        }
+        routes.on(.post, base + "/{plugin}/test", access: .authenticated) { _, context in
+            let (principal, tenant) = try Scope.tenant(context)
+            let plugin = try RequestInput.pluginID(context)
+            guard let checks else {
+                throw MarketError(.pluginNotFound, "this server hosts no plugins", fix: "run the test on a server started with plugins")
+            }
+            return try JSONResponse.make(try await checks.test(plugin: plugin, tenant: tenant, by: principal).json)
         }
         routes.on(.delete, base + "/{plugin}", access: .authenticated) { _, context in
             let (principal, tenant) = try Scope.tenant(context)

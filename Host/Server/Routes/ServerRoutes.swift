@@ -18,7 +18,7 @@ enum ServerRoutes {
             DeliveryRoutes(events: dependencies.events, tenants: dependencies.tenants),
             WebhookRoutes(endpoints: dependencies.webhooks, catalog: dependencies.eventTypes, tenants: dependencies.tenants),
             HookRoutes(hooks: dependencies.hooks, tenants: dependencies.tenants),
-            ConnectionRoutes(connections: dependencies.connections),
+            ConnectionRoutes(connections: dependencies.connections, checks: dependencies.connectionChecks),
             TelegramRoutes(webhook: dependencies.telegram),
             ChatRoutes(chat: dependencies.chat),
             AnalyticsRoutes(analytics: AnalyticsStore(pool: dependencies.pool), tenants: dependencies.tenants),

@@ -56,7 +56,8 @@ typedef struct mk_plugin_descriptor {
      * looked up before any instance exists. Functions in them take the instance first.
      * Capabilities: "market.tools/1" (market/tools.h), "market.model/1" (market/model.h),
      * "market.events/1" (market/events.h), "market.ingress/1" (market/ingress.h),
-     * "market.targets/1" (market/targets.h, ABI 1.1).
+     * "market.targets/1" (market/targets.h, ABI 1.1), "market.event-batches/1"
+     * (market/events.h, ABI 1.2), "market.connection-test/1" (market/connections.h, ABI 1.5).
      * Never NULL. [thread-safe]
      */
     const void *(*get_capability)(const char *id);
