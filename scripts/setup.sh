@@ -2,7 +2,7 @@
 # Installs the system packages Market needs to build and test, when they are missing.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libarchive-dev libpq-dev postgresql pkg-config python3 prometheus)
+packages=(libcurl4-openssl-dev libarchive-dev libpq-dev postgresql pkg-config python3 prometheus gdb)
 
 # The tests run a real MCP server from the official Python SDK (mcp 2.x) and schemathesis (4.x)
 # against the live server; the test command's secret scan is detect-secrets (1.x); the webhooks
