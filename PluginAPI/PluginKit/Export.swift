@@ -98,6 +98,7 @@ private let capability: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPoint
     case MK_MODEL_V1 where type is any ModelPlugin.Type: return UnsafeRawPointer(Tables.model)
     case MK_INGRESS_V1 where type is any IngressPlugin.Type: return UnsafeRawPointer(Tables.ingress)
     case MK_TARGETS_V1 where type is any TargetPlugin.Type: return UnsafeRawPointer(Tables.targets)
+    case MK_CONNECTION_TEST_V1 where type is any ConnectionTestPlugin.Type: return UnsafeRawPointer(Tables.connectionTest)
     default: return nil
     }
 }

@@ -103,6 +103,14 @@ extension EventBatchPlugin {
     }
 }
 
+/// Checks the tenant's connection step by step (`market.connection-test/1`, ABI 1.5): its
+/// settings, its credentials (`host.accessToken()`), one harmless request. Answer the steps in
+/// the order run, stopping at the first that fails, with the service's own words; a failed step
+/// is a result, not an error (throw only when no report can be made).
+public protocol ConnectionTestPlugin: Plugin {
+    func testConnection(context: CallContext) throws -> [ConnectionTestStep]
+}
+
 /// Serves chat completions (`market.model/1`) in the OpenAI shapes of market/model.h.
 public protocol ModelPlugin: Plugin {
     /// Completes `request` (JSON). Streams deltas through `stream` when it is not `nil`;

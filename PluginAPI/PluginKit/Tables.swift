@@ -65,6 +65,19 @@ enum Tables {
         }
     ))
 
+    nonisolated(unsafe) static let connectionTest = table(mk_connection_test_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_connection_test_v1_t>.size),
+        test: { instance, call, report, error in
+            guarded(error) {
+                guard let plugin = Instance.from(instance)?.plugin as? any ConnectionTestPlugin else {
+                    throw PluginError(.unsupported, "this plugin offers no connection test")
+                }
+                let status = write(ConnectionTestStep.reportJSON(try plugin.testConnection(context: CallContext(call))), to: report)
+                guard status == .ok else { throw PluginError(status, "the report could not be written: \(status)") }
+            }
+        }
+    ))
+
     nonisolated(unsafe) static let model = table(mk_model_v1_t(
         struct_size: UInt32(MemoryLayout<mk_model_v1_t>.size),
         complete: { instance, request, call, deltas, result, errorSink, retryAfter in

@@ -54,7 +54,18 @@ import Testing
         let probe = try await probe()
         #expect(probe.instance.library.isConcurrent)
         #expect(probe.instance.library.toolchain == swiftToolchain)
-        #expect(probe.instance.library.capabilities == ["market.tools/1", "market.model/1", "market.events/1", "market.ingress/1", "market.targets/1", "market.event-batches/1"])
+        #expect(probe.instance.library.capabilities == ["market.tools/1", "market.model/1", "market.events/1", "market.ingress/1", "market.targets/1",
+                                                        "market.event-batches/1", "market.connection-test/1"])
+        await probe.close()
+    }
+
+    /// `ConnectionTestPlugin`: the steps cross as the host's report, quotes and all.
+    @Test func aSwiftPluginsConnectionTestReachesTheHost() async throws {
+        let probe = try await probe()
+        let report = try await probe.instance.testConnection()
+        #expect(report.steps.map(\.step) == ["config", "credentials"] && report.steps.map(\.ok) == [true, false], "\(report)")
+        #expect(report.steps[0].detail == #"greeting is "hi""#)
+        #expect(report.steps[1].detail.contains("market.connections/1") && !report.passed)
         await probe.close()
     }
 

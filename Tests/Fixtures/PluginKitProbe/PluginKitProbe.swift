@@ -4,7 +4,7 @@ import PluginKit
 /// A Swift plugin that exercises every part of PluginKit the example plugins do not: the
 /// model, ingress, targets and event-batch capabilities, every event outcome, thrown errors, the
 /// concurrent flag, and each host service through its Swift wrapper.
-final class PluginKitProbe: ToolPlugin, EventBatchPlugin, ModelPlugin, IngressPlugin, TargetPlugin {
+final class PluginKitProbe: ToolPlugin, EventBatchPlugin, ModelPlugin, IngressPlugin, TargetPlugin, ConnectionTestPlugin {
     static let id = "pluginkit-probe"
     static let version = "2.1.0"
     static let concurrency = PluginConcurrency.concurrent
@@ -117,6 +117,18 @@ final class PluginKitProbe: ToolPlugin, EventBatchPlugin, ModelPlugin, IngressPl
                 return .acknowledged
             }
         }
+    }
+
+    /// The settings are there; the credentials step passes on the host's "connections" answer.
+    func testConnection(context: CallContext) throws -> [ConnectionTestStep] {
+        var steps = [ConnectionTestStep("config", ok: !greeting.isEmpty, detail: "greeting is \"\(greeting)\"")]
+        do {
+            _ = try host.accessToken()
+            steps.append(ConnectionTestStep("credentials", ok: true, detail: "the host gave a token"))
+        } catch {
+            steps.append(ConnectionTestStep("credentials", ok: false, detail: "\(error)"))
+        }
+        return steps
     }
 
     func complete(request: [UInt8], context: CallContext, stream: DeltaStream?) throws -> [UInt8] {
