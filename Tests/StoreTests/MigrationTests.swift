@@ -32,7 +32,7 @@ extension DatabaseTests {
                 .map { try $0.decode("tablename", as: String.self) }
             #expect(tables == ["analytics_daily", "analytics_latency", "analytics_pending", "analytics_user_days", "analytics_users", "api_tokens", "audit_log", "bot_settings", "connections",
                               "conversations", "deliveries", "delivery_attempts", "desired_plugins", "event_subscriptions", "event_targets", "events",
-                              "experiments", "feedback", "kv", "messages", "plugin_documents", "plugin_hooks", "plugin_installations", "plugin_node_states", "plugin_nodes", "plugin_rollbacks", "schema_migrations",
+                              "experiments", "feedback", "kv", "messages", "oauth_authorizations", "plugin_documents", "plugin_hooks", "plugin_installations", "plugin_node_states", "plugin_nodes", "plugin_rollbacks", "schema_migrations",
                               "secrets", "telegram_bots", "telegram_inbox", "telegram_poll_offsets", "tenants"])
             let pending = try await pool.withConnection { connection in try migrator.pendingVersions(on: connection) }
             #expect(pending.isEmpty)
