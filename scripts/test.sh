@@ -65,7 +65,7 @@ if [ ${#failed[@]} -gt 0 ]; then
         name="${target%% *}"
         printf '\n== what failed in %s\n' "$name" >&2
         # Failed expectations and tests, crashes and the runner's own errors, with the lines that follow them.
-        grep -a -A6 -E '✘|error:|Fatal error|Program crashed|HUNG' "$logs/$name.log" | head -120 >&2 || true
+        grep -a -A4 -E '✘|error:|Fatal error|Program crashed|HUNG' "$logs/$name.log" | grep -av '^✔' | head -120 >&2 || true
     done
     echo "failed: ${failed[*]}" >&2
     exit 1
