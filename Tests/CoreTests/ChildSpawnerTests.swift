@@ -86,16 +86,19 @@ import Glibc
         #expect(stubborn.terminate(grace: .milliseconds(400)) == .signalled(SIGKILL))
         #expect(ContinuousClock.now - stopping < .seconds(4))
         close(stubborn.stdout)
-        // Gone, or a zombie waiting for whoever adopted it: either way no longer running.
+        #expect(Self.stopsRunning(sleeper))
+    }
+
+    /// Whether `pid` is gone, or a zombie waiting for whoever adopted it, within five seconds:
+    /// either way no longer running.
+    static func stopsRunning(_ pid: pid_t) -> Bool {
         let deadline = ContinuousClock.now + .seconds(5)
-        var state = "R"
         while ContinuousClock.now < deadline {
-            guard let stat = try? String(contentsOfFile: "/proc/\(sleeper)/stat", encoding: .utf8) else { state = "gone"; break }
-            state = String(stat.split(separator: ")").last?.split(separator: " ").first ?? "")
-            if state == "Z" { break }
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            if stat.split(separator: ")").last?.split(separator: " ").first == "Z" { return true }
             usleep(20_000)
         }
-        #expect(state == "gone" || state == "Z")
+        return false
     }
 
     /// The group is killed while its leader is still a zombie: its id cannot have been reused.
@@ -112,14 +115,7 @@ import Glibc
         #expect(stat.split(separator: ")").last?.split(separator: " ").first == "Z", "\(stat)")
         #expect(leader.terminate(grace: .seconds(2)) == .exited(0))
         #expect(kill(leader.pid, 0) == -1 && errno == ESRCH, "reaped")
-        var state = "R"
-        while ContinuousClock.now < deadline {
-            guard let text = try? String(contentsOfFile: "/proc/\(sleeper)/stat", encoding: .utf8) else { state = "gone"; break }
-            state = String(text.split(separator: ")").last?.split(separator: " ").first ?? "")
-            if state == "Z" { break }
-            usleep(20_000)
-        }
-        #expect(state == "gone" || state == "Z", "the sleeper the leader left behind")
+        #expect(Self.stopsRunning(sleeper), "the sleeper the leader left behind")
     }
 
     @Test func aProgramThatCannotStartIsAFailureWithItsErrno() {

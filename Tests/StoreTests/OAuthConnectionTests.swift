@@ -113,6 +113,7 @@ extension DatabaseTests {
             #expect(try await refresher.refreshDue() == .init())
             let stats = try await world.server.stats()
             #expect(stats["refreshes"] == .integer(1) && stats["reused"] == .integer(0))
+            #expect(stats["refresh_redirect_uris"] == .array([.string(Self.redirect)]), "the authorization's redirect URI goes along")
             let version = try await world.fixture.sql("SELECT token_version, status FROM connections")
             #expect(version == [["1", "connected"]])
             await world.close()

@@ -94,7 +94,7 @@ public final class ConnectionRefresher: Service, Sendable {
         do {
             return try await store.pool.transaction { [store, logger] connection in
                 let rows = try connection.prepared("""
-                    SELECT refresh_sealed, key_id, token_version FROM connections
+                    SELECT refresh_sealed, key_id, token_version, redirect_uri FROM connections
                     WHERE tenant_id = $1 AND plugin_id = $2 AND kind = 'oauth2' AND status = 'connected' AND refresh_sealed IS NOT NULL
                       AND access_expires_at < now() + \(Self.dueMargin)
                     FOR UPDATE SKIP LOCKED
@@ -104,10 +104,11 @@ public final class ConnectionRefresher: Service, Sendable {
                 let version: Int64 = try row.decode("token_version")
                 let sealed = SecretBox.Sealed(combined: try row.decode("refresh_sealed"), keyID: try row.decode("key_id"))
                 let refreshToken = try store.box.open(sealed, for: .connection(tenant: tenant, plugin: plugin, field: "refresh"))
+                let redirectURI: String? = try row.decode("redirect_uri")
                 let tokens: OAuthTokens
                 do throws(OAuthTokenEndpoint.Failure) {
                     // Blocking on this pool thread while the row stays locked: that is the point.
-                    tokens = try endpoint.refreshBlocking(refreshToken)
+                    tokens = try endpoint.refreshBlocking(refreshToken, redirectURI: redirectURI)
                 } catch {
                     switch error {
                     case .refused(let code, let description):

@@ -105,7 +105,7 @@ extension ConnectionStore {
                                   fix: "try the sign-in again later (`market connections authorize \(plugin) --tenant \(tenant)`)")
             }
         }
-        return try await storeAuthorization(tokens, plugin: plugin, tenant: tenant, by: .admin(actor: try row.decode("requested_by")))
+        return try await storeAuthorization(tokens, plugin: plugin, tenant: tenant, redirectURI: redirectURI, by: .admin(actor: try row.decode("requested_by")))
     }
 
     /// The plugin's `oauth2` declaration and the tenant's settings for it.

@@ -47,12 +47,14 @@ public final class ConnectionStore: Sendable {
     /// Stores tokens from an OAuth2 authorization as the tenant's connection for `plugin`,
     /// replacing any connection it had; a connection that needed reconnecting is connected again.
     /// - Throws: `ACCESS_DENIED`, `PLUGIN_NOT_FOUND`, `TENANT_NOT_FOUND`, `CONNECTION_INVALID`.
+    /// - Parameter redirectURI: the redirect URI of the authorization, sent again on refresh.
     @discardableResult
-    public func storeAuthorization(_ tokens: OAuthTokens, plugin: String, tenant: String, by principal: Principal) async throws -> TenantConnection {
+    public func storeAuthorization(_ tokens: OAuthTokens, plugin: String, tenant: String, redirectURI: String? = nil,
+                                   by principal: Principal) async throws -> TenantConnection {
         try Self.check(tokens.accessToken, what: "access token", plugin: plugin)
         if let refresh = tokens.refreshToken { try Self.check(refresh, what: "refresh token", plugin: plugin) }
         return try await store(kind: .oauth2, access: tokens.accessToken, refresh: tokens.refreshToken, expiresAt: tokens.expiresAt,
-                               scopes: tokens.scopes, plugin: plugin, tenant: tenant, by: principal)
+                               scopes: tokens.scopes, redirectURI: redirectURI, plugin: plugin, tenant: tenant, by: principal)
     }
 
     /// Removes the tenant's connection for `plugin`; the plugin's calls then answer that it is
@@ -95,7 +97,7 @@ public final class ConnectionStore: Sendable {
     }
 
     private func store(kind: TenantConnection.Kind, access: String, refresh: String?, expiresAt: Date?, scopes: [String],
-                       plugin: String, tenant: String, by principal: Principal) async throws -> TenantConnection {
+                       redirectURI: String? = nil, plugin: String, tenant: String, by principal: Principal) async throws -> TenantConnection {
         try principal.requireAccess(to: tenant)
         _ = try tenants.manifest(plugin)
         let sealedAccess = try box.seal(access, for: .connection(tenant: tenant, plugin: plugin, field: "access")).combined
@@ -105,14 +107,14 @@ public final class ConnectionStore: Sendable {
             // token_version moves on every write, so a refresh that read the old tokens cannot
             // overwrite these.
             let row = try connection.prepared("""
-                INSERT INTO connections (tenant_id, plugin_id, kind, access_sealed, refresh_sealed, key_id, access_expires_at, scopes)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                INSERT INTO connections (tenant_id, plugin_id, kind, access_sealed, refresh_sealed, key_id, access_expires_at, scopes, redirect_uri)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET kind = excluded.kind, status = 'connected',
                     access_sealed = excluded.access_sealed, refresh_sealed = excluded.refresh_sealed, key_id = excluded.key_id,
-                    access_expires_at = excluded.access_expires_at, scopes = excluded.scopes, last_error = NULL,
+                    access_expires_at = excluded.access_expires_at, scopes = excluded.scopes, redirect_uri = excluded.redirect_uri, last_error = NULL,
                     token_version = connections.token_version + 1, updated_at = now()
                 RETURNING \(Self.columns)
-                """, [tenant, plugin, kind.rawValue, sealedAccess, sealedRefresh, box.keyID, expiresAt, scopes.joined(separator: " ")])
+                """, [tenant, plugin, kind.rawValue, sealedAccess, sealedRefresh, box.keyID, expiresAt, scopes.joined(separator: " "), redirectURI])
             var details: [String: JSONValue] = ["kind": .string(kind.rawValue)]
             if !scopes.isEmpty { details["scopes"] = .string(scopes.joined(separator: " ")) }
             try AuditWriter.record(connection, tenant: tenant, by: principal, action: "connection.connect", target: "plugin:\(plugin)", details: details)

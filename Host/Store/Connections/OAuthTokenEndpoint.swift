@@ -40,8 +40,12 @@ struct OAuthTokenEndpoint: Sendable {
 
     /// The refresh-token grant (RFC 6749 §6), blocking the calling thread: the refresher holds
     /// the connection's row lock on a database thread meanwhile.
-    func refreshBlocking(_ refreshToken: String) throws(Failure) -> OAuthTokens {
-        let request = try makeRequest([("grant_type", "refresh_token"), ("refresh_token", refreshToken)])
+    /// `redirectURI`, the authorization's, goes along when known: amoCRM and Kommo require it on
+    /// refresh, and other servers ignore parameters they do not know (RFC 6749 §3.2).
+    func refreshBlocking(_ refreshToken: String, redirectURI: String?) throws(Failure) -> OAuthTokens {
+        var fields = [("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
+        if let redirectURI { fields.append(("redirect_uri", redirectURI)) }
+        let request = try makeRequest(fields)
         do {
             return try Self.tokens(from: try Self.http.perform(request), endpoint: url)
         } catch let error as Failure {

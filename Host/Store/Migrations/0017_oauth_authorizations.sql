@@ -15,3 +15,7 @@ CREATE TABLE oauth_authorizations (
 );
 
 CREATE INDEX oauth_authorizations_expiry ON oauth_authorizations (expires_at);
+
+-- The redirect URI a connection was authorized with: sent again with every refresh, which some
+-- providers require (amoCRM and Kommo) and the rest ignore (RFC 6749 §3.2).
+ALTER TABLE connections ADD COLUMN redirect_uri text;

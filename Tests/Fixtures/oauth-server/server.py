@@ -9,7 +9,8 @@ amoCRM's are: every refresh issues a new one, and presenting a used one is answe
                       or client_id/client_secret in the body. Errors are RFC 6749 §5.2 JSON.
   GET  /resource      200 {"ok": true} for a current Bearer access token, 401 otherwise
   POST /control       JSON: {"expires_in": N, "refresh_delay_ms": N, "revoke": true}
-  GET  /stats         {"refreshes": N, "reused": N, "codes": N, "failures": [...]}
+  GET  /stats         {"refreshes": N, "reused": N, "codes": N, "failures": [...],
+                      "refresh_redirect_uris": [the redirect_uri of each refresh, or null]}
 
 Prints "listening on PORT" once it accepts connections.
 """
@@ -32,7 +33,7 @@ CODES = {}      # code -> {redirect_uri, challenge, scope, used}
 ACCESS = {}     # access token -> (grant, expiry)
 REFRESH = {}    # refresh token -> {"grant": id, "used": bool}
 REVOKED = set()  # grant ids
-STATS = {"refreshes": 0, "reused": 0, "codes": 0, "failures": []}
+STATS = {"refreshes": 0, "reused": 0, "codes": 0, "failures": [], "refresh_redirect_uris": []}
 
 
 def issue(grant, scope):
@@ -150,6 +151,8 @@ class Handler(BaseHTTPRequestHandler):
                     return self.error(400, "invalid_grant", "refresh token reused; the grant is revoked")
                 entry["used"] = True
                 STATS["refreshes"] += 1
+                # amoCRM and Kommo require the authorization's redirect_uri on refresh too.
+                STATS["refresh_redirect_uris"].append(form.get("redirect_uri"))
                 return self.answer(200, issue(entry["grant"], ""))
         return self.error(400, "unsupported_grant_type", f"grant_type {grant_type!r}")
 
