@@ -53,7 +53,7 @@ extension ServerTests {
         private static func stop(_ serve: ServeProcess) async throws {
             serve.signal(SIGTERM)
             let exit = try await serve.exitStatus(within: 30)
-            #expect(exit.signaled == false && exit.status == 0, "exit \(exit); stderr: \(serve.standardError); last log lines:\n\(serve.output.suffix(15).joined(separator: "\n"))\nstacks:\n\(serve.stuckStacks)")
+            #expect(exit.signaled == false && exit.status == 0, "exit \(exit); stderr: \(serve.standardError); last log lines:\n\(serve.output.suffix(15).joined(separator: "\n"))")
         }
     }
 }

@@ -22,11 +22,6 @@ final class ServeProcess: Sendable {
     /// Signalled when standard error reaches its end, so a crash's last words are read before
     /// the exit is reported.
     private let errorsEnded = DispatchSemaphore(value: 0)
-    private let stacks = Mutex<String>("")
-
-    /// The server's threads' stacks (gdb), taken when it was still running 20 s after SIGTERM:
-    /// what a stop that hangs was waiting for. Empty when it stopped in time.
-    var stuckStacks: String { stacks.withLock { $0 } }
 
     /// The pid of the process's first child (for a server run under `script`).
     var firstChild: pid_t? {
@@ -89,22 +84,9 @@ final class ServeProcess: Sendable {
     /// The raw wait status once the process has exited.
     var waitStatus: Int32? { exit.withLock { $0 } }
 
-    /// Sends `number` to the server unless it has already exited. After SIGTERM, a server
-    /// still running 20 s later has its threads' stacks taken (`stuckStacks`).
+    /// Sends `number` to the server unless it has already exited.
     func signal(_ number: Int32) {
         exited.withLock { if !$0 { kill(pid, number) } }
-        guard number == SIGTERM else { return }
-        Thread.detachNewThread { [self] in
-            Thread.sleep(forTimeInterval: 20)
-            guard waitStatus == nil, let gdb = try? ChildSpawner.spawn(.init("/usr/bin/gdb", ["-p", "\(pid)", "-batch", "-ex", "thread apply all bt 25"],
-                                                                           stdout: .pipe, stderr: .pipe)) else { return }
-            let text = String(decoding: SpawnedProcess.readToEnd(gdb.stdout), as: UTF8.self)
-            close(gdb.stdout)
-            close(gdb.stderr)
-            _ = gdb.wait()
-            let frames = text.split(separator: "\n").filter { $0.hasPrefix("Thread") || $0.hasPrefix("#") }
-            stacks.withLock { $0 = frames.joined(separator: "\n") }
-        }
     }
 
     /// Waits until a line of output satisfies `match`, returning it.
@@ -130,7 +112,7 @@ final class ServeProcess: Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw HTTPTestFailure("market serve did not exit within \(seconds) s; stderr: \(standardError); last log lines:\n"
-                              + output.suffix(12).joined(separator: "\n") + "\nstacks:\n" + stuckStacks)
+                              + output.suffix(12).joined(separator: "\n"))
     }
 
     deinit {

@@ -60,7 +60,7 @@ extension ServerTests {
             #expect(reply.headers["x-request-id"] == "in-flight")
 
             let exit = try await serve.exitStatus(within: 60)
-            #expect(exit.signaled == false && exit.status == 0, "exit \(exit); stderr: \(serve.standardError); last log lines:\n\(serve.output.suffix(15).joined(separator: "\n"))\nstacks:\n\(serve.stuckStacks)")
+            #expect(exit.signaled == false && exit.status == 0, "exit \(exit); stderr: \(serve.standardError); last log lines:\n\(serve.output.suffix(15).joined(separator: "\n"))")
             #expect(try await cluster.status() == .stopped, "serve started the cluster, so it stops it")
             // Not a terminal: every log line is a JSON object.
             for line in serve.output where !line.isEmpty {
@@ -113,7 +113,7 @@ extension ServerTests {
             #expect(reply.status == 200, "\(reply.text)")
             #expect((try reply.json()["text"] as? String)?.contains("\"words\": 4") == true, "\(reply.text)")
             let exit = try await process.exitStatus(within: 60)
-            #expect(exit.signaled == false && exit.status == 0, "exit \(exit); stderr: \(process.standardError); last log lines:\n\(process.output.suffix(15).joined(separator: "\n"))\nstacks:\n\(process.stuckStacks)")
+            #expect(exit.signaled == false && exit.status == 0, "exit \(exit); stderr: \(process.standardError); last log lines:\n\(process.output.suffix(15).joined(separator: "\n"))")
             // Written before the pool drained: the reply is in the history.
             let stored = try await onThread {
                 try blocker.query("SELECT count(*)::int AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.external_chat_id = 'web-9'")
