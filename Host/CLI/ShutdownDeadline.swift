@@ -38,6 +38,8 @@ final class ShutdownDeadline: Service, Sendable {
             guard !finished.load(ordering: .acquiring) else { return }
             logger.error("the stop did not finish within --delivery-timeout; exiting with work in flight (its leases will lapse and it is retried)",
                          metadata: ["limit_seconds": "\(limit.components.seconds)",
+                                    // The group stops services last to first: the last one running holds the stop.
+                                    "waiting_for": .string(services.stillRunning.last ?? "nothing"),
                                     "still_running": .array(services.stillRunning.map { .string($0) })])
             ForeignExitGuard.disarm()
             exit(1)

@@ -53,7 +53,9 @@ extension ServerTests {
             let took = ContinuousClock.now - stopping
             #expect(took < .seconds(5), "stopped in \(took), with --delivery-timeout 3")
             #expect(exit.signaled == false && exit.status == 1, "work was left in flight: not a clean stop")
-            #expect(serve.output.contains { $0.contains("did not finish within --delivery-timeout") })
+            let overran = serve.output.first { $0.contains("did not finish within --delivery-timeout") }
+            // It names what held the stop: the HTTP server, finishing the request stuck on the lock.
+            #expect(overran?.contains(#""waiting_for":"http server""#) == true, "\(overran ?? "no such line")")
             try await onThread { try blocker.run("COMMIT") }
             _ = await stuck.value
         }
