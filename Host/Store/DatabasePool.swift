@@ -69,12 +69,19 @@ public final class DatabasePool: Sendable {
     /// Runs `body` with a connection, on one of the pool's threads.
     public func withConnection<Value: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> Value) async throws -> Value {
         let grant = try await acquire()
+        let started = WorkStarted()
         do {
-            return try await threads.runIfActive { [self] in try use(grant, body) }
-        } catch is NIOThreadPoolError.ThreadPoolInactive {
-            // Not expected: a shutdown waits for granted work before stopping the threads.
-            lending.giveBack(grant)
-            throw Lending.shutDown
+            return try await threads.runIfActive { [self] in
+                started.mark()
+                return try use(grant, body)
+            }
+        } catch {
+            // The thread pool skips the work of a task cancelled before its turn (and all work
+            // once it stops): then `use` never ran to hand the grant back, and a pool that lost
+            // one would wait for it forever at shutdown.
+            if !started.marked { lending.giveBack(grant) }
+            if error is NIOThreadPoolError.ThreadPoolInactive { throw Lending.shutDown }
+            throw error
         }
     }
 
@@ -171,6 +178,13 @@ public final class DatabasePool: Sendable {
         }
         return try body(connection)
     }
+}
+
+/// Whether a closure submitted to the thread pool began.
+private final class WorkStarted: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var marked: Bool { flag.load(ordering: .acquiring) }
+    func mark() { flag.store(true, ordering: .releasing) }
 }
 
 /// A continuation resumed exactly once, whichever of grant, timeout or cancellation comes first.

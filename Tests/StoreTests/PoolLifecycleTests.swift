@@ -87,6 +87,32 @@ extension DatabaseTests {
             #expect(error?.code == .databaseUnavailable)
         }
 
+        /// A task cancelled before its work's turn on the pool's threads (the thread pool then
+        /// skips the work) gives its connection back: the pool still lends every connection, and
+        /// its shutdown returns instead of waiting for a connection nobody holds.
+        @Test func aCallerCancelledBeforeItsTurnGivesItsConnectionBack() async throws {
+            let pool = DatabasePool(connectionString: try await freshDatabase(), configuration: .init(size: 2), logger: quietLogger)
+            pool.start()
+            for _ in 0..<10 {
+                let cancelled = Task {
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    return try await pool.withConnection { _ in 1 }
+                }
+                await #expect(throws: CancellationError.self) { try await cancelled.value }
+            }
+            #expect(pool.statistics.open == pool.statistics.idle, "connections lent to nobody: \(pool.statistics)")
+            async let first = pool.query("SELECT 1 AS n")
+            async let second = pool.query("SELECT 2 AS n")
+            #expect(try await [first, second].count == 2)
+            let stopped = Locked(false)
+            let shutdown = Task {
+                await pool.shutdown()
+                stopped.withLock { $0 = true }
+            }
+            try await waitUntil { stopped.withLock { $0 } }
+            await shutdown.value
+        }
+
         /// Polls `attempt` until it gives a value, for up to five seconds.
         private func eventually<Value>(_ attempt: () async -> Value?) async throws -> Value {
             for _ in 0..<500 {
