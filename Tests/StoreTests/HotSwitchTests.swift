@@ -147,10 +147,12 @@ extension DatabaseTests {
 
             let calls = record.calls.withLock { $0 }
             let versions = record.switches.withLock { $0 }
-            // The callers kept calling through every switch: calls started between each two (a
+            // The callers kept calling through the switches: calls started after each of them (a
             // count of calls would measure the machine's speed, which a benchmark does, not this).
-            let startedBetween = Set(calls.map(\.before))
-            #expect(startedBetween == Set(0..<versions.count), "calls started after switches \(startedBetween.sorted()) of \(versions.count - 1)")
+            // Before the first there may be none: the first calls make the instance, which under
+            // load takes longer than the 150 ms before the first switch.
+            let startedAfter = Set(calls.map(\.before))
+            #expect(Set(1..<versions.count).isSubset(of: startedAfter), "calls started after switches \(startedAfter.sorted()) of \(versions.count - 1)")
             #expect(calls.filter { $0.error != nil }.isEmpty, "failed: \(calls.compactMap(\.error).prefix(5))")
             // A call runs the library in place when it started, or one put in place while it ran.
             let misplaced = calls.filter { !versions[$0.before...$0.after].contains($0.version) }
