@@ -35,7 +35,7 @@ struct ConnectionAuthorizeCommand: AsyncParsableCommand {
                 throw MarketError(.connectionInvalid, "market does not know the address browsers reach market serve at",
                                   fix: "give --redirect-base https://market.example.com (or set MARKET_PUBLIC_URL)")
             }
-            let redirectURI = base.trimmingSuffix("/") + ConnectionStore.callbackPath
+            let redirectURI = ConnectionStore.redirectURI(base: base)
             let started = try await options.withConnections { connections, principal in
                 try await connections.beginAuthorization(plugin: plugin, tenant: tenant, redirectURI: redirectURI, by: principal)
             }
@@ -47,13 +47,5 @@ struct ConnectionAuthorizeCommand: AsyncParsableCommand {
                 print(started.url)
             }
         }
-    }
-}
-
-extension String {
-    fileprivate func trimmingSuffix(_ suffix: String) -> String {
-        var text = self
-        while text.hasSuffix(suffix) { text.removeLast(suffix.count) }
-        return text
     }
 }

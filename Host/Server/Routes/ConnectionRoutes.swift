@@ -39,9 +39,7 @@ struct ConnectionRoutes: RouteGroup {
             guard let redirectBase = try RequestInput.string(body, "redirect_base", maxLength: 500) else {
                 throw Problem(.badRequest, "'redirect_base' is required", fix: "send {\"redirect_base\": \"https://market.example.com\"}, the address browsers reach this server at")
             }
-            var trimmed = redirectBase
-            while trimmed.hasSuffix("/") { trimmed.removeLast() }
-            let redirectURI = trimmed + ConnectionStore.callbackPath
+            let redirectURI = ConnectionStore.redirectURI(base: redirectBase)
             let started = try await connections.beginAuthorization(plugin: try RequestInput.pluginID(context), tenant: tenant,
                                                                    redirectURI: redirectURI, by: principal)
             return try JSONResponse.make(JSONValue.object(["url": .string(started.url), "redirect_uri": .string(redirectURI),

@@ -22,6 +22,13 @@ extension ConnectionStore {
     /// Where `market serve` takes providers' redirects back (`GET`, with `code` and `state`).
     public static let callbackPath = "/oauth/callback"
 
+    /// The redirect URI for the address browsers reach `market serve` at (trailing slashes dropped).
+    public static func redirectURI(base: String) -> String {
+        var trimmed = base
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return trimmed + callbackPath
+    }
+
     /// How long a sign-in URL works.
     public static let authorizationLifetime: TimeInterval = 600
 
