@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "AmplitudePlugin", type: .dynamic, targets: ["AmplitudePlugin"]),
         .library(name: "CRMPlugin", type: .dynamic, targets: ["CRMPlugin"]),
         .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
+        .library(name: "CRMKit", targets: ["CRMKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
     ],
     dependencies: [
@@ -74,6 +75,14 @@ let package = Package(
             name: "ModelProviderKit",
             dependencies: ["PluginKit", "JSONScanning"],
             path: "PluginAPI/ModelProviderKit",
+            swiftSettings: strictSettings
+        ),
+        // The CRM tool contract (docs/crm.md): records, inputs, schemas and phone/e-mail
+        // identity, shared by every CRM plugin.
+        .target(
+            name: "CRMKit",
+            dependencies: ["PluginKit"],
+            path: "PluginAPI/CRMKit",
             swiftSettings: strictSettings
         ),
         .systemLibrary(
@@ -305,7 +314,7 @@ let package = Package(
         // The built-in CRM on market.documents/1 (docs/crm.md).
         .target(
             name: "CRMPlugin",
-            dependencies: ["PluginKit"],
+            dependencies: ["PluginKit", "CRMKit"],
             path: "Plugins/crm/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]

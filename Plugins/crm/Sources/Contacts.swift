@@ -1,47 +1,17 @@
 import Foundation
+import CRMKit
 import PluginKit
 
 /// find_contact and upsert_contact: one contact per person, found by any of its phones or
 /// e-mails (docs/crm.md, "Deduplication").
 extension CRMPlugin {
-    struct FindContactInput: Decodable {
-        let phone: String?
-        let email: String?
-        let query: String?
-        let limit: Int?
-    }
-
-    struct ContactsOutput: Encodable {
-        let contacts: [Contact]
-    }
-
-    struct UpsertContactInput: Decodable {
-        let name: String?
-        let phone: String?
-        let phones: [String]?
-        let email: String?
-        let emails: [String]?
-        let company: String?
-    }
-
-    struct UpsertContactOutput: Encodable {
-        let id: String
-        let created: Bool
-        let merged: Bool
-        let contact: Contact
-    }
-
-    func findContact(_ input: FindContactInput) throws -> ContactsOutput {
-        let limit = try pageSize(input.limit, maximum: 50, default: 10)
-        if let phone = input.phone {
-            return ContactsOutput(contacts: try contacts(withPhone: try ContactIdentity.phone(phone), limit: limit))
-        }
-        if let email = input.email {
-            return ContactsOutput(contacts: try contacts(withEmail: try ContactIdentity.email(email), limit: limit))
-        }
-        let query = (input.query ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard !query.isEmpty else {
-            throw PluginError(.invalidArgument, "find_contact needs 'phone', 'email' or 'query' (a part of the name)")
+    func findContact(_ input: FindContactInput, context: CallContext) throws -> ContactsOutput {
+        let limit = try CRMArguments.pageSize(input.limit, maximum: 50, default: 10)
+        let query: String
+        switch try CRMArguments.search(input) {
+        case .phone(let phone): return ContactsOutput(contacts: try contacts(withPhone: phone, limit: limit))
+        case .email(let email): return ContactsOutput(contacts: try contacts(withEmail: email, limit: limit))
+        case .name(let name): query = name.lowercased()
         }
         // A name part cannot be an equality: the contacts are read a page at a time, oldest first.
         var found: [Contact] = []
@@ -55,14 +25,14 @@ extension CRMPlugin {
     }
 
     func upsertContact(_ input: UpsertContactInput, context: CallContext) throws -> UpsertContactOutput {
-        let phones = try ContactIdentity.all(input.phones, input.phone, ContactIdentity.phone)
-        let emails = try ContactIdentity.all(input.emails, input.email, ContactIdentity.email)
-        let name = (input.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let phones = try input.normalisedPhones()
+        let emails = try input.normalisedEmails()
+        let name = input.trimmedName
         guard !phones.isEmpty || !emails.isEmpty || !name.isEmpty else {
             throw PluginError(.invalidArgument, "upsert_contact needs a 'name', a 'phone' or an 'email'")
         }
-        let company = try input.company.flatMap { try companyNamed($0) }
-        let now = Clock.nowMicroseconds()
+        let company = try input.companyName.flatMap { try companyNamed($0) }
+        let now = CRMClock.nowMicroseconds()
 
         // The oldest contact sharing any phone or e-mail absorbs this one.
         var matches: [Contact] = []
@@ -76,15 +46,15 @@ extension CRMPlugin {
                 existing.company_id = company.id
                 existing.company = company.name
             }
-            existing.updated_at = Clock.timestamp(now)
+            existing.updated_at = CRMClock.timestamp(now)
             try host.putDocument(existing, in: "contacts", id: existing.id)
-            return UpsertContactOutput(id: existing.id, created: false, merged: true, contact: existing)
+            return UpsertContactOutput(contact: existing, created: false)
         }
-        let contact = Contact(id: Clock.id("ct", now), name: name, phones: phones, emails: emails, company_id: company?.id,
-                              company: company?.name, created_at: Clock.timestamp(now), updated_at: Clock.timestamp(now))
+        let contact = Contact(id: CRMClock.id("ct", now), name: name, phones: phones, emails: emails, company_id: company?.id,
+                              company: company?.name, created_at: CRMClock.timestamp(now), updated_at: CRMClock.timestamp(now))
         try host.putDocument(contact, in: "contacts", id: contact.id)
         try publish("contact.created", ContactEvent(contact: contact), context: context)
-        return UpsertContactOutput(id: contact.id, created: true, merged: false, contact: contact)
+        return UpsertContactOutput(contact: contact, created: true)
     }
 
     func contacts(withPhone phone: String, limit: Int) throws -> [Contact] {
@@ -105,15 +75,11 @@ extension CRMPlugin {
         if let known = try host.queryDocuments(Company.self, in: "companies", where: ["name_key": key], limit: 1).documents.first {
             return known.document
         }
-        let now = Clock.nowMicroseconds()
-        let company = Company(id: Clock.id("co", now), name: name, name_key: key, created_at: Clock.timestamp(now))
+        let now = CRMClock.nowMicroseconds()
+        let company = Company(id: CRMClock.id("co", now), name: name, name_key: key, created_at: CRMClock.timestamp(now))
         try host.putDocument(company, in: "companies", id: company.id)
         return company
     }
-}
-
-struct ContactEvent: Encodable {
-    let contact: Contact
 }
 
 struct NoFilter: Encodable {}

@@ -1,75 +1,24 @@
 import Foundation
+import CRMKit
 import PluginKit
 
 /// create_lead, move_lead and list_leads: leads move through their pipeline's stages, and
 /// list newest first.
 extension CRMPlugin {
-    struct CreateLeadInput: Decodable {
-        let title: String
-        let price: Double?
-        let pipeline: String?
-        let stage: String?
-        let contact_id: String?
-        let contact_ids: [String]?
-    }
-
-    struct LeadOutput: Encodable {
-        let lead: Lead
-    }
-
-    struct MoveLeadInput: Decodable {
-        let lead_id: String
-        let stage: String
-    }
-
-    struct MoveLeadOutput: Encodable {
-        let lead: Lead
-        let from: String
-        let changed: Bool
-    }
-
-    struct ListLeadsInput: Decodable {
-        let pipeline: String?
-        let stage: String?
-        let contact_id: String?
-        let limit: Int?
-        let cursor: String?
-    }
-
-    struct ListLeadsOutput: Encodable {
-        let leads: [Lead]
-        let next_cursor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case leads, next_cursor
-        }
-
-        /// `next_cursor` is `null` on the last page, not left out.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(leads, forKey: .leads)
-            try container.encode(next_cursor, forKey: .next_cursor)
-        }
-    }
-
     func createLead(_ input: CreateLeadInput, context: CallContext) throws -> LeadOutput {
-        let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !title.isEmpty else { throw PluginError(.invalidArgument, "create_lead needs a non-empty 'title'") }
-        if let price = input.price, !(price.isFinite && price >= 0) {
-            throw PluginError(.invalidArgument, "'price' must be a number of 0 or more")
-        }
+        let title = try input.checkedTitle()
         let pipeline = try settings.pipeline(input.pipeline)
         let stage = try input.stage.map { try settings.stage($0, in: pipeline) } ?? pipeline.stages[0]
         var contactIDs: [String] = []
-        for id in (input.contact_ids ?? []) + (input.contact_id.map { [$0] } ?? []) where !contactIDs.contains(id) {
+        for id in input.allContactIDs {
             guard try host.document(Contact.self, in: "contacts", id: id) != nil else {
                 throw PluginError(.notFound, "there is no contact '\(id.prefix(64))'; find it with find_contact or make it with upsert_contact")
             }
             contactIDs.append(id)
         }
-        let now = Clock.nowMicroseconds()
-        let lead = Lead(id: Clock.id("ld", now), title: title, price: input.price, pipeline: pipeline.id, stage: stage,
-                        contact_ids: contactIDs, created_at: Clock.timestamp(now), updated_at: Clock.timestamp(now))
+        let now = CRMClock.nowMicroseconds()
+        let lead = Lead(id: CRMClock.id("ld", now), title: title, price: input.price, pipeline: pipeline.id, stage: stage,
+                        contact_ids: contactIDs, created_at: CRMClock.timestamp(now), updated_at: CRMClock.timestamp(now))
         try host.putDocument(lead, in: "leads", id: lead.id)
         try publish("lead.created", LeadOutput(lead: lead), context: context)
         return LeadOutput(lead: lead)
@@ -83,14 +32,14 @@ extension CRMPlugin {
         let from = lead.stage
         guard stage != from else { return MoveLeadOutput(lead: lead, from: from, changed: false) }
         lead.stage = stage
-        lead.updated_at = Clock.timestamp(Clock.nowMicroseconds())
+        lead.updated_at = CRMClock.timestamp(CRMClock.nowMicroseconds())
         try host.putDocument(lead, in: "leads", id: lead.id)
         try publish("lead.stage_changed", StageChange(lead: lead, from: from, to: stage), context: context)
         return MoveLeadOutput(lead: lead, from: from, changed: true)
     }
 
-    func listLeads(_ input: ListLeadsInput) throws -> ListLeadsOutput {
-        let limit = try pageSize(input.limit, maximum: 100, default: 20)
+    func listLeads(_ input: ListLeadsInput, context: CallContext) throws -> ListLeadsOutput {
+        let limit = try CRMArguments.pageSize(input.limit, maximum: 100, default: 20)
         if let stage = input.stage {
             // A stage alone is checked against every pipeline that has it.
             let pipelines = try input.pipeline.map { [try settings.pipeline($0)] } ?? settings.pipelines
@@ -111,12 +60,6 @@ extension CRMPlugin {
         }
         return ListLeadsOutput(leads: page.documents.map(\.document), next_cursor: page.nextCursor)
     }
-}
-
-struct StageChange: Encodable {
-    let lead: Lead
-    let from: String
-    let to: String
 }
 
 /// Leads whose fields equal the given ones; nil fields are left out of the query.

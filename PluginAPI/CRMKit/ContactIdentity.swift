@@ -3,10 +3,10 @@ import PluginKit
 
 /// How the CRM recognises one person under different spellings: phones by their digits,
 /// e-mails lower-cased (docs/crm.md, "Deduplication").
-enum ContactIdentity {
+public enum ContactIdentity {
     /// Digits only ("+", spaces, brackets and dashes dropped); an 11-digit number starting
     /// with 8 is a Russian number dialled domestically, so its 8 becomes the country code 7.
-    static func phone(_ raw: String) throws -> String {
+    public static func phone(_ raw: String) throws -> String {
         var digits = String(raw.unicodeScalars.filter { ("0"..."9").contains($0) })
         if digits.count == 11, digits.hasPrefix("8") { digits = "7" + digits.dropFirst() }
         guard (5...15).contains(digits.count) else {
@@ -15,7 +15,7 @@ enum ContactIdentity {
         return digits
     }
 
-    static func email(_ raw: String) throws -> String {
+    public static func email(_ raw: String) throws -> String {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
@@ -26,7 +26,7 @@ enum ContactIdentity {
     }
 
     /// The values of `list` and `single`, normalised with `normalise`, without repeats, in order.
-    static func all(_ list: [String]?, _ single: String?, _ normalise: (String) throws -> String) throws -> [String] {
+    public static func all(_ list: [String]?, _ single: String?, _ normalise: (String) throws -> String) throws -> [String] {
         var seen: [String] = []
         for raw in (list ?? []) + (single.map { [$0] } ?? []) {
             let value = try normalise(raw)

@@ -1,7 +1,7 @@
 /// The input schemas of the CRM tools (docs/crm.md). The host checks arguments against them
 /// before the plugin runs, so a model's malformed call gets the field it got wrong.
-enum ToolSchemas {
-    static let findContact = #"""
+public enum CRMToolSchemas {
+    public static let findContact = #"""
         {"type":"object","additionalProperties":false,"properties":{
           "phone":{"type":"string","minLength":1,"maxLength":64,"description":"Any spelling: +7 (916) 123-45-67, 89161234567"},
           "email":{"type":"string","minLength":3,"maxLength":254},
@@ -9,7 +9,7 @@ enum ToolSchemas {
           "limit":{"type":"integer","minimum":1,"maximum":50}}}
         """#
 
-    static let upsertContact = #"""
+    public static let upsertContact = #"""
         {"type":"object","additionalProperties":false,"properties":{
           "name":{"type":"string","maxLength":200},
           "phone":{"type":"string","minLength":1,"maxLength":64},
@@ -19,7 +19,7 @@ enum ToolSchemas {
           "company":{"type":"string","maxLength":200}}}
         """#
 
-    static let createLead = #"""
+    public static let createLead = #"""
         {"type":"object","additionalProperties":false,"required":["title"],"properties":{
           "title":{"type":"string","minLength":1,"maxLength":500},
           "price":{"type":"number","minimum":0},
@@ -29,20 +29,20 @@ enum ToolSchemas {
           "contact_ids":{"type":"array","maxItems":50,"items":{"type":"string","minLength":1,"maxLength":256}}}}
         """#
 
-    static let moveLead = #"""
+    public static let moveLead = #"""
         {"type":"object","additionalProperties":false,"required":["lead_id","stage"],"properties":{
           "lead_id":{"type":"string","minLength":1,"maxLength":256},
           "stage":{"type":"string","minLength":1,"maxLength":64}}}
         """#
 
-    static let addNote = #"""
+    public static let addNote = #"""
         {"type":"object","additionalProperties":false,"required":["entity_type","entity_id","text"],"properties":{
           "entity_type":{"type":"string","enum":["contact","lead"]},
           "entity_id":{"type":"string","minLength":1,"maxLength":256},
           "text":{"type":"string","minLength":1,"maxLength":10000}}}
         """#
 
-    static let addTask = #"""
+    public static let addTask = #"""
         {"type":"object","additionalProperties":false,"required":["entity_type","entity_id","text"],"properties":{
           "entity_type":{"type":"string","enum":["contact","lead"]},
           "entity_id":{"type":"string","minLength":1,"maxLength":256},
@@ -50,7 +50,7 @@ enum ToolSchemas {
           "due_at":{"type":"string","minLength":1,"maxLength":64,"description":"ISO 8601, e.g. 2026-03-01T09:30:00+03:00"}}}
         """#
 
-    static let listLeads = #"""
+    public static let listLeads = #"""
         {"type":"object","additionalProperties":false,"properties":{
           "pipeline":{"type":"string","minLength":1,"maxLength":64},
           "stage":{"type":"string","minLength":1,"maxLength":64},

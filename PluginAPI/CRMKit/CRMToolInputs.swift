@@ -1,0 +1,212 @@
+import Foundation
+import PluginKit
+
+/// The arguments and results of the CRM tools (docs/crm.md), the same for every CRM plugin.
+
+public struct FindContactInput: Decodable, Sendable {
+    public let phone: String?
+    public let email: String?
+    public let query: String?
+    public let limit: Int?
+}
+
+public struct ContactsOutput: Encodable, Sendable {
+    public let contacts: [Contact]
+    public init(contacts: [Contact]) { self.contacts = contacts }
+}
+
+public struct UpsertContactInput: Decodable, Sendable {
+    public let name: String?
+    public let phone: String?
+    public let phones: [String]?
+    public let email: String?
+    public let emails: [String]?
+    public let company: String?
+
+    /// The phones, normalised, without repeats.
+    public func normalisedPhones() throws -> [String] { try ContactIdentity.all(phones, phone, ContactIdentity.phone) }
+    /// The e-mails, normalised, without repeats.
+    public func normalisedEmails() throws -> [String] { try ContactIdentity.all(emails, email, ContactIdentity.email) }
+    /// The name trimmed; "" when none was given.
+    public var trimmedName: String { (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// The company's name trimmed; nil when none (or only spaces) was given.
+    public var companyName: String? {
+        let trimmed = (company ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+public struct UpsertContactOutput: Encodable, Sendable {
+    public let id: String
+    public let created: Bool
+    public let merged: Bool
+    public let contact: Contact
+    public init(contact: Contact, created: Bool) {
+        id = contact.id
+        self.created = created
+        merged = !created
+        self.contact = contact
+    }
+}
+
+public struct CreateLeadInput: Decodable, Sendable {
+    public let title: String
+    public let price: Double?
+    public let pipeline: String?
+    public let stage: String?
+    public let contact_id: String?
+    public let contact_ids: [String]?
+
+    /// `contact_ids` then `contact_id`, without repeats.
+    public var allContactIDs: [String] {
+        var ids: [String] = []
+        for id in (contact_ids ?? []) + (contact_id.map { [$0] } ?? []) where !ids.contains(id) { ids.append(id) }
+        return ids
+    }
+
+    /// The title trimmed, after checking it and the price.
+    public func checkedTitle() throws -> String {
+        let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !title.isEmpty else { throw PluginError(.invalidArgument, "create_lead needs a non-empty 'title'") }
+        if let price, !(price.isFinite && price >= 0) {
+            throw PluginError(.invalidArgument, "'price' must be a number of 0 or more")
+        }
+        return title
+    }
+}
+
+/// A lead as a result and as the data of `lead.created`.
+public struct LeadOutput: Encodable, Sendable {
+    public let lead: Lead
+    public init(lead: Lead) { self.lead = lead }
+}
+
+public struct MoveLeadInput: Decodable, Sendable {
+    public let lead_id: String
+    public let stage: String
+}
+
+public struct MoveLeadOutput: Encodable, Sendable {
+    public let lead: Lead
+    public let from: String
+    public let changed: Bool
+    public init(lead: Lead, from: String, changed: Bool) {
+        self.lead = lead
+        self.from = from
+        self.changed = changed
+    }
+}
+
+public struct ListLeadsInput: Decodable, Sendable {
+    public let pipeline: String?
+    public let stage: String?
+    public let contact_id: String?
+    public let limit: Int?
+    public let cursor: String?
+}
+
+public struct ListLeadsOutput: Encodable, Sendable {
+    public let leads: [Lead]
+    public let next_cursor: String?
+    public init(leads: [Lead], next_cursor: String?) {
+        self.leads = leads
+        self.next_cursor = next_cursor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case leads, next_cursor
+    }
+
+    /// `next_cursor` is `null` on the last page, not left out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(leads, forKey: .leads)
+        try container.encode(next_cursor, forKey: .next_cursor)
+    }
+}
+
+public struct AddNoteInput: Decodable, Sendable {
+    public let entity_type: EntityType
+    public let entity_id: String
+    public let text: String
+}
+
+public struct NoteOutput: Encodable, Sendable {
+    public let note: Note
+    public init(note: Note) { self.note = note }
+}
+
+public struct AddTaskInput: Decodable, Sendable {
+    public let entity_type: EntityType
+    public let entity_id: String
+    public let text: String
+    public let due_at: String?
+}
+
+public struct TaskOutput: Encodable, Sendable {
+    public let task: CRMTask
+    public init(task: CRMTask) { self.task = task }
+}
+
+/// The data of `contact.created`.
+public struct ContactEvent: Encodable, Sendable {
+    public let contact: Contact
+    public init(contact: Contact) { self.contact = contact }
+}
+
+/// The data of `lead.stage_changed`.
+public struct StageChange: Encodable, Sendable {
+    public let lead: Lead
+    public let from: String
+    public let to: String
+    public init(lead: Lead, from: String, to: String) {
+        self.lead = lead
+        self.from = from
+        self.to = to
+    }
+}
+
+/// Checks shared by every CRM plugin's tools.
+public enum CRMArguments {
+    /// `limit` if it is within 1...maximum, `fallback` when nil.
+    public static func pageSize(_ limit: Int?, maximum: Int, default fallback: Int) throws -> Int {
+        guard let limit else { return fallback }
+        guard (1...maximum).contains(limit) else { throw PluginError(.invalidArgument, "'limit' must be from 1 to \(maximum)") }
+        return limit
+    }
+
+    /// A note's or task's text, trimmed, 1 to 10000 characters.
+    public static func activityText(_ raw: String, of tool: String) throws -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.count <= 10_000 else {
+            throw PluginError(.invalidArgument, "\(tool) needs a 'text' of 1 to 10000 characters")
+        }
+        return text
+    }
+
+    /// What find_contact searches for: exactly one of a phone, an e-mail or a part of a name.
+    public enum Search: Sendable, Equatable {
+        case phone(String)
+        case email(String)
+        case name(String)
+    }
+
+    public static func search(_ input: FindContactInput) throws -> Search {
+        if let phone = input.phone { return .phone(try ContactIdentity.phone(phone)) }
+        if let email = input.email { return .email(try ContactIdentity.email(email)) }
+        let query = (input.query ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !query.isEmpty else {
+            throw PluginError(.invalidArgument, "find_contact needs 'phone', 'email' or 'query' (a part of the name)")
+        }
+        return .name(query)
+    }
+
+    private struct CallFor: Decodable {
+        let conversation_id: String?
+    }
+
+    /// The conversation a call came from, if any, for the events it publishes.
+    public static func conversationID(_ context: CallContext) -> String? {
+        (try? JSONDecoder().decode(CallFor.self, from: Data(context.contextJSON.utf8)))?.conversation_id
+    }
+}
