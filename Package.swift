@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "WebhooksPlugin", type: .dynamic, targets: ["WebhooksPlugin"]),
         .library(name: "AmplitudePlugin", type: .dynamic, targets: ["AmplitudePlugin"]),
         .library(name: "CRMPlugin", type: .dynamic, targets: ["CRMPlugin"]),
+        .library(name: "AmoCRMPlugin", type: .dynamic, targets: ["AmoCRMPlugin"]),
         .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
         .library(name: "CRMKit", targets: ["CRMKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
@@ -316,6 +317,15 @@ let package = Package(
             name: "CRMPlugin",
             dependencies: ["PluginKit", "CRMKit"],
             path: "Plugins/crm/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        // amoCRM (Kommo) API v4 behind the CRM tool contract (docs/crm.md).
+        .target(
+            name: "AmoCRMPlugin",
+            dependencies: ["PluginKit", "CRMKit"],
+            path: "Plugins/amocrm/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),

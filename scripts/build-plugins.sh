@@ -63,6 +63,7 @@ swift_plugin mcp MCPPlugin
 swift_plugin webhooks WebhooksPlugin
 swift_plugin amplitude AmplitudePlugin
 swift_plugin crm CRMPlugin
+swift_plugin amocrm AmoCRMPlugin
 
 rm -f "$out"/lib*.so
 echo "Built plugins into $out: $(ls "$out" | tr '\n' ' ')"

@@ -1,0 +1,131 @@
+import CRMKit
+import Foundation
+
+/// amoCRM's records as API v4 sends them, and their contract form (docs/crm.md).
+
+struct AmoContact: Decodable {
+    let id: Int
+    let name: String?
+    let created_at: Int64?
+    let updated_at: Int64?
+    let custom_fields_values: [AmoField]?
+    let _embedded: AmoLinks?
+
+    /// The contract's contact; `companies` names the companies this one may belong to.
+    func contract(companies: [Int: String]) -> Contact {
+        let companyID = _embedded?.companies?.first?.id
+        return Contact(id: String(id), name: name ?? "", phones: phones, emails: emails, company_id: companyID.map(String.init),
+                       company: companyID.flatMap { companies[$0] }, created_at: CRMClock.timestamp(unixSeconds: created_at ?? 0),
+                       updated_at: CRMClock.timestamp(unixSeconds: updated_at ?? created_at ?? 0))
+    }
+
+    /// The PHONE field's values, normalised; values that are no phone number are left out.
+    var phones: [String] { values(of: "PHONE").compactMap { try? ContactIdentity.phone($0) }.uniqued() }
+    var emails: [String] { values(of: "EMAIL").compactMap { try? ContactIdentity.email($0) }.uniqued() }
+
+    func values(of code: String) -> [String] {
+        (custom_fields_values ?? []).filter { $0.field_code == code }.flatMap { $0.values ?? [] }.compactMap(\.text)
+    }
+}
+
+/// One custom field of a record; phones and e-mails are the multitext fields PHONE and EMAIL.
+struct AmoField: Decodable {
+    struct Value: Decodable {
+        let text: String?
+        let enum_code: String?
+
+        enum CodingKeys: String, CodingKey {
+            case value, enum_code
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            // Other fields hold numbers or booleans; only text matters here.
+            text = try? container.decode(String.self, forKey: .value)
+            enum_code = try? container.decode(String.self, forKey: .enum_code)
+        }
+    }
+
+    let field_id: Int?
+    let field_code: String?
+    let values: [Value]?
+}
+
+/// What a record links to, as `_embedded` carries it.
+struct AmoLinks: Decodable {
+    struct Reference: Decodable {
+        let id: Int
+    }
+
+    let companies: [Reference]?
+    let contacts: [Reference]?
+    let leads: [Reference]?
+}
+
+struct AmoCompany: Decodable {
+    let id: Int
+    let name: String?
+}
+
+struct AmoLead: Decodable {
+    let id: Int
+    let name: String?
+    let price: Double?
+    let status_id: Int
+    let pipeline_id: Int
+    let created_at: Int64?
+    let updated_at: Int64?
+    let _embedded: AmoLinks?
+
+    var contract: Lead {
+        Lead(id: String(id), title: name ?? "", price: price, pipeline: String(pipeline_id), stage: String(status_id),
+             contact_ids: (_embedded?.contacts ?? []).map { String($0.id) }, created_at: CRMClock.timestamp(unixSeconds: created_at ?? 0),
+             updated_at: CRMClock.timestamp(unixSeconds: updated_at ?? created_at ?? 0))
+    }
+}
+
+/// A list answer: `{"_page": n, "_embedded": {"contacts": [...]}}` and the like.
+struct AmoList<Item: Decodable>: Decodable {
+    let items: [Item]
+    let hasNext: Bool
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        let embedded = try container.nestedContainer(keyedBy: Key.self, forKey: Key(stringValue: "_embedded"))
+        guard let key = embedded.allKeys.first else {
+            items = []
+            hasNext = false
+            return
+        }
+        items = try embedded.decode([Item].self, forKey: key)
+        let links = try? container.nestedContainer(keyedBy: Key.self, forKey: Key(stringValue: "_links"))
+        hasNext = links?.contains(Key(stringValue: "next")) ?? false
+    }
+}
+
+/// The answer to an add: the new records' ids.
+struct AmoAdded: Decodable {
+    struct Item: Decodable {
+        let id: Int
+    }
+
+    let items: [Item]
+
+    init(from decoder: any Decoder) throws {
+        items = try AmoList<Item>(from: decoder).items
+    }
+}
+
+extension Array where Element: Hashable {
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}
