@@ -58,7 +58,7 @@ registry="$home/registry"
 step registry build "$registry" --key "$keys/online.key"
 # Asked by name in the JSON listing: the text one numbers its lines ("1. local  …").
 "$market" registry list --json 2>/dev/null | grep -Eq '"name" *: *"local"' || step registry add local "$registry" --root "$registry/root.json"
-for plugin in textkit dice notes openai anthropic mcp; do
+for plugin in textkit dice notes crm webhooks openai anthropic mcp; do
     step install "$plugin" --yes
 done
 step list
@@ -71,7 +71,8 @@ step db migrate
 if ! "$market" tenant list | grep -q "^demo "; then
     step tenant create demo --name "Demo bot"
 fi
-for plugin in textkit dice notes; do
+# The built-in CRM and webhooks, so the bot keeps contacts and leads and events can leave.
+for plugin in textkit dice notes crm webhooks; do
     step enable "$plugin" --tenant demo
 done
 
@@ -90,7 +91,7 @@ if [ -n "$model_url" ] || [ -n "${OPENAI_API_KEY:-}" ]; then
 fi
 
 printf '\n\033[1m$ market chat --tenant demo\033[0m   (a scripted conversation)\n'
-printf '/help\n/word_count text="Market loads plugins written in C, Rust and Swift."\n/roll count=3 sides=20\nWhat can you do?\n' \
+printf '/help\n/word_count text="Market loads plugins written in C, Rust and Swift."\n/roll count=3 sides=20\n/upsert_contact name="Ada Lovelace" phone="+44 20 7946 0958"\n/find_contact phone="+44 (20) 7946-0958"\nWhat can you do?\n' \
     | "$market" chat --tenant demo
 
 cat <<DONE

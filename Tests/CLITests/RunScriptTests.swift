@@ -36,6 +36,8 @@ import Testing
         #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
         #expect(first.stdout.contains("$ market registry add local"))
         #expect(first.stdout.contains("$ market tenant create demo"))
+        // The demo bot keeps contacts in the built-in CRM: the scripted chat makes one and finds it by another spelling.
+        #expect(first.stdout.components(separatedBy: "442079460958").count >= 3, "\(first.stdout)")
 
         let second = try await run(home: home)
         #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
