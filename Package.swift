@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "AmplitudePlugin", type: .dynamic, targets: ["AmplitudePlugin"]),
         .library(name: "CRMPlugin", type: .dynamic, targets: ["CRMPlugin"]),
         .library(name: "AmoCRMPlugin", type: .dynamic, targets: ["AmoCRMPlugin"]),
+        .library(name: "Bitrix24Plugin", type: .dynamic, targets: ["Bitrix24Plugin"]),
+        .library(name: "HubSpotPlugin", type: .dynamic, targets: ["HubSpotPlugin"]),
         .library(name: "ModelProviderKit", targets: ["ModelProviderKit"]),
         .library(name: "CRMKit", targets: ["CRMKit"]),
         .library(name: "PluginKitProbe", type: .dynamic, targets: ["PluginKitProbe"]),
@@ -326,6 +328,24 @@ let package = Package(
             name: "AmoCRMPlugin",
             dependencies: ["PluginKit", "CRMKit"],
             path: "Plugins/amocrm/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        // Bitrix24's REST API behind the CRM tool contract (docs/crm.md).
+        .target(
+            name: "Bitrix24Plugin",
+            dependencies: ["PluginKit", "CRMKit", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Plugins/bitrix24/Sources",
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
+        ),
+
+        // HubSpot's CRM v3 API behind the CRM tool contract (docs/crm.md).
+        .target(
+            name: "HubSpotPlugin",
+            dependencies: ["PluginKit", "CRMKit", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Plugins/hubspot/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]
         ),

@@ -64,6 +64,8 @@ swift_plugin webhooks WebhooksPlugin
 swift_plugin amplitude AmplitudePlugin
 swift_plugin crm CRMPlugin
 swift_plugin amocrm AmoCRMPlugin
+swift_plugin bitrix24 Bitrix24Plugin
+swift_plugin hubspot HubSpotPlugin
 
 rm -f "$out"/lib*.so
 echo "Built plugins into $out: $(ls "$out" | tr '\n' ' ')"

@@ -86,9 +86,21 @@ extension PluginHost {
         if let failure = body.failure { throw failure }
         let outcome = Status(code: result)
         let truncated = outcome == .tooLarge && request.acceptsTruncatedBody && status != 0
-        if !truncated { try check(outcome, "\(request.method) \(request.url)") }
+        // Only the origin: a path or query may hold a secret (a webhook URL's key, a token).
+        if !truncated { try check(outcome, "\(request.method) \(Self.origin(of: request.url))/…") }
         let names = (try? JSONDecoder().decode([String: String].self, from: Data(headers.bytes))) ?? [:]
         return HTTPResponse(status: Int(status), headers: names, body: body.bytes, truncated: truncated)
+    }
+}
+
+extension PluginHost {
+    /// `https://host:port` of an absolute URL: what an error may name of a request.
+    static func origin(of url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return "(a URL)" }
+        let authority = url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        // user:password@ is a secret too.
+        let host = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? authority
+        return String(url[..<scheme.upperBound]) + String(host)
     }
 }
 

@@ -7,11 +7,11 @@ import PluginRuntime
 import Synchronization
 import Testing
 
-/// The model providers, the built-in CRM, amoCRM and the MCP bridge as an operator gets them: built from source, packed
+/// The model providers, the CRMs and the MCP bridge as an operator gets them: built from source, packed
 /// and signed into a registry by the real `market`, served over HTTP on loopback, installed
 /// into a fresh state folder, then loaded from where the install put them.
 @Suite(.serialized) struct FirstPartyInstallTests {
-    static let firstParty = ["openai", "anthropic", "crm", "amocrm", "mcp"]
+    static let firstParty = ["openai", "anthropic", "crm", "amocrm", "bitrix24", "hubspot", "mcp"]
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let fakeModels = repository.appendingPathComponent("Tests/Fixtures/fake-llm/server.py").path
     static let mcpServer = repository.appendingPathComponent("Tests/Fixtures/mcp-server/server.py").path
@@ -23,6 +23,8 @@ import Testing
         case "anthropic": #"{"base_url":"\#(modelServer)","model":"text","max_retries":0}"#
         case "crm": "{}"
         case "amocrm": #"{"subdomain":"acme"}"#
+        case "bitrix24": #"{"portal_url":"https://acme.bitrix24.ru"}"#
+        case "hubspot": "{}"
         default: #"{"servers":[{"name":"t","command":"python3","args":["-u","\#(mcpServer)"]}]}"#
         }
     }
