@@ -1,10 +1,16 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-let strictSettings: [SwiftSetting] = [
+let baseSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
+
+/// scripts/fuzz.sh builds with MARKET_FUZZ=1: the project's own modules then carry libFuzzer's
+/// coverage instrumentation and the harnesses (Tests/Fuzz) link its driver. Build tools stay plain.
+let fuzzing = Context.environment["MARKET_FUZZ"] == "1"
+let strictSettings: [SwiftSetting] = baseSettings + (fuzzing ? [.unsafeFlags(["-sanitize=fuzzer"]), .define("FUZZING")] : [])
+let fuzzHarnessLinking: [LinkerSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer", "-use-ld=lld"])] : []
 
 /// Swift plugins export only `mk_plugin_entry_v1`; everything else stays local to the library.
 let pluginExports = Context.packageDirectory + "/PluginAPI/exports.map"
@@ -181,7 +187,7 @@ let package = Package(
         .executableTarget(
             name: "MigrationEmbedder",
             path: "Host/Build/MigrationEmbedder",
-            swiftSettings: strictSettings
+            swiftSettings: baseSettings
         ),
         .plugin(
             name: "EmbedMigrations",
@@ -366,6 +372,19 @@ let package = Package(
             path: "Tests/Support",
             swiftSettings: strictSettings
         ),
+        // Fuzz harnesses (scripts/fuzz.sh builds them with libFuzzer; a plain build makes each
+        // a replay tool that runs the harness over files, as FuzzCorpusTests does).
+        .target(name: "FuzzSupport", path: "Tests/Fuzz/Support", swiftSettings: strictSettings),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", "MarketCore"], path: "Tests/Fuzz/FuzzManifest", swiftSettings: strictSettings,
+                          linkerSettings: fuzzHarnessLinking),
+        .executableTarget(name: "FuzzRegistryMetadata", dependencies: ["FuzzSupport", "MarketCore", "MarketRegistry"], path: "Tests/Fuzz/FuzzRegistryMetadata", swiftSettings: strictSettings,
+                          linkerSettings: fuzzHarnessLinking),
+        .executableTarget(name: "FuzzPackageArchive", dependencies: ["FuzzSupport", "MarketRegistry"], path: "Tests/Fuzz/FuzzPackageArchive", swiftSettings: strictSettings,
+                          linkerSettings: fuzzHarnessLinking),
+        .executableTarget(name: "FuzzTelegramUpdate", dependencies: ["FuzzSupport", "TelegramChannel"], path: "Tests/Fuzz/FuzzTelegramUpdate", swiftSettings: strictSettings,
+                          linkerSettings: fuzzHarnessLinking),
+        .executableTarget(name: "FuzzServerSentEvents", dependencies: ["FuzzSupport", "ModelProviderKit"], path: "Tests/Fuzz/FuzzServerSentEvents", swiftSettings: strictSettings,
+                          linkerSettings: fuzzHarnessLinking),
         // For the test targets that need PostgreSQL: a private cluster per suite, fresh databases.
         .target(
             name: "StoreTestSupport",

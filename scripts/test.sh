@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, scans the tree for secrets, builds everything,
-# builds the first-party plugins from source, and runs every test.
+# builds the first-party plugins from source, runs every test, and fuzzes the parsers.
 #
 # Test targets run one after another (the tests inside a target run in parallel): several
 # targets start PostgreSQL clusters and time leases and deadlines, and on two cores all of them
@@ -60,12 +60,19 @@ for target in "${targets[@]}"; do
     fi
 done
 
+# The whole suite also fuzzes the parsers of what others send, for a bounded time each
+# (scripts/fuzz.sh; a crasher is kept in Tests/Fuzz/Crashers and replayed by FuzzCorpusTests).
+if [ $# -eq 0 ]; then
+    printf '\n== fuzz\n'
+    scripts/fuzz.sh "${MARKET_FUZZ_SECONDS:-20}" > >(tee "$logs/fuzz.log") 2>&1 || failed+=("fuzz")
+fi
+
 if [ ${#failed[@]} -gt 0 ]; then
     for target in "${failed[@]}"; do
         name="${target%% *}"
         printf '\n== what failed in %s\n' "$name" >&2
         # Failed expectations and tests, crashes and the runner's own errors, with the lines that follow them.
-        grep -a -A4 -E '✘|error:|Fatal error|Program crashed|HUNG' "$logs/$name.log" | grep -av '^✔' | head -120 >&2 || true
+        grep -a -A4 -E '✘|error:|Fatal error|Program crashed|HUNG|crashed on|did not build' "$logs/$name.log" | grep -av '^✔' | head -120 >&2 || true
     done
     echo "failed: ${failed[*]}" >&2
     exit 1
