@@ -341,7 +341,7 @@ let package = Package(
         // Bitrix24's REST API behind the CRM tool contract (docs/crm.md).
         .target(
             name: "Bitrix24Plugin",
-            dependencies: ["PluginKit", "CRMKit", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["PluginKit", "CRMKit"],
             path: "Plugins/bitrix24/Sources",
             swiftSettings: strictSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(pluginExports)"])]

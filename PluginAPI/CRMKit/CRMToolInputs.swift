@@ -23,12 +23,17 @@ public struct UpsertContactInput: Decodable, Sendable {
     public let emails: [String]?
     public let company: String?
 
-    /// The phones, normalised, without repeats.
-    public func normalisedPhones() throws -> [String] { try ContactIdentity.all(phones, phone, ContactIdentity.phone) }
-    /// The e-mails, normalised, without repeats.
-    public func normalisedEmails() throws -> [String] { try ContactIdentity.all(emails, email, ContactIdentity.email) }
-    /// The name trimmed; "" when none was given.
-    public var trimmedName: String { (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// Who the contact is: its phones and e-mails normalised without repeats, its name trimmed
+    /// ("" when none). At least one of the three is required.
+    public func identity() throws -> (phones: [String], emails: [String], name: String) {
+        let phones = try ContactIdentity.all(self.phones, phone, ContactIdentity.phone)
+        let emails = try ContactIdentity.all(self.emails, email, ContactIdentity.email)
+        let name = (self.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !phones.isEmpty || !emails.isEmpty || !name.isEmpty else {
+            throw PluginError(.invalidArgument, "upsert_contact needs at least one of 'name', 'phone' / 'phones', 'email' / 'emails'")
+        }
+        return (phones, emails, name)
+    }
     /// The company's name trimmed; nil when none (or only spaces) was given.
     public var companyName: String? {
         let trimmed = (company ?? "").trimmingCharacters(in: .whitespacesAndNewlines)

@@ -19,12 +19,7 @@ final class FakeBitrix24: Sendable {
     }
 
     static func start() async throws -> FakeBitrix24 {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/bitrix24/server.py")
-        return FakeBitrix24(server: try await LoopbackServerProcess.start(["python3", "-u", script.path, userID, secret, oauthToken, applicationToken]) { seen in
-            guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
-            return Int(line.dropFirst("listening on ".count))
-        })
+        return FakeBitrix24(server: try await LoopbackServerProcess.fixture("bitrix24", [userID, secret, oauthToken, applicationToken]))
     }
 
     var root: String { "http://127.0.0.1:\(server.port)" }

@@ -111,7 +111,7 @@ import Testing
         let crm = try await world.instance()
         await expectRefusal("INVALID_ARGUMENT", containing: "has 2 digits; give 5 to 15 digits") { try await crm.crm("upsert_contact", #"{"phone":"12"}"#) }
         await expectRefusal("INVALID_ARGUMENT", containing: "is not an e-mail address") { try await crm.crm("upsert_contact", #"{"email":"ada at example"}"#) }
-        await expectRefusal("INVALID_ARGUMENT", containing: "needs a 'name', a 'phone' or an 'email'") { try await crm.crm("upsert_contact", "{}") }
+        await expectRefusal("INVALID_ARGUMENT", containing: "needs at least one of 'name', 'phone' / 'phones', 'email' / 'emails'") { try await crm.crm("upsert_contact", "{}") }
         await expectRefusal("INVALID_ARGUMENT", containing: "needs 'phone', 'email' or 'query'") { try await crm.crm("find_contact", "{}") }
         await expectRefusal("NOT_FOUND", containing: "there is no contact 'ct_missing'") {
             try await crm.crm("create_lead", #"{"title":"X","contact_id":"ct_missing"}"#)

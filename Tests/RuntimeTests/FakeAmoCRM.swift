@@ -18,12 +18,7 @@ final class FakeAmoCRM: Sendable {
     }
 
     static func start() async throws -> FakeAmoCRM {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/amocrm/server.py")
-        return FakeAmoCRM(server: try await LoopbackServerProcess.start(["python3", "-u", script.path, token]) { seen in
-            guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
-            return Int(line.dropFirst("listening on ".count))
-        })
+        return FakeAmoCRM(server: try await LoopbackServerProcess.fixture("amocrm", [token]))
     }
 
     var root: String { "http://127.0.0.1:\(server.port)" }
@@ -110,15 +105,5 @@ struct AmoCRMWorld {
 
 /// The built amocrm bundle with permissions.network naming 127.0.0.1 in place of amoCRM's hosts.
 func amocrmLoopbackBundle() throws -> URL {
-    let built = try TestPaths.plugin("amocrm")
-    let folder = try temporaryDirectory("amocrm")
-    for name in try FileManager.default.contentsOfDirectory(atPath: built.path) where name != "plugin.json" {
-        try FileManager.default.copyItem(at: built.appendingPathComponent(name), to: folder.appendingPathComponent(name))
-    }
-    var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: built.appendingPathComponent("plugin.json"))) as? [String: Any])
-    var permissions = try #require(manifest["permissions"] as? [String: Any])
-    permissions["network"] = ["127.0.0.1"]
-    manifest["permissions"] = permissions
-    try JSONSerialization.data(withJSONObject: manifest).write(to: folder.appendingPathComponent("plugin.json"))
-    return folder
+    try loopbackBundle(of: "amocrm", shipped: ["*.amocrm.ru", "*.amocrm.com", "*.kommo.com"])
 }

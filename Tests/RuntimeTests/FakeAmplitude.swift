@@ -16,12 +16,7 @@ final class FakeAmplitude: Sendable {
     }
 
     static func start() async throws -> FakeAmplitude {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/amplitude/server.py")
-        return FakeAmplitude(server: try await LoopbackServerProcess.start(["python3", "-u", script.path, apiKey]) { seen in
-            guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
-            return Int(line.dropFirst("listening on ".count))
-        })
+        return FakeAmplitude(server: try await LoopbackServerProcess.fixture("amplitude", [apiKey]))
     }
 
     var root: String { "http://127.0.0.1:\(server.port)" }

@@ -15,13 +15,7 @@ final class FakeModelServer: Sendable {
 
     /// Starts a fake of its own.
     static func start() async throws -> FakeModelServer {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake-llm/server.py")
-        // It prints "listening on N" once it accepts connections.
-        return FakeModelServer(server: try await LoopbackServerProcess.start(["python3", "-u", script.path]) { seen in
-            guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
-            return Int(line.dropFirst("listening on ".count))
-        })
+        return FakeModelServer(server: try await LoopbackServerProcess.fixture("fake-llm"))
     }
 
     var root: String { "http://127.0.0.1:\(server.port)" }

@@ -18,12 +18,7 @@ final class FakeHubSpot: Sendable {
     }
 
     static func start() async throws -> FakeHubSpot {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/hubspot/server.py")
-        return FakeHubSpot(server: try await LoopbackServerProcess.start(["python3", "-u", script.path, token, clientSecret]) { seen in
-            guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
-            return Int(line.dropFirst("listening on ".count))
-        })
+        return FakeHubSpot(server: try await LoopbackServerProcess.fixture("hubspot", [token, clientSecret]))
     }
 
     var root: String { "http://127.0.0.1:\(server.port)" }
@@ -103,21 +98,9 @@ struct HubSpotWorld {
         return HubSpotWorld(fake: fake, runtime: runtime, instance: instance, events: events)
     }
 
-    /// A copy of the built bundle whose permissions.network names 127.0.0.1 instead of HubSpot's
-    /// API host: the fake is on loopback.
+    /// The built bundle with permissions.network naming 127.0.0.1 in place of HubSpot's API host.
     static func bundle() throws -> URL {
-        let built = try TestPaths.plugin("hubspot")
-        let folder = try temporaryDirectory("hubspot")
-        for name in try FileManager.default.contentsOfDirectory(atPath: built.path) where name != "plugin.json" {
-            try FileManager.default.copyItem(at: built.appendingPathComponent(name), to: folder.appendingPathComponent(name))
-        }
-        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: built.appendingPathComponent("plugin.json"))) as? [String: Any])
-        var permissions = try #require(manifest["permissions"] as? [String: Any])
-        #expect(permissions["network"] as? [String] == ["api.hubapi.com"], "the shipped manifest reaches HubSpot's API only")
-        permissions["network"] = ["127.0.0.1"]
-        manifest["permissions"] = permissions
-        try JSONSerialization.data(withJSONObject: manifest).write(to: folder.appendingPathComponent("plugin.json"))
-        return folder
+        try loopbackBundle(of: "hubspot", shipped: ["api.hubapi.com"])
     }
 
     func close() async {

@@ -15,12 +15,7 @@ public final class FakeAuthorizationServer: Sendable {
     }
 
     public static func start() async throws -> FakeAuthorizationServer {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/oauth-server/server.py")
-        return FakeAuthorizationServer(server: try await LoopbackServerProcess.start(["python3", "-u", script.path]) { seen in
-            guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
-            return Int(line.dropFirst("listening on ".count))
-        })
+        return FakeAuthorizationServer(server: try await LoopbackServerProcess.fixture("oauth-server"))
     }
 
     public var root: String { "http://127.0.0.1:\(server.port)" }

@@ -12,12 +12,7 @@ public final class FakePostHog: Sendable {
     }
 
     public static func start() async throws -> FakePostHog {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/posthog/server.py")
-        return FakePostHog(server: try await LoopbackServerProcess.start(["python3", "-u", script.path, apiKey]) { seen in
-            guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
-            return Int(line.dropFirst("listening on ".count))
-        })
+        return FakePostHog(server: try await LoopbackServerProcess.fixture("posthog", [apiKey]))
     }
 
     public var root: String { "http://127.0.0.1:\(server.port)" }

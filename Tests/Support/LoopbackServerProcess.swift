@@ -61,3 +61,16 @@ public struct LoopbackServerFailure: Error, CustomStringConvertible {
     public let output: String
     public var description: String { "the loopback server did not start; it printed: \(output)" }
 }
+
+extension LoopbackServerProcess {
+    /// Tests/Fixtures/<name>/server.py with `arguments`, once it has printed
+    /// "listening on PORT": the loopback fakes of outside services all start this way.
+    public static func fixture(_ name: String, _ arguments: [String] = []) async throws -> LoopbackServerProcess {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/\(name)/server.py")
+        return try await start(["python3", "-u", script.path] + arguments) { seen in
+            guard let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else { return nil }
+            return Int(line.dropFirst("listening on ".count))
+        }
+    }
+}

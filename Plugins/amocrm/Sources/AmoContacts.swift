@@ -13,12 +13,7 @@ extension AmoCRMPlugin {
     }
 
     func upsertContact(_ input: UpsertContactInput, context: CallContext) throws -> UpsertContactOutput {
-        let phones = try input.normalisedPhones()
-        let emails = try input.normalisedEmails()
-        let name = input.trimmedName
-        guard !phones.isEmpty || !emails.isEmpty || !name.isEmpty else {
-            throw PluginError(.invalidArgument, "upsert_contact needs a 'name', a 'phone' or an 'email'")
-        }
+        let (phones, emails, name) = try input.identity()
         var matches: [AmoContact] = []
         for phone in phones { matches += try contacts(matching: .phone(phone), context: context).prefix(1) }
         for email in emails { matches += try contacts(matching: .email(email), context: context).prefix(1) }

@@ -18,10 +18,9 @@ struct AmoWebhook {
 
     func handle(_ request: HTTPRequest, context: CallContext) -> HTTPResponse {
         guard request.method == "POST" else { return answer(405, "amoCRM sends webhooks with POST") }
-        let form = FormFields(body: request.body)
-        guard !form.isEmpty else { return answer(400, "the body is not amoCRM's form-encoded webhook") }
+        guard let form = WebhookForm(request.body), !form.isEmpty else { return answer(400, "the body is not amoCRM's form-encoded webhook") }
         if let expected = plugin.settings.subdomain {
-            guard let subdomain = form["account[subdomain]"], constantTimeEquals(subdomain, expected) else {
+            guard let subdomain = form["account[subdomain]"], sameSecret(subdomain, expected) else {
                 plugin.host.log(.warning, "amoCRM webhook refused: account[subdomain] is not the configured account",
                                 fields: ["got": String((form["account[subdomain]"] ?? "(none)").prefix(64))])
                 return answer(401, "this hook belongs to another amoCRM account")
@@ -71,11 +70,4 @@ struct AmoWebhook {
     private func answer(_ status: Int, _ text: String) -> HTTPResponse {
         HTTPResponse(status: status, headers: ["content-type": "text/plain; charset=utf-8"], body: Array(text.utf8))
     }
-}
-
-/// Compares without stopping at the first difference, so timing does not reveal how much matched.
-func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-    let (x, y) = (Array(a.utf8), Array(b.utf8))
-    guard x.count == y.count else { return false }
-    return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
 }

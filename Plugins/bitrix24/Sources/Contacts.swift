@@ -21,10 +21,7 @@ extension Bitrix24Plugin {
     }
 
     func upsertContact(_ input: UpsertContactInput, context: CallContext) throws -> UpsertContactOutput {
-        let (phones, emails, name) = (try input.normalisedPhones(), try input.normalisedEmails(), input.trimmedName)
-        guard !phones.isEmpty || !emails.isEmpty || !name.isEmpty else {
-            throw PluginError(.invalidArgument, "upsert_contact needs at least one of 'name', 'phone' / 'phones', 'email' / 'emails'")
-        }
+        let (phones, emails, name) = try input.identity()
         let client = try client(context)
         let matches = phones.isEmpty && emails.isEmpty ? [] : try duplicates(phones: phones, emails: emails, client: client, context: context)
         // The oldest match (Bitrix24's ids grow with time); it may have gone since the search.

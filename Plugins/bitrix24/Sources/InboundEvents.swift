@@ -20,13 +20,13 @@ enum InboundEvents {
 extension Bitrix24Plugin {
     func handle(request: HTTPRequest, context: CallContext) throws -> HTTPResponse {
         guard request.method == "POST" else { return InboundEvents.answer(405, "Bitrix24 events come as POST") }
-        guard let form = EventForm(request.body) else { return InboundEvents.answer(400, "not a form-encoded Bitrix24 event") }
+        guard let form = WebhookForm(request.body) else { return InboundEvents.answer(400, "not a form-encoded Bitrix24 event") }
         let expected = ((try? host.secret("application_token")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if expected.isEmpty {
             host.log(.warning, "a Bitrix24 event was refused: the application_token secret is not set; set it with "
                      + "market secret set bitrix24 application_token --tenant \(Bitrix24Settings.tenant(context) ?? "TENANT")")
         }
-        guard EventForm.sameToken(form["auth[application_token]"] ?? "", expected) else {
+        guard sameSecret(form["auth[application_token]"] ?? "", expected) else {
             return InboundEvents.answer(401, "the application token does not match")
         }
         let event = (form["event"] ?? "").uppercased()

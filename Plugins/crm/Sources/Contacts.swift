@@ -25,12 +25,7 @@ extension CRMPlugin {
     }
 
     func upsertContact(_ input: UpsertContactInput, context: CallContext) throws -> UpsertContactOutput {
-        let phones = try input.normalisedPhones()
-        let emails = try input.normalisedEmails()
-        let name = input.trimmedName
-        guard !phones.isEmpty || !emails.isEmpty || !name.isEmpty else {
-            throw PluginError(.invalidArgument, "upsert_contact needs a 'name', a 'phone' or an 'email'")
-        }
+        let (phones, emails, name) = try input.identity()
         let company = try input.companyName.flatMap { try companyNamed($0) }
         let now = CRMClock.nowMicroseconds()
 

@@ -20,12 +20,7 @@ extension HubSpotPlugin {
     }
 
     func upsertContact(_ input: UpsertContactInput, context: CallContext) throws -> UpsertContactOutput {
-        let phones = try input.normalisedPhones()
-        let emails = try input.normalisedEmails()
-        let name = input.trimmedName
-        guard !phones.isEmpty || !emails.isEmpty || !name.isEmpty else {
-            throw PluginError(.invalidArgument, "upsert_contact needs a 'name', a 'phone' or an 'email'")
-        }
+        let (phones, emails, name) = try input.identity()
         // The oldest contact sharing any phone or e-mail absorbs this one.
         if !phones.isEmpty || !emails.isEmpty, let existing = try contacts(phones: phones, emails: emails, limit: 1, context: context).first {
             return UpsertContactOutput(contact: try merge(into: existing.id, name: name, phones: phones, emails: emails, company: input.companyName,
