@@ -57,6 +57,17 @@ let package = Package(
             path: "Benchmarks/CRMCalls",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The amocrm plugin against the loopback amoCRM: what a tool call adds to the request,
+        // and a 1,000-call burst under amoCRM's rate limit. Needs the built plugins.
+        .executableTarget(
+            name: "CloudCRMCalls",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MarketRuntime", package: host),
+            ],
+            path: "Benchmarks/CloudCRMCalls",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "Providers",
             dependencies: [

@@ -28,7 +28,7 @@ public struct UpsertContactInput: Decodable, Sendable {
     public func identity() throws -> (phones: [String], emails: [String], name: String) {
         let phones = try ContactIdentity.all(self.phones, phone, ContactIdentity.phone)
         let emails = try ContactIdentity.all(self.emails, email, ContactIdentity.email)
-        let name = (self.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = (self.name ?? "").trimmed
         guard !phones.isEmpty || !emails.isEmpty || !name.isEmpty else {
             throw PluginError(.invalidArgument, "upsert_contact needs at least one of 'name', 'phone' / 'phones', 'email' / 'emails'")
         }
@@ -36,7 +36,7 @@ public struct UpsertContactInput: Decodable, Sendable {
     }
     /// The company's name trimmed; nil when none (or only spaces) was given.
     public var companyName: String? {
-        let trimmed = (company ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = (company ?? "").trimmed
         return trimmed.isEmpty ? nil : trimmed
     }
 }
@@ -71,7 +71,7 @@ public struct CreateLeadInput: Decodable, Sendable {
 
     /// The title trimmed, after checking it and the price.
     public func checkedTitle() throws -> String {
-        let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = title.trimmed
         guard !title.isEmpty else { throw PluginError(.invalidArgument, "create_lead needs a non-empty 'title'") }
         if let price, !(price.isFinite && price >= 0) {
             throw PluginError(.invalidArgument, "'price' must be a number of 0 or more")
@@ -182,7 +182,7 @@ public enum CRMArguments {
 
     /// A note's or task's text, trimmed, 1 to 10000 characters.
     public static func activityText(_ raw: String, of tool: String) throws -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = raw.trimmed
         guard !text.isEmpty, text.count <= 10_000 else {
             throw PluginError(.invalidArgument, "\(tool) needs a 'text' of 1 to 10000 characters")
         }
@@ -199,7 +199,7 @@ public enum CRMArguments {
     public static func search(_ input: FindContactInput) throws -> Search {
         if let phone = input.phone { return .phone(try ContactIdentity.phone(phone)) }
         if let email = input.email { return .email(try ContactIdentity.email(email)) }
-        let query = (input.query ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let query = (input.query ?? "").trimmed
         guard !query.isEmpty else {
             throw PluginError(.invalidArgument, "find_contact needs 'phone', 'email' or 'query' (a part of the name)")
         }

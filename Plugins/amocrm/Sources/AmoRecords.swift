@@ -10,6 +10,28 @@ struct AmoContact: Decodable {
     let updated_at: Int64?
     let custom_fields_values: [AmoField]?
     let _embedded: AmoLinks?
+    /// The PHONE field's values, normalised; values that are no phone number are left out.
+    /// Worked out once, when read: a search filters by them and the result shows them.
+    let phones: [String]
+    /// The EMAIL field's values, normalised.
+    let emails: [String]
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, created_at, updated_at, custom_fields_values, _embedded
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(Int.self, forKey: .id)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        created_at = try container.decodeIfPresent(Int64.self, forKey: .created_at)
+        updated_at = try container.decodeIfPresent(Int64.self, forKey: .updated_at)
+        custom_fields_values = try container.decodeIfPresent([AmoField].self, forKey: .custom_fields_values)
+        _embedded = try container.decodeIfPresent(AmoLinks.self, forKey: ._embedded)
+        let fields = custom_fields_values ?? []
+        phones = Self.values(of: "PHONE", in: fields).compactMap { try? ContactIdentity.phone($0) }.uniqued()
+        emails = Self.values(of: "EMAIL", in: fields).compactMap { try? ContactIdentity.email($0) }.uniqued()
+    }
 
     /// The contract's contact; `companies` names the companies this one may belong to.
     func contract(companies: [Int: String]) -> Contact {
@@ -19,12 +41,11 @@ struct AmoContact: Decodable {
                        updated_at: CRMClock.timestamp(unixSeconds: updated_at ?? created_at ?? 0))
     }
 
-    /// The PHONE field's values, normalised; values that are no phone number are left out.
-    var phones: [String] { values(of: "PHONE").compactMap { try? ContactIdentity.phone($0) }.uniqued() }
-    var emails: [String] { values(of: "EMAIL").compactMap { try? ContactIdentity.email($0) }.uniqued() }
+    /// The values of the field with `code`, as they were typed.
+    func values(of code: String) -> [String] { Self.values(of: code, in: custom_fields_values ?? []) }
 
-    func values(of code: String) -> [String] {
-        (custom_fields_values ?? []).filter { $0.field_code == code }.flatMap { $0.values ?? [] }.compactMap(\.text)
+    static func values(of code: String, in fields: [AmoField]) -> [String] {
+        fields.filter { $0.field_code == code }.flatMap { $0.values ?? [] }.compactMap(\.text)
     }
 }
 

@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import MarketCore
+import MarketHTTP
+import PluginRuntime
+import Synchronization
+
+/// The built amocrm plugin, its manifest's network narrowed to loopback, for tenants "acme" and
+/// "globex" of one amoCRM account served by the fake on an ephemeral port.
+final class AmoWorld: Sendable {
+    static let token = "acme-long-lived-token"
+    let fake: Process
+    let root: String
+    let runtime: PluginRuntime
+    let acme: PluginInstance
+    let globex: PluginInstance
+
+    private static let current = Mutex<AmoWorld?>(nil)
+
+    private init(fake: Process, root: String, runtime: PluginRuntime, acme: PluginInstance, globex: PluginInstance) {
+        self.fake = fake
+        self.root = root
+        self.runtime = runtime
+        self.acme = acme
+        self.globex = globex
+    }
+
+    static func start(root repository: URL, logger: Logger) async throws -> AmoWorld {
+        let fake = Process()
+        fake.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        fake.arguments = ["python3", "-u", repository.appendingPathComponent("Tests/Fixtures/amocrm/server.py").path, token]
+        let output = Pipe()
+        fake.standardOutput = output
+        try fake.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = line.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }).flatMap({ Int($0.dropFirst(13)) }) else {
+            fake.terminate()
+            throw BenchFailure("the amoCRM fake did not start: \(line)")
+        }
+        let root = "http://127.0.0.1:\(port)"
+        let runtime = PluginRuntime(services: HostServices(logger: logger, connections: FixedToken()))
+        let library = try runtime.load(try loopbackCopy(of: repository.appendingPathComponent(".build/market-plugins/amocrm")))
+        let config = #"{"subdomain":"acme","api_url":"\#(root)"}"#
+        let world = AmoWorld(fake: fake, root: root, runtime: runtime,
+                             acme: try await runtime.instantiate(library, tenantID: "acme", config: config),
+                             globex: try await runtime.instantiate(library, tenantID: "globex", config: config))
+        _ = try await world.acme.callTool("upsert_contact", arguments: #"{"name":"Ada","phone":"+7 916 123-45-67"}"#, context: "{}")
+        current.withLock { $0 = world }
+        return world
+    }
+
+    static func stopCurrent() async throws {
+        guard let world = current.withLock({ $0 }) else { return }
+        current.withLock { $0 = nil }
+        await world.acme.close()
+        await world.globex.close()
+        await world.runtime.shutdown()
+        kill(world.fake.processIdentifier, SIGKILL)  // a child may inherit an ignored SIGTERM
+        world.fake.waitUntilExit()
+    }
+
+    /// Durations in µs of `count` find_contact calls, each once the account's slot is free, and
+    /// of the same request sent straight with the host's HTTP client.
+    func measureOverhead(count: Int) async throws -> (calls: [Int], requests: [Int]) {
+        let client = HTTPClient()
+        let url = try HTTPURL("\(root)/api/v4/contacts?limit=250&with=companies&query=9161234567")
+        var calls: [Int] = []
+        var requests: [Int] = []
+        for _ in 0..<count {
+            try await Task.sleep(for: .milliseconds(180))
+            let started = ContinuousClock.now
+            _ = try await acme.callTool("find_contact", arguments: #"{"phone":"8 916 123 45 67"}"#, context: "{}")
+            calls.append(Self.microseconds(ContinuousClock.now - started))
+            try await Task.sleep(for: .milliseconds(180))
+            let sent = ContinuousClock.now
+            let response = try client.perform(HTTPRequest(url: url, headers: ["Authorization: Bearer \(Self.token)", "Accept: application/json"],
+                                                          timeout: .seconds(10), maximumResponseBytes: 8 << 20))
+            requests.append(Self.microseconds(ContinuousClock.now - sent))
+            guard response.status == 200 else { throw BenchFailure("the fake answered \(response.status)") }
+        }
+        return (calls, requests)
+    }
+
+    /// `count` calls at once from both tenants; what amoCRM saw.
+    func burst(count: Int) async throws -> (seconds: Double, busiest: Int, refused: Int, failed: Int) {
+        let started = ContinuousClock.now
+        let failed = await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<count {
+                let instance = n % 2 == 0 ? acme : globex
+                group.addTask { (try? await instance.callTool("find_contact", arguments: #"{"query":"n\#(n)"}"#, context: "{}", timeout: .seconds(600))) == nil }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        let elapsed = ContinuousClock.now - started
+        let read = try HTTPClient().perform(HTTPRequest(url: try HTTPURL("\(root)/_fake/state"), timeout: .seconds(30), maximumResponseBytes: 64 << 20))
+        let state = try JSONValue(parsing: String(decoding: read.body, as: UTF8.self))
+        guard case .array(let requests)? = state["requests"] else { throw BenchFailure("no requests recorded") }
+        let times = requests.compactMap { $0["t"]?.doubleValue }.sorted()
+        var busiest = 0
+        var start = 0
+        for end in times.indices {
+            while times[end] - times[start] >= 1.0 { start += 1 }
+            busiest = max(busiest, end - start + 1)
+        }
+        let refused = requests.filter { $0["status"] == .integer(429) }.count
+        return (Double(elapsed.components.seconds), busiest, refused, failed)
+    }
+
+    static func microseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds) * 1_000_000 + Int(duration.components.attoseconds / 1_000_000_000_000)
+    }
+
+    /// A copy of the bundle whose permissions.network names 127.0.0.1.
+    static func loopbackCopy(of built: URL) throws -> URL {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("market-bench-amocrm-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: built.path) where name != "plugin.json" {
+            try FileManager.default.copyItem(at: built.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: built.appendingPathComponent("plugin.json"))) as? [String: Any] ?? [:]
+        var permissions = manifest["permissions"] as? [String: Any] ?? [:]
+        permissions["network"] = ["127.0.0.1"]
+        manifest["permissions"] = permissions
+        try JSONSerialization.data(withJSONObject: manifest).write(to: folder.appendingPathComponent("plugin.json"))
+        return folder
+    }
+}
+
+/// The tenants' token, as the host's connection store would give it.
+private struct FixedToken: ConnectionCredentials {
+    func accessToken(_ namespace: KeyValueNamespace) throws -> String { AmoWorld.token }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
