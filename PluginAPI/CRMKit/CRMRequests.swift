@@ -56,7 +56,7 @@ public struct CRMRequests: Sendable {
 
     /// Retry-After in seconds (the only form the CRMs send), as milliseconds.
     public static func retryAfterMilliseconds(_ response: HTTPResponse) -> UInt64? {
-        guard let raw = response.headers["retry-after"], let seconds = Double(raw.trimmingCharacters(in: .whitespaces)), seconds >= 0 else { return nil }
+        guard let raw = response.headers["retry-after"], let seconds = Double(raw.trimmed), seconds >= 0 else { return nil }
         return UInt64(min(seconds, 3_600) * 1_000)
     }
 
@@ -75,17 +75,20 @@ public struct CRMRequests: Sendable {
     }
 }
 
-/// Percent-encoding for query values: everything but unreserved ASCII (RFC 3986) as %XX of
-/// its UTF-8 bytes. Byte by byte, since Foundation's CharacterSet lookups cost more than the
-/// request they build.
-public func queryEncoded(_ text: String) -> String {
+/// Percent-encoding for a query value or a path segment: everything but unreserved ASCII
+/// (RFC 3986: letters, digits, `-._~`) and the bytes of `keeping` as %XX of its UTF-8 bytes.
+/// Byte by byte, since Foundation's CharacterSet lookups cost more than the request they build.
+public func percentEncoded(_ text: String, keeping: String = "") -> String {
     let hex = Array("0123456789ABCDEF".utf8)
+    let kept = Array(keeping.utf8)
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count * 3)
     for byte in text.utf8 {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
              UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.append(byte)
+        case _ where kept.contains(byte):
             out.append(byte)
         default:
             out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]

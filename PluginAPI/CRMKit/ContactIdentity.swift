@@ -34,4 +34,19 @@ public enum ContactIdentity {
         }
         return seen
     }
+
+    /// The phones among the values a CRM holds, normalised, without repeats; a value that is no
+    /// phone number is left out.
+    public static func phones(in values: [String]) -> [String] { normalised(values, phone) }
+
+    /// The e-mail addresses among the values a CRM holds, normalised, without repeats.
+    public static func emails(in values: [String]) -> [String] { normalised(values, email) }
+
+    private static func normalised(_ values: [String], _ normalise: (String) throws -> String) -> [String] {
+        var seen: [String] = []
+        for raw in values {
+            if let value = try? normalise(raw), !seen.contains(value) { seen.append(value) }
+        }
+        return seen
+    }
 }

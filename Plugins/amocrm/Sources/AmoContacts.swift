@@ -49,7 +49,7 @@ extension AmoCRMPlugin {
             query = name
             keep = { ($0.name ?? "").lowercased().contains(name.lowercased()) }
         }
-        let page = try api.get(AmoList<AmoContact>.self, "/api/v4/contacts?limit=250&with=companies&query=\(queryEncoded(query))", context: context)
+        let page = try api.get(AmoList<AmoContact>.self, "/api/v4/contacts?limit=250&with=companies&query=\(percentEncoded(query))", context: context)
         return (page?.items ?? []).filter(keep).sorted { ($0.created_at ?? 0, $0.id) < ($1.created_at ?? 0, $1.id) }
     }
 
@@ -94,7 +94,7 @@ extension AmoCRMPlugin {
 
     /// The company of that name (ignoring case), made if there is none.
     private func companyNamed(_ name: String, context: CallContext) throws -> AmoCompany {
-        let found = try api.get(AmoList<AmoCompany>.self, "/api/v4/companies?limit=50&query=\(queryEncoded(name))", context: context)
+        let found = try api.get(AmoList<AmoCompany>.self, "/api/v4/companies?limit=50&query=\(percentEncoded(name))", context: context)
         if let known = found?.items.first(where: { ($0.name ?? "").lowercased() == name.lowercased() }) { return known }
         let added = try api.send("POST", "/api/v4/companies", [["name": name]], as: AmoAdded.self, context: context)
         guard let id = added.items.first?.id else { throw PluginError(.upstream, "amoCRM added the company but answered no id") }

@@ -29,8 +29,8 @@ struct AmoContact: Decodable {
         custom_fields_values = try container.decodeIfPresent([AmoField].self, forKey: .custom_fields_values)
         _embedded = try container.decodeIfPresent(AmoLinks.self, forKey: ._embedded)
         let fields = custom_fields_values ?? []
-        phones = Self.values(of: "PHONE", in: fields).compactMap { try? ContactIdentity.phone($0) }.uniqued()
-        emails = Self.values(of: "EMAIL", in: fields).compactMap { try? ContactIdentity.email($0) }.uniqued()
+        phones = ContactIdentity.phones(in: Self.values(of: "PHONE", in: fields))
+        emails = ContactIdentity.emails(in: Self.values(of: "EMAIL", in: fields))
     }
 
     /// The contract's contact; `companies` names the companies this one may belong to.

@@ -1,3 +1,4 @@
+import CRMKit
 import Foundation
 /// Parameters written the way PHP reads a query string (`fields[PHONE][0][VALUE]=…`): the form
 /// of one command inside a `batch` call, which Bitrix24 takes as `method?query`.
@@ -24,17 +25,6 @@ enum BitrixQuery {
     /// Percent-encodes everything but ASCII letters, digits, `-._~` and, in names, brackets.
     /// A `$result[…]` reference stays readable because Bitrix24 substitutes it after decoding.
     static func escape(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "["), UInt8(ascii: "]"):
-                out.append(Character(Unicode.Scalar(byte)))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return out
+        percentEncoded(text, keeping: "[]")
     }
 }

@@ -23,12 +23,12 @@ enum ContactMapping {
 
     /// The contact's phones normalised; a value that is no phone number is left out.
     static func phones(_ object: HubSpotObject) -> [String] {
-        unique(phoneProperties.compactMap { object.property($0) }.compactMap { try? ContactIdentity.phone($0) })
+        ContactIdentity.phones(in: phoneProperties.compactMap { object.property($0) })
     }
 
     static func emails(_ object: HubSpotObject) -> [String] {
         let additional = (object.property("hs_additional_emails") ?? "").split(separator: ";").map(String.init)
-        return unique(([object.property("email")].compactMap { $0 } + additional).compactMap { try? ContactIdentity.email($0) })
+        return ContactIdentity.emails(in: [object.property("email")].compactMap { $0 } + additional)
     }
 
     /// How the plugin writes a normalised phone: with a `+` when it has a country code (11 digits
@@ -52,12 +52,6 @@ enum ContactMapping {
         var properties = ["firstname": String(first)]
         if parts.count > 1 { properties["lastname"] = String(parts[1]).trimmingCharacters(in: .whitespaces) }
         return properties
-    }
-
-    static func unique(_ values: [String]) -> [String] {
-        var seen: [String] = []
-        for value in values where !seen.contains(value) { seen.append(value) }
-        return seen
     }
 }
 

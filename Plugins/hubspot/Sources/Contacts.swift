@@ -77,13 +77,13 @@ extension HubSpotPlugin {
         if companyMissing, let company { properties["company"] = company }
         var updated = existing
         if !properties.isEmpty {
-            updated = try client.send(HubSpotObject.self, "PATCH", "/crm/v3/objects/contacts/\(pathEncoded(id))", ObjectInput(properties: properties),
+            updated = try client.send(HubSpotObject.self, "PATCH", "/crm/v3/objects/contacts/\(percentEncoded(id))", ObjectInput(properties: properties),
                                       context: context)
         }
         for email in newEmails { try addSecondaryEmail(email, to: id, context: context) }
         if companyMissing, let company {
             let companyID = try companyID(named: company, context: context)
-            _ = try client.call("PUT", "/crm/v4/objects/contact/\(pathEncoded(id))/associations/company/\(pathEncoded(companyID))",
+            _ = try client.call("PUT", "/crm/v4/objects/contact/\(percentEncoded(id))/associations/company/\(percentEncoded(companyID))",
                                 body: try CRMRequests.json([AssociationType(associationCategory: "HUBSPOT_DEFINED",
                                                                             associationTypeId: AssociationTypes.contactToPrimaryCompany)]),
                                 context: context)
@@ -145,7 +145,7 @@ extension HubSpotPlugin {
 
     func readObject(_ id: String, context: CallContext) throws -> HubSpotObject {
         do {
-            return try client.get(HubSpotObject.self, "/crm/v3/objects/contacts/\(pathEncoded(id))?properties=\(ContactMapping.properties.joined(separator: ","))",
+            return try client.get(HubSpotObject.self, "/crm/v3/objects/contacts/\(percentEncoded(id))?properties=\(ContactMapping.properties.joined(separator: ","))",
                                   context: context)
         } catch let error as PluginError where error.status == .notFound {
             throw PluginError(.notFound, "there is no contact '\(id.prefix(64))' in HubSpot; find it with find_contact or make it with upsert_contact")
@@ -158,7 +158,7 @@ extension HubSpotPlugin {
 
     /// HubSpot's v1 secondary e-mail endpoint: v3 has no writable list of further e-mails.
     private func addSecondaryEmail(_ email: String, to id: String, context: CallContext) throws {
-        _ = try client.call("PUT", "/contacts/v1/secondary-email/\(pathEncoded(id))/email/\(pathEncoded(email))", context: context)
+        _ = try client.call("PUT", "/contacts/v1/secondary-email/\(percentEncoded(id))/email/\(percentEncoded(email))", context: context)
     }
 
     /// The company of that name (HubSpot compares names ignoring case), made if there is none.
@@ -187,11 +187,4 @@ enum AssociationTypes {
     static let noteToDeal = 214
     static let taskToContact = 204
     static let taskToDeal = 216
-}
-
-/// A path segment percent-encoded (ids are digits; e-mails carry `@` and `+`).
-func pathEncoded(_ text: String) -> String {
-    var allowed = CharacterSet.alphanumerics
-    allowed.insert(charactersIn: "-._~")
-    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
 }

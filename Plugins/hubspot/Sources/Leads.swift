@@ -32,7 +32,7 @@ extension HubSpotPlugin {
         let pipeline = try pipelines.pipelines(client, context: context).pipeline(current.pipeline)
         let stage = try pipeline.stage(input.stage).id
         guard stage != current.stage else { return MoveLeadOutput(lead: current, from: current.stage, changed: false) }
-        let updated = try client.send(HubSpotObject.self, "PATCH", "/crm/v3/objects/deals/\(pathEncoded(current.id))",
+        let updated = try client.send(HubSpotObject.self, "PATCH", "/crm/v3/objects/deals/\(percentEncoded(current.id))",
                                       ObjectInput(properties: ["dealstage": stage]), context: context)
         var lead = Self.lead(updated, contactIDs: current.contact_ids)
         if lead.pipeline.isEmpty { lead.pipeline = current.pipeline }
@@ -82,7 +82,7 @@ extension HubSpotPlugin {
     }
 
     func readDeal(_ id: String, context: CallContext, history: Bool = false) throws -> HubSpotObject {
-        let path = "/crm/v3/objects/deals/\(pathEncoded(id))?properties=\(Self.dealProperties.joined(separator: ","))&associations=contacts"
+        let path = "/crm/v3/objects/deals/\(percentEncoded(id))?properties=\(Self.dealProperties.joined(separator: ","))&associations=contacts"
             + (history ? "&propertiesWithHistory=dealstage" : "")
         do {
             return try client.get(HubSpotObject.self, path, context: context)
