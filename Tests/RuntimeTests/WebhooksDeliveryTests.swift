@@ -95,10 +95,10 @@ import Testing
     /// market.http/1 reports the status with MK_ERR_TOO_LARGE (ABI 1.1) makes it a delivery with
     /// that KiB; an older one reports no status, which the plugin says instead of guessing.
     @Test func aTwentyMegabyteAnswerIsReadNoFurtherThanTheLogNeeds() async throws {
+        // How early the transfer stopped is asserted by the bytes the receiver managed to send,
+        // not by the wall clock, which a loaded machine stretches.
         let receiver = try await WebhookReceiver.start()
-        let started = ContinuousClock.now
         let outcome = try await deliver(to: "/big", receiver: receiver)
-        #expect(ContinuousClock.now - started < .seconds(3))
         if outcome.status != nil {
             #expect(outcome.verdict == .delivered && outcome.status == 200, "\(outcome)")
             #expect(outcome.response == String(repeating: "x", count: 1024))
@@ -106,9 +106,13 @@ import Testing
             #expect(outcome.verdict == .retry && outcome.response == nil, "\(outcome)")
             #expect(outcome.error?.hasPrefix("the answer was longer than 1024 bytes") == true, "\(outcome)")
         }
-        // The receiver could not write the whole body: the connection was closed early.
-        try await Task.sleep(for: .milliseconds(300))
-        let sent = Int(try await receiver.get("/big-sent")) ?? 0
-        #expect(sent < 20 * 1024 * 1024, "sent \(sent) bytes")
+        // The receiver could not write the whole body: the connection was closed early (a client
+        // that neither read nor closed would leave the receiver writing, and /big-sent at 0).
+        var sent = 0
+        for _ in 0..<100 where sent == 0 {
+            sent = Int(try await receiver.get("/big-sent")) ?? 0
+            if sent == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(sent > 0 && sent < 20 * 1024 * 1024, "sent \(sent) bytes")
     }
 }

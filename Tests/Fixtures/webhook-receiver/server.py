@@ -13,7 +13,7 @@ plugin: the `standardwebhooks` library for "v1" (HMAC-SHA256) and `cryptography`
   POST /verify                {"index": N, "secret": "whsec_…"} or {"index": N, "public_key":
                               "whpk_…"}: whether request N's signature verifies with it, as
                               {"ok": bool, "error": "…"}
-  GET  /big-sent              the bytes /big wrote before the client went away
+  GET  /big-sent              the bytes /big wrote before the client went away (0 while it writes)
 
 Prints "listening on PORT" once it accepts connections.
 """
@@ -79,7 +79,7 @@ class Handler(BaseHTTPRequestHandler):
                 count = len(REQUESTS)
             self.answer(200, str(count).encode())
         elif self.path == "/big-sent":
-            self.answer(200, str(BIG["sent"]).encode())
+            self.answer(200, str(BIG["sent"] if BIG.get("stopped") else 0).encode())
         else:
             self.answer(404)
 
@@ -109,12 +109,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(20 * 1024 * 1024))
             self.end_headers()
             chunk = b"x" * 65536
+            BIG["sent"], BIG["stopped"] = 0, False
             try:
                 for _ in range(320):
                     self.wfile.write(chunk)
                     BIG["sent"] += len(chunk)
             except OSError:
                 pass
+            BIG["stopped"] = True
         else:
             self.answer(404)
 

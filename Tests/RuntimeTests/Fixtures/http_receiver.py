@@ -1,6 +1,7 @@
 """A loopback HTTP/1.1 receiver for the market.http/1 tests. It keeps connections alive and
 counts the TCP connections it accepted (GET /connections), and serves the awkward answers:
-/redirect (302 to /ok), /big (a 20 MiB body), /hang (accepts the request, never answers).
+/redirect (302 to /ok), /big (a 20 MiB body; GET /big-sent: the bytes the last one wrote before
+the client went away), /hang (accepts the request, never answers).
 Prints "listening on port N" once it listens."""
 import http.server
 import socketserver
@@ -8,6 +9,7 @@ import threading
 import time
 
 connections = 0
+big_sent = 0
 lock = threading.Lock()
 BIG = 20 << 20
 
@@ -41,21 +43,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.route()
 
     def route(self):
+        global big_sent
         if self.path == "/connections":
             with lock:
                 self.reply(200, str(connections).encode())
+        elif self.path == "/big-sent":
+            with lock:
+                self.reply(200, str(big_sent).encode())
         elif self.path == "/redirect":
             self.reply(302, b"moved", [("Location", "/ok")])
         elif self.path == "/big":
             self.send_response(200)
             self.send_header("Content-Length", str(BIG))
             self.end_headers()
+            with lock:
+                big_sent = 0  # until this answer has stopped writing
             chunk = b"0123456789abcdef" * 4096
+            sent = 0
             try:
                 for _ in range(BIG // len(chunk)):
                     self.wfile.write(chunk)
+                    sent += len(chunk)
             except OSError:
                 self.close_connection = True  # the client stopped reading, as it should
+            with lock:
+                big_sent = sent
         elif self.path == "/hang":
             time.sleep(3600)
         else:
