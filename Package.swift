@@ -425,6 +425,7 @@ let package = Package(
             name: "RuntimeTests",
             dependencies: [
                 "PluginRuntime", "MarketCore", "MarketHTTP", "PluginKit", "MarketTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 // The crm plugin's tests run on PostgreSQL's market.documents/1.
                 "MarketStore", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),

@@ -58,7 +58,9 @@ enum HTTPService {
             guard let header = request.headers?[index] else { return MK_ERR_INVALID_ARGUMENT }
             let name = header.name.string
             let value = header.value.string
-            guard !name.isEmpty, !(name + value).contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }), !name.contains(":") else {
+            // Bytes, not Characters or Foundation's substring search: this runs for every header of every request.
+            guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: ":")),
+                  !name.utf8.contains(where: Self.breaksHeader), !value.utf8.contains(where: Self.breaksHeader) else {
                 return MK_ERR_INVALID_ARGUMENT
             }
             headerLines.append("\(name): \(value)")
@@ -88,8 +90,7 @@ enum HTTPService {
         /// too: a plugin asking for a prefix of a large body learns what it is a prefix of.
         func report(_ response: MarketHTTP.HTTPResponse) -> mk_status_t {
             status?.pointee = Int32(clamping: response.status)
-            let names = JSONValue.object(response.headers.mapValues(JSONValue.string)).jsonText
-            return PluginKit.write(names, to: headerSink).rawValue
+            return PluginKit.write(headerObject(response.headers), to: headerSink).rawValue
         }
         do {
             return report(try client.perform(http))
@@ -114,6 +115,20 @@ enum HTTPService {
         } catch {
             return MK_ERR_UNAVAILABLE
         }
+    }
+
+    /// CR, LF and NUL end a header line early (header injection).
+    private static func breaksHeader(_ byte: UInt8) -> Bool { byte == 0x0D || byte == 0x0A || byte == 0 }
+
+    /// The response headers as the JSON object `PluginKit` reads, in no particular order
+    /// (sorting them, as `JSONValue.jsonText` does, costs more than the plugin reads).
+    static func headerObject(_ headers: [String: String]) -> String {
+        var text = "{"
+        for (name, value) in headers {
+            if text.utf8.count > 1 { text += "," }
+            text += JSONValue.string(name).jsonText + ":" + JSONValue.string(value).jsonText
+        }
+        return text + "}"
     }
 
     /// What the plugin's body sink answered last; read after the transfer, on the same thread.

@@ -62,13 +62,13 @@ public struct CRMRequests: Sendable {
 
     /// Encodes `value` as a JSON body.
     public static func json(_ value: some Encodable) throws -> [UInt8] {
-        Array(try JSONEncoder().encode(value))
+        try PluginJSON.encode(value)
     }
 
     /// Decodes a response body, saying which service answered something unexpected.
     public func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse, what: String) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(response.body))
+            return try PluginJSON.decode(type, from: response.body)
         } catch {
             throw PluginError(.upstream, "\(service) answered \(what) in a shape this plugin does not know (HTTP \(response.status)): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
         }

@@ -33,6 +33,13 @@ public struct JSONScanner {
         public let contents: Range<Int>
         public let escaped: Bool
         public let loneSurrogate: Bool
+
+        /// A token kept from an earlier scan of the same bytes (a parsed document's index).
+        public init(contents: Range<Int>, escaped: Bool, loneSurrogate: Bool) {
+            self.contents = contents
+            self.escaped = escaped
+            self.loneSurrogate = loneSurrogate
+        }
     }
 
     /// A number token: its text, and whether it is written as an integer (no point, no exponent).

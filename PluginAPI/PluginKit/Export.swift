@@ -50,9 +50,12 @@ final class Instance {
     let plugin: any Plugin
     let tools: [String: Tool]
     let toolListing: [UInt8]
+    /// The plugin as a `DynamicToolPlugin`, cast once here rather than on every call.
+    let dynamicTools: (any DynamicToolPlugin)?
 
     init(_ plugin: any Plugin) {
         self.plugin = plugin
+        dynamicTools = plugin as? any DynamicToolPlugin
         let tools = (plugin as? any ToolPlugin)?.tools ?? []
         self.tools = Dictionary(tools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         toolListing = Array(("[" + tools.map(\.listing).joined(separator: ",") + "]").utf8)

@@ -88,7 +88,7 @@ extension PluginHost {
         let outcome = Status(code: result)
         let truncated = outcome == .tooLarge && request.acceptsTruncatedBody && status != 0
         // Only the origin: a path or query may hold a secret (a webhook URL's key, a token).
-        if !truncated { try check(outcome, "\(request.method) \(Self.origin(of: request.url))/…") }
+        if !truncated && outcome != .ok { try check(outcome, "\(request.method) \(Self.origin(of: request.url))/…") }
         let names = Self.headerObject(headers.bytes)
         return HTTPResponse(status: Int(status), headers: names, body: body.bytes, truncated: truncated)
     }

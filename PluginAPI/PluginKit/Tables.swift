@@ -8,7 +8,7 @@ enum Tables {
         struct_size: UInt32(MemoryLayout<mk_tools_v1_t>.size),
         list: { instance, out in
             guard let instance = Instance.from(instance) else { return MK_ERR_INVALID_ARGUMENT }
-            guard let dynamic = instance.plugin as? any DynamicToolPlugin else { return write(instance.toolListing, to: out).rawValue }
+            guard let dynamic = instance.dynamicTools else { return write(instance.toolListing, to: out).rawValue }
             return guarded(nil) {
                 let listing = "[" + (try dynamic.listTools()).map(\.json).joined(separator: ",") + "]"
                 let status = write(listing, to: out)
@@ -20,7 +20,7 @@ enum Tables {
                 guard let instance = Instance.from(instance) else { throw PluginError(.invalidArgument, "no instance") }
                 let toolName = name.string
                 let output: [UInt8]
-                if let dynamic = instance.plugin as? any DynamicToolPlugin {
+                if let dynamic = instance.dynamicTools {
                     output = try dynamic.callTool(named: toolName, arguments: Array(arguments.buffer), context: CallContext(call))
                 } else {
                     guard let tool = instance.tools[toolName] else { throw PluginError(.notFound, "there is no tool named '\(toolName)'") }

@@ -19,11 +19,11 @@ public struct Tool {
         self.run = { arguments, context in
             let input: Input
             do {
-                input = try JSONDecoder().decode(Input.self, from: Data(arguments))
+                input = try PluginJSON.decode(Input.self, from: arguments)
             } catch {
                 throw PluginError(.invalidArgument, "the arguments for '\(name)' do not fit its schema: \(Tool.explain(error))")
             }
-            return Array(try JSONEncoder().encode(try run(input, context)))
+            return try PluginJSON.encode(try run(input, context))
         }
     }
 

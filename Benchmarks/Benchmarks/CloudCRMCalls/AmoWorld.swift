@@ -59,18 +59,25 @@ final class AmoWorld: Sendable {
         world.fake.waitUntilExit()
     }
 
-    /// Durations in µs of `count` find_contact calls, each once the account's slot is free, and
-    /// of the same request sent straight with the host's HTTP client.
-    func measureOverhead(count: Int) async throws -> (calls: [Int], requests: [Int]) {
+    /// Durations in µs of `count` find_contact calls, each once the account's slot is free; of
+    /// the same calls made on the calling thread (no hop to the plugin's thread and back, as the
+    /// runtime never does it: to show what the hop costs); and of the same request sent straight
+    /// with the host's HTTP client.
+    func measureOverhead(count: Int) async throws -> (calls: [Int], onThisThread: [Int], requests: [Int]) {
         let client = HTTPClient()
         let url = try HTTPURL("\(root)/api/v4/contacts?limit=250&with=companies&query=9161234567")
         var calls: [Int] = []
         var requests: [Int] = []
+        var onThisThread: [Int] = []
         for _ in 0..<count {
             try await Task.sleep(for: .milliseconds(180))
             let started = ContinuousClock.now
             _ = try await acme.callTool("find_contact", arguments: #"{"phone":"8 916 123 45 67"}"#, context: "{}")
             calls.append(Self.microseconds(ContinuousClock.now - started))
+            try await Task.sleep(for: .milliseconds(180))
+            let blocking = ContinuousClock.now
+            _ = try acme.callToolBlocking("find_contact", arguments: #"{"phone":"8 916 123 45 67"}"#, context: "{}")
+            onThisThread.append(Self.microseconds(ContinuousClock.now - blocking))
             try await Task.sleep(for: .milliseconds(180))
             let sent = ContinuousClock.now
             let response = try client.perform(HTTPRequest(url: url, headers: ["Authorization: Bearer \(Self.token)", "Accept: application/json"],
@@ -78,7 +85,7 @@ final class AmoWorld: Sendable {
             requests.append(Self.microseconds(ContinuousClock.now - sent))
             guard response.status == 200 else { throw BenchFailure("the fake answered \(response.status)") }
         }
-        return (calls, requests)
+        return (calls, onThisThread, requests)
     }
 
     /// `count` calls at once from both tenants; what amoCRM saw.

@@ -16,18 +16,21 @@ let benchmarks: @Sendable () -> Void = {
     let overhead = BenchmarkMetric.custom("tool call minus its request p50 (µs)", useScalingFactor: false)
     let call = BenchmarkMetric.custom("tool call p50 (µs)", useScalingFactor: false)
     let direct = BenchmarkMetric.custom("the request alone p50 (µs)", useScalingFactor: false)
+    let hop = BenchmarkMetric.custom("of which the hop to the plugin's thread p50 (µs)", useScalingFactor: false)
     let busiest = BenchmarkMetric.custom("busiest second at amoCRM (requests)", useScalingFactor: false)
     let refused = BenchmarkMetric.custom("requests refused with 429", useScalingFactor: false)
     let failed = BenchmarkMetric.custom("calls failed", useScalingFactor: false)
 
     Benchmark("amocrm find_contact: what the call adds to amoCRM's answer (200 calls)",
-              configuration: .init(metrics: [overhead, call, direct], maxDuration: .seconds(120), maxIterations: 1)) { (benchmark: Benchmark, world: AmoWorld) in
-        let (calls, requests) = try await world.measureOverhead(count: 200)
+              configuration: .init(metrics: [overhead, call, direct, hop], maxDuration: .seconds(120), maxIterations: 1)) { (benchmark: Benchmark, world: AmoWorld) in
+        let (calls, onThisThread, requests) = try await world.measureOverhead(count: 200)
         let p50 = { (values: [Int]) in values.sorted()[values.count / 2] }
         benchmark.measurement(call, p50(calls))
         benchmark.measurement(direct, p50(requests))
         benchmark.measurement(overhead, p50(calls) - p50(requests))
-        print("amocrm find_contact: call p50 \(p50(calls)) µs, the request alone p50 \(p50(requests)) µs, difference \(p50(calls) - p50(requests)) µs")
+        benchmark.measurement(hop, p50(calls) - p50(onThisThread))
+        print("amocrm find_contact: call p50 \(p50(calls)) µs, the request alone p50 \(p50(requests)) µs, difference \(p50(calls) - p50(requests)) µs;"
+              + " the same call on the calling thread p50 \(p50(onThisThread)) µs")
     } setup: {
         try await AmoWorld.start(root: root, logger: quiet)
     } teardown: {
