@@ -43,8 +43,9 @@ import Testing
             instance = try await runtime.instantiate(try runtime.load(folder), tenantID: "t1")
         }
 
-        func fetch(_ url: String, method: String = "GET", max: Int = 0, timeout: Int = 10_000) async throws -> Fetched {
-            let text = try await instance.callTool("http", arguments: #"{"url":"\#(url)","method":"\#(method)","max":\#(max),"timeout":\#(timeout)}"#)
+        func fetch(_ url: String, method: String = "GET", max: Int = 0, timeout: Int = 10_000, injectingAHeaderLine: Bool = false) async throws -> Fetched {
+            let inject = injectingAHeaderLine ? 1 : 0
+            let text = try await instance.callTool("http", arguments: #"{"url":"\#(url)","method":"\#(method)","max":\#(max),"timeout":\#(timeout),"inject":\#(inject)}"#)
             let json = try JSONValue(parsing: text)
             guard case .integer(let rc) = json["rc"], case .integer(let status) = json["status"], case .integer(let bytes) = json["bytes"],
                   case .string(let head) = json["head"] else { throw MarketError(.pluginFailed, "unexpected tool result \(text)") }
@@ -114,6 +115,18 @@ import Testing
         for host in ["127.0.0.1", "localhost"] {
             #expect(try await plugin.fetch("http://\(host):\(receiver.port)/ok") == Fetched(rc: 0, status: 200, bytes: 2, head: "ok"), "\(host)")
         }
+        await plugin.close()
+    }
+
+    /// A header value holding CR LF would add a header line of the plugin's choosing: refused
+    /// before anything is sent.
+    @Test func aHeaderValueCannotStartAnotherHeaderLine() async throws {
+        let receiver = try await Self.receiver()
+        let plugin = try await Plugin(network: ["127.0.0.1"], allowing: [.loopback])
+        let before = try await connections(receiver.port)
+        #expect(try await plugin.fetch("http://127.0.0.1:\(receiver.port)/ok", injectingAHeaderLine: true).rc == 1) // MK_ERR_INVALID_ARGUMENT
+        #expect(try await connections(receiver.port) == before, "nothing reached the receiver")
+        #expect(try await plugin.fetch("http://127.0.0.1:\(receiver.port)/ok").rc == 0)
         await plugin.close()
     }
 

@@ -50,7 +50,8 @@ typedef struct mk_http_v1 {
      * `response_body` receives the body in chunks as they arrive, so a streaming response can
      * be consumed while it lasts (may be NULL). A sink returning non-OK aborts the transfer.
      * Errors: MK_ERR_PERMISSION_DENIED (host not declared, or behind a wildcard grant and on a
-     * guarded address), MK_ERR_INVALID_ARGUMENT (bad URL or method), MK_ERR_TIMEOUT,
+     * guarded address), MK_ERR_INVALID_ARGUMENT (bad URL or method, or a header name or value
+     * holding CR, LF or NUL), MK_ERR_TIMEOUT,
      * MK_ERR_CANCELLED, MK_ERR_TOO_LARGE (body over the cap; since 1.1 *out_status, the headers
      * and exactly the first max_response_bytes bytes are delivered first), MK_ERR_UNAVAILABLE
      * (DNS, connect, TLS failure). Redirects are not followed: a 3xx is the response.

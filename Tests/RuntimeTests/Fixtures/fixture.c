@@ -101,6 +101,12 @@ static mk_status_t http_fetch(fixture_t *self, mk_str_t args, const mk_call_t *c
     if (strcmp(method, "POST") == 0) request.body = str("{\"type\":\"ping\"}");
     request.timeout_ms = (uint32_t)number_arg(args, "timeout");
     request.max_response_bytes = (uint64_t)number_arg(args, "max");
+    /* "inject":1 sends a header value that would start a second header line. */
+    mk_http_header_t injected = {str("X-Test"), str("a\r\nX-Injected: 1")};
+    if (number_arg(args, "inject") == 1) {
+        request.headers = &injected;
+        request.header_count = 1;
+    }
     int32_t status = -1;
     body_head_t body;
     memset(&body, 0, sizeof body);
