@@ -47,6 +47,12 @@ import Testing
         #expect(try await crm.crm("find_contact", #"{"phone":"+1 555 0100"}"#)["contacts"] == .array([]))
         await expectRefusal("INVALID_ARGUMENT", containing: "give 5 to 15 digits") { try await crm.crm("find_contact", #"{"phone":"12"}"#) }
 
+        // What a person typed into a phone or e-mail field that is none stays out of the contract's lists.
+        let typed = try await fake.seed(#"{"contacts":[{"NAME":"Typed","LAST_NAME":"ByHand","PHONE":[{"VALUE":"call the office"},{"VALUE":"12"},{"VALUE":"+7 916 000-00-01"}],"EMAIL":[{"VALUE":"none"},{"VALUE":" Typed@Example.com "}]}]}"#)
+        #expect(typed["contacts"]?.bitrixItems.count == 1)
+        let byHand = try await crm.crm("find_contact", #"{"query":"byhand"}"#)["contacts"]?.bitrixItems.first
+        #expect(byHand?["phones"] == .array([.string("79160000001")]) && byHand?["emails"] == .array([.string("typed@example.com")]), "\(String(describing: byHand))")
+
         // Upsert's searches went out as one batch of crm.duplicate.findbycomm.
         let log = try await fake.log()
         let searches = log.requests.filter { $0.commands.contains("crm.duplicate.findbycomm") }

@@ -29,25 +29,15 @@ enum BitrixRecords {
         entity == .deal ? fields["CATEGORY_ID"]?.text ?? "0" : Pipelines.leadPipeline
     }
 
-    /// The normalised phones of a PHONE multi-field; a value too short or long to normalise
-    /// (typed by hand in Bitrix24) is kept as its digits rather than dropped.
+    /// The phones of a PHONE multi-field, normalised as the contract's; a value typed by hand
+    /// that is no phone ("call the office") is left out, as the other CRMs leave it out.
     static func phones(_ field: BitrixValue?) -> [String] {
-        var seen: [String] = []
-        for item in field?.items ?? [] {
-            guard let raw = item["VALUE"]?.text else { continue }
-            let phone = (try? ContactIdentity.phone(raw)) ?? String(raw.unicodeScalars.filter { ("0"..."9").contains($0) })
-            if !phone.isEmpty, !seen.contains(phone) { seen.append(phone) }
-        }
-        return seen
+        ContactIdentity.phones(in: (field?.items ?? []).compactMap { $0["VALUE"]?.text })
     }
 
+    /// The e-mail addresses of an EMAIL multi-field, normalised; what is no address is left out.
     static func emails(_ field: BitrixValue?) -> [String] {
-        var seen: [String] = []
-        for item in field?.items ?? [] {
-            guard let email = item["VALUE"]?.text?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased(), !email.isEmpty else { continue }
-            if !seen.contains(email) { seen.append(email) }
-        }
-        return seen
+        ContactIdentity.emails(in: (field?.items ?? []).compactMap { $0["VALUE"]?.text })
     }
 
     /// A Bitrix24 time (`2024-08-30T14:29:00+02:00`) in the contract's UTC form; "" when absent.
