@@ -2,6 +2,8 @@
 # Builds the first-party plugins of Plugins/ into loadable bundles (plugin.json + library)
 # under .build/market-plugins/<id>/. Usage: scripts/build-plugins.sh [debug|release] [id ...]
 # With ids, only those plugins are built (the others stay as they were).
+# MARKET_COVERAGE=1 (scripts/test.sh) builds the Swift plugins with --enable-code-coverage, as the
+# test command builds everything else, so that their shared modules are not compiled twice.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -48,10 +50,12 @@ fi
 
 # Swift: built by the package with the host's own toolchain, which the bundle records.
 toolchain="swift-$(swift --version 2>&1 | sed -nE 's/.*Swift version ([0-9]+\.[0-9]+(\.[0-9]+)?).*/\1/p' | head -1)"
-bin="$(cd "$root" && swift build -c "$config" --show-bin-path)"
+swift_flags=(-c "$config")
+[ "${MARKET_COVERAGE:-}" = 1 ] && swift_flags+=(--enable-code-coverage)
+bin="$(cd "$root" && swift build "${swift_flags[@]}" --show-bin-path)"
 swift_plugin() { # id product
     wanted "$1" || return 0
-    (cd "$root" && swift build -c "$config" --product "$2" >/dev/null)
+    (cd "$root" && swift build "${swift_flags[@]}" --product "$2" >/dev/null)
     cp "$bin/lib$2.so" "$out/lib$1.so"
     bundle "$1" "$out/lib$1.so"
     sed -i -E "s/\"toolchain\": *\"[^\"]*\"/\"toolchain\": \"$toolchain\"/" "$out/$1/plugin.json"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, scans the tree for secrets, builds everything,
-# builds the first-party plugins from source, runs every test, and fuzzes the parsers.
+# builds the first-party plugins from source, runs every test, measures line coverage per module
+# (scripts/coverage.sh, failing below 70% on the gated modules), and fuzzes the parsers.
 #
 # Test targets run one after another (the tests inside a target run in parallel): several
 # targets start PostgreSQL clusters and time leases and deadlines, and on two cores all of them
@@ -15,12 +16,20 @@ scripts/setup.sh
 [ -x .build-python/bin/python3 ] && export PATH="$root/.build-python/bin:$PATH"
 # Before anything is built: no secret enters the tree unreviewed (docs/decisions.md, "Quality gates").
 scripts/secret-scan.sh
-swift build --build-tests
-swift build --product PluginKitProbe
-scripts/build-plugins.sh
+# One build, instrumented for line coverage (docs/decisions.md, "Quality gates"), with target
+# arguments too: a build without the flag would compile everything again. The plugins are built
+# the same way (MARKET_COVERAGE). Instrumented build tools would leave default.profraw in the
+# tree; their profiles go nowhere.
+export MARKET_COVERAGE=1
+LLVM_PROFILE_FILE=/dev/null swift build --build-tests --enable-code-coverage
+LLVM_PROFILE_FILE=/dev/null swift build --product PluginKitProbe --enable-code-coverage
+LLVM_PROFILE_FILE=/dev/null scripts/build-plugins.sh
 
+# Coverage is measured on the whole suite only: a run of some targets would fail the gate.
+measure_coverage=1
 if [ $# -gt 0 ]; then
     targets=("$@")
+    measure_coverage=0
 else
     read -r -a targets <<<"$(swift package dump-package | python3 -c \
         "import json, sys; print(' '.join(t['name'] for t in json.load(sys.stdin)['targets'] if t['type'] == 'test'))")"
@@ -33,8 +42,14 @@ fi
 # what failed: a failure far up a long log is otherwise out of sight.
 logs=.build/test-logs
 rm -rf "$logs" && mkdir -p "$logs"
+# Each run writes a profile per process (test runners, `market` children, loaded plugins) into
+# .build/debug/codecov, which the next run empties: they are merged into .build/coverage/<target>
+# after each run, the hung one included. (Without --enable-code-coverage here, SwiftPM would plan
+# the build anew for every run, 12-14 s each, since the plan it keeps is the instrumented one.)
+rm -rf .build/coverage
 run_target() { # target
-    timeout --signal=QUIT --kill-after=30 900 swift test --skip-build --filter "^$1\\." > >(tee -a "$logs/$1.log") 2>&1 &
+    timeout --signal=QUIT --kill-after=30 900 swift test --skip-build --enable-code-coverage --filter "^$1\\." \
+        > >(tee -a "$logs/$1.log") 2>&1 &
     local runner=$! status=0
     wait "$runner" || status=$?
     if [ "$status" -eq 124 ] || [ "$status" -eq 131 ]; then
@@ -43,6 +58,9 @@ run_target() { # target
             gdb -p "$pid" -batch -ex "thread apply all bt 12" 2>/dev/null | grep -E '^(Thread|#)' | head -200 >&2 || true
             kill -9 "$pid" 2>/dev/null || true
         done
+    fi
+    if [ "$measure_coverage" = 1 ] && ! scripts/coverage.sh --fold "$1" > >(tee -a "$logs/$1.log") 2>&1; then
+        [ "$status" -ne 0 ] || status=1
     fi
     return "$status"
 }
@@ -60,6 +78,13 @@ for target in "${targets[@]}"; do
     fi
 done
 
+# The whole suite's line coverage, one line per module, in .build/test-logs/coverage.txt; a
+# gated module below 70% fails the run.
+if [ "$measure_coverage" = 1 ]; then
+    printf '\n== coverage\n'
+    scripts/coverage.sh > >(tee "$logs/coverage.log") 2>&1 || failed+=("coverage")
+fi
+
 # The whole suite also fuzzes the parsers of what others send, for a bounded time each
 # (scripts/fuzz.sh; a crasher is kept in Tests/Fuzz/Crashers and replayed by FuzzCorpusTests).
 if [ $# -eq 0 ]; then
@@ -72,7 +97,7 @@ if [ ${#failed[@]} -gt 0 ]; then
         name="${target%% *}"
         printf '\n== what failed in %s\n' "$name" >&2
         # Failed expectations and tests, crashes and the runner's own errors, with the lines that follow them.
-        grep -a -A4 -E '✘|error:|Fatal error|Program crashed|HUNG|crashed on|did not build' "$logs/$name.log" | grep -av '^✔' | head -120 >&2 || true
+        grep -a -A4 -E '✘|error:|Fatal error|Program crashed|HUNG|crashed on|did not build|^coverage:' "$logs/$name.log" | grep -av '^✔' | head -120 >&2 || true
     done
     echo "failed: ${failed[*]}" >&2
     exit 1
