@@ -424,7 +424,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PluginRuntime", "MarketCore", "MarketHTTP", "PluginKit", "MarketTestSupport",
+                "PluginRuntime", "MarketCore", "MarketHTTP", "PluginKit", "CRMKit", "MarketTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 // The crm plugin's tests run on PostgreSQL's market.documents/1.
                 "MarketStore", "StoreTestSupport",

@@ -3,8 +3,9 @@ import Foundation
 import PluginKit
 
 /// Requests to one amoCRM account's API v4: the tenant's token from the host on every request,
-/// 7 requests a second per account (amoCRM's limit; paced at 6 so that jitter on the
-/// way cannot push two requests into one slot), and amoCRM's answers read as it documents them:
+/// 7 requests a second per account (amoCRM's limit; paced at 6, and at most 6 in flight or
+/// ended within the last second, so that a request delayed on the way cannot make 8 arrive in
+/// one second), and amoCRM's answers read as it documents them:
 /// 204 with no body for "nothing found", problem+json (`title`, `detail`, `validation-errors`)
 /// for failures.
 struct AmoAPI {
@@ -16,7 +17,8 @@ struct AmoAPI {
     init(host: PluginHost, settings: AmoSettings) {
         root = settings.root
         requests = CRMRequests(host: host, service: "amoCRM",
-                               pacer: RequestPacer.shared(account: "amocrm \(settings.root)", perSecond: Self.requestsPerSecond))
+                               pacer: RequestPacer.shared(account: "amocrm \(settings.root)", perSecond: Self.requestsPerSecond,
+                                                          window: Int(Self.requestsPerSecond)))
     }
 
     /// The response of `method path` (path from `/api/v4/…`) when its status is 2xx; 204 is
