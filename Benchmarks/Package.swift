@@ -57,8 +57,8 @@ let package = Package(
             path: "Benchmarks/CRMCalls",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // The amocrm plugin against the loopback amoCRM: what a tool call adds to the request,
-        // and a 1,000-call burst under amoCRM's rate limit. Needs the built plugins.
+        // The cloud CRM plugins against their loopback fakes: what an amocrm tool call adds to the request,
+        // and 1,000-call bursts under amoCRM's, Bitrix24's and HubSpot's rate limits. Needs the built plugins.
         .executableTarget(
             name: "CloudCRMCalls",
             dependencies: [

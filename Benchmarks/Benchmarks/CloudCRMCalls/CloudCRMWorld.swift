@@ -5,19 +5,20 @@ import MarketHTTP
 import PluginRuntime
 import Synchronization
 
-/// The built amocrm plugin, its manifest's network narrowed to loopback, for tenants "acme" and
-/// "globex" of one amoCRM account served by the fake on an ephemeral port.
-final class AmoWorld: Sendable {
-    static let token = "acme-long-lived-token"
+/// A built cloud CRM plugin, its manifest's network narrowed to loopback, for tenants "acme" and
+/// "globex" of one account at the service's fake on an ephemeral port.
+final class CloudCRMWorld: Sendable {
+    let service: CloudCRMService
     let fake: Process
     let root: String
     let runtime: PluginRuntime
     let acme: PluginInstance
     let globex: PluginInstance
 
-    private static let current = Mutex<AmoWorld?>(nil)
+    private static let current = Mutex<CloudCRMWorld?>(nil)
 
-    private init(fake: Process, root: String, runtime: PluginRuntime, acme: PluginInstance, globex: PluginInstance) {
+    private init(service: CloudCRMService, fake: Process, root: String, runtime: PluginRuntime, acme: PluginInstance, globex: PluginInstance) {
+        self.service = service
         self.fake = fake
         self.root = root
         self.runtime = runtime
@@ -25,25 +26,25 @@ final class AmoWorld: Sendable {
         self.globex = globex
     }
 
-    static func start(root repository: URL, logger: Logger) async throws -> AmoWorld {
+    static func start(_ service: CloudCRMService, root repository: URL, logger: Logger) async throws -> CloudCRMWorld {
         let fake = Process()
         fake.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        fake.arguments = ["python3", "-u", repository.appendingPathComponent("Tests/Fixtures/amocrm/server.py").path, token]
+        fake.arguments = ["python3", "-u", repository.appendingPathComponent("Tests/Fixtures/\(service.id)/server.py").path] + service.fakeArguments
         let output = Pipe()
         fake.standardOutput = output
         try fake.run()
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         guard let port = line.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }).flatMap({ Int($0.dropFirst(13)) }) else {
             fake.terminate()
-            throw BenchFailure("the amoCRM fake did not start: \(line)")
+            throw BenchFailure("the \(service.id) fake did not start: \(line)")
         }
         let root = "http://127.0.0.1:\(port)"
-        let runtime = PluginRuntime(services: HostServices(logger: logger, connections: FixedToken()))
-        let library = try runtime.load(try loopbackCopy(of: repository.appendingPathComponent(".build/market-plugins/amocrm")))
-        let config = #"{"subdomain":"acme","api_url":"\#(root)"}"#
-        let world = AmoWorld(fake: fake, root: root, runtime: runtime,
-                             acme: try await runtime.instantiate(library, tenantID: "acme", config: config),
-                             globex: try await runtime.instantiate(library, tenantID: "globex", config: config))
+        let runtime = PluginRuntime(services: HostServices(logger: logger, keyValue: InMemoryKeyValueStore(), connections: FixedCredential(service.credential)))
+        let library = try runtime.load(try loopbackCopy(of: repository.appendingPathComponent(".build/market-plugins/\(service.id)")))
+        let config = service.settings(root)
+        let world = CloudCRMWorld(service: service, fake: fake, root: root, runtime: runtime,
+                                  acme: try await runtime.instantiate(library, tenantID: "acme", config: config),
+                                  globex: try await runtime.instantiate(library, tenantID: "globex", config: config))
         _ = try await world.acme.callTool("upsert_contact", arguments: #"{"name":"Ada","phone":"+7 916 123-45-67"}"#, context: "{}")
         current.withLock { $0 = world }
         return world
@@ -59,11 +60,12 @@ final class AmoWorld: Sendable {
         world.fake.waitUntilExit()
     }
 
-    /// Durations in µs of `count` find_contact calls, each once the account's slot is free; of
+    /// amoCRM only. Durations in µs of `count` find_contact calls, each once the account's slot is free; of
     /// the same calls made on the calling thread (no hop to the plugin's thread and back, as the
     /// runtime never does it: to show what the hop costs); and of the same request sent straight
     /// with the host's HTTP client.
     func measureOverhead(count: Int) async throws -> (calls: [Int], onThisThread: [Int], requests: [Int]) {
+        precondition(service.id == "amocrm", "the request sent straight is amoCRM's")
         let client = HTTPClient()
         let url = try HTTPURL("\(root)/api/v4/contacts?limit=250&with=companies&query=9161234567")
         var calls: [Int] = []
@@ -80,7 +82,7 @@ final class AmoWorld: Sendable {
             onThisThread.append(Self.microseconds(ContinuousClock.now - blocking))
             try await Task.sleep(for: .milliseconds(180))
             let sent = ContinuousClock.now
-            let response = try client.perform(HTTPRequest(url: url, headers: ["Authorization: Bearer \(Self.token)", "Accept: application/json"],
+            let response = try client.perform(HTTPRequest(url: url, headers: ["Authorization: Bearer \(service.credential)", "Accept: application/json"],
                                                           timeout: .seconds(10), maximumResponseBytes: 8 << 20))
             requests.append(Self.microseconds(ContinuousClock.now - sent))
             guard response.status == 200 else { throw BenchFailure("the fake answered \(response.status)") }
@@ -88,29 +90,46 @@ final class AmoWorld: Sendable {
         return (calls, onThisThread, requests)
     }
 
-    /// `count` calls at once from both tenants; what amoCRM saw.
-    func burst(count: Int) async throws -> (seconds: Double, busiest: Int, refused: Int, failed: Int) {
+    /// What the service saw of a burst.
+    struct Burst {
+        var seconds: Int
+        var busiestSecond: Int
+        var busiestTenSeconds: Int
+        var refused: Int
+        var failed: Int
+        var requests: Int
+    }
+
+    /// `count` find_contact calls at once from both tenants (each by a name nobody has, so one
+    /// request each); what the service saw.
+    func burst(count: Int) async throws -> Burst {
         let started = ContinuousClock.now
         let failed = await withTaskGroup(of: Bool.self) { group in
             for n in 0..<count {
                 let instance = n % 2 == 0 ? acme : globex
-                group.addTask { (try? await instance.callTool("find_contact", arguments: #"{"query":"n\#(n)"}"#, context: "{}", timeout: .seconds(600))) == nil }
+                group.addTask { (try? await instance.callTool("find_contact", arguments: #"{"query":"n\#(n)"}"#, context: "{}", timeout: .seconds(1_200))) == nil }
             }
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         let elapsed = ContinuousClock.now - started
-        let read = try HTTPClient().perform(HTTPRequest(url: try HTTPURL("\(root)/_fake/state"), timeout: .seconds(30), maximumResponseBytes: 64 << 20))
-        let state = try JSONValue(parsing: String(decoding: read.body, as: UTF8.self))
-        guard case .array(let requests)? = state["requests"] else { throw BenchFailure("no requests recorded") }
+        let read = try HTTPClient().perform(HTTPRequest(url: try HTTPURL(root + service.requestLog.path), timeout: .seconds(30), maximumResponseBytes: 64 << 20))
+        let log = try JSONValue(parsing: String(decoding: read.body, as: UTF8.self))
+        guard case .array(let requests)? = service.requestLog.member.map({ log[$0] }) ?? log else { throw BenchFailure("no requests recorded") }
         let times = requests.compactMap { $0["t"]?.doubleValue }.sorted()
+        let refused = requests.filter { $0["status"]?.doubleValue == Double(service.refusal) }.count
+        return Burst(seconds: Int(elapsed.components.seconds), busiestSecond: Self.busiest(times, within: 1), busiestTenSeconds: Self.busiest(times, within: 10),
+                     refused: refused, failed: failed, requests: requests.count)
+    }
+
+    /// The most of `times` (sorted, in seconds) within any window of `window` seconds.
+    static func busiest(_ times: [Double], within window: Double) -> Int {
         var busiest = 0
         var start = 0
         for end in times.indices {
-            while times[end] - times[start] >= 1.0 { start += 1 }
+            while times[end] - times[start] >= window { start += 1 }
             busiest = max(busiest, end - start + 1)
         }
-        let refused = requests.filter { $0["status"] == .integer(429) }.count
-        return (Double(elapsed.components.seconds), busiest, refused, failed)
+        return busiest
     }
 
     static func microseconds(_ duration: Duration) -> Int {
@@ -119,7 +138,7 @@ final class AmoWorld: Sendable {
 
     /// A copy of the bundle whose permissions.network names 127.0.0.1.
     static func loopbackCopy(of built: URL) throws -> URL {
-        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("market-bench-amocrm-\(getpid())")
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("market-bench-\(built.lastPathComponent)-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: built.path) where name != "plugin.json" {
@@ -134,9 +153,11 @@ final class AmoWorld: Sendable {
     }
 }
 
-/// The tenants' token, as the host's connection store would give it.
-private struct FixedToken: ConnectionCredentials {
-    func accessToken(_ namespace: KeyValueNamespace) throws -> String { AmoWorld.token }
+/// The tenants' credential, as the host's connection store would give it.
+private struct FixedCredential: ConnectionCredentials {
+    let value: String
+    init(_ value: String) { self.value = value }
+    func accessToken(_ namespace: KeyValueNamespace) throws -> String { value }
 }
 
 struct BenchFailure: Error, CustomStringConvertible {
