@@ -159,7 +159,8 @@ final class HubSpotClient: @unchecked Sendable {
 
     private func make(key: String, portal: Int64?, timeZone: String?) -> Account {
         let pacer = RequestPacer.shared(account: key, perSecond: requestsPerSecond, burst: burst)
-        let searchPacer = RequestPacer.shared(account: key + " search", perSecond: Self.searchesPerSecond, burst: 1)
+        // At most 4 searches in flight or within the last second: 5 at HubSpot however late one arrives.
+        let searchPacer = RequestPacer.shared(account: key + " search", perSecond: Self.searchesPerSecond, burst: 1, window: Int(Self.searchesPerSecond))
         return Account(key: key, portalID: portal, timeZone: timeZone,
                        requests: CRMRequests(host: host, service: Self.service, pacer: pacer), pacer: pacer,
                        searchRequests: CRMRequests(host: host, service: Self.service, pacer: searchPacer),
