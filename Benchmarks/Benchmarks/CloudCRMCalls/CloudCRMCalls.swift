@@ -21,7 +21,7 @@ let benchmarks: @Sendable () -> Void = {
     let hop = BenchmarkMetric.custom("of which the hop to the plugin's thread p50 (µs)", useScalingFactor: false)
 
     Benchmark("amocrm find_contact: what the call adds to amoCRM's answer (200 calls)",
-              configuration: .init(metrics: [overhead, call, direct, hop], maxDuration: .seconds(180), maxIterations: 1, warmupIterations: 0)) { (benchmark: Benchmark, world: CloudCRMWorld) in
+              configuration: .init(metrics: [overhead, call, direct, hop], warmupIterations: 0, maxDuration: .seconds(180), maxIterations: 1)) { (benchmark: Benchmark, world: CloudCRMWorld) in
         let (calls, onThisThread, requests) = try await world.measureOverhead(count: 200)
         let p50 = { (values: [Int]) in values.sorted()[values.count / 2] }
         benchmark.measurement(call, p50(calls))
@@ -42,7 +42,7 @@ let benchmarks: @Sendable () -> Void = {
     let failed = BenchmarkMetric.custom("calls failed", useScalingFactor: false)
     for service in [CloudCRMService.amocrm, .bitrix24, .hubspot] {
         Benchmark("\(service.id): a burst of 1,000 calls from two tenants on one account",
-                  configuration: .init(metrics: [busiestSecond, busiestTen, refused, failed], maxDuration: .seconds(1_200), maxIterations: 1, warmupIterations: 0)) { (benchmark: Benchmark, world: CloudCRMWorld) in
+                  configuration: .init(metrics: [busiestSecond, busiestTen, refused, failed], warmupIterations: 0, maxDuration: .seconds(1_200), maxIterations: 1)) { (benchmark: Benchmark, world: CloudCRMWorld) in
             let outcome = try await world.burst(count: 1_000)
             benchmark.measurement(busiestSecond, outcome.busiestSecond)
             benchmark.measurement(busiestTen, outcome.busiestTenSeconds)
