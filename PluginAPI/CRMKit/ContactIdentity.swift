@@ -27,26 +27,13 @@ public enum ContactIdentity {
 
     /// The values of `list` and `single`, normalised with `normalise`, without repeats, in order.
     public static func all(_ list: [String]?, _ single: String?, _ normalise: (String) throws -> String) throws -> [String] {
-        var seen: [String] = []
-        for raw in (list ?? []) + (single.map { [$0] } ?? []) {
-            let value = try normalise(raw)
-            if !seen.contains(value) { seen.append(value) }
-        }
-        return seen
+        try ((list ?? []) + (single.map { [$0] } ?? [])).map(normalise).uniqued()
     }
 
     /// The phones among the values a CRM holds, normalised, without repeats; a value that is no
     /// phone number is left out.
-    public static func phones(in values: [String]) -> [String] { normalised(values, phone) }
+    public static func phones(in values: [String]) -> [String] { values.compactMap { try? phone($0) }.uniqued() }
 
     /// The e-mail addresses among the values a CRM holds, normalised, without repeats.
-    public static func emails(in values: [String]) -> [String] { normalised(values, email) }
-
-    private static func normalised(_ values: [String], _ normalise: (String) throws -> String) -> [String] {
-        var seen: [String] = []
-        for raw in values {
-            if let value = try? normalise(raw), !seen.contains(value) { seen.append(value) }
-        }
-        return seen
-    }
+    public static func emails(in values: [String]) -> [String] { values.compactMap { try? email($0) }.uniqued() }
 }

@@ -143,10 +143,3 @@ struct AmoAdded: Decodable {
         items = try AmoList<Item>(from: decoder).items
     }
 }
-
-extension Array where Element: Hashable {
-    func uniqued() -> [Element] {
-        var seen = Set<Element>()
-        return filter { seen.insert($0).inserted }
-    }
-}
