@@ -122,27 +122,12 @@ final class JSONTape {
         return Substring(decoding: UnsafeRawBufferPointer(rebasing: bytes[Int(entry.start)..<Int(entry.end)]), as: UTF8.self)
     }
 
-    /// Number entry `index` as an exact integer: digits read in place when it is written as one,
-    /// otherwise a double with no fraction (`1.0`, `1e2`), as Foundation's decoder accepts.
+    /// Number entry `index` as an exact integer: its digits when it is written as one (nil past
+    /// Int64), otherwise a double with no fraction (`1.0`, `1e2`), as Foundation's decoder accepts.
     func integer(at index: Int) -> Int64? {
-        let entry = entries[index]
-        guard entry.kind == .integer else {
-            guard let value = Double(numberText(at: index)), value.rounded() == value,
-                  value >= -9.223372036854775808e18, value < 9.223372036854775808e18 else { return nil }
-            return Int64(value)
-        }
-        var position = Int(entry.start)
-        let negative = bytes[position] == UInt8(ascii: "-")
-        if negative { position += 1 }
-        var value: Int64 = 0
-        while position < Int(entry.end) {
-            let digit = Int64(bytes[position] &- UInt8(ascii: "0"))
-            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
-            let (added, overflowB) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
-            guard !overflowA, !overflowB else { return nil }
-            value = added
-            position += 1
-        }
-        return value
+        guard entries[index].kind == .number else { return Int64(numberText(at: index)) }
+        guard let value = Double(numberText(at: index)), value.rounded() == value,
+              value >= -9.223372036854775808e18, value < 9.223372036854775808e18 else { return nil }
+        return Int64(value)
     }
 }
