@@ -47,8 +47,13 @@ public struct Tool {
 extension ToolListing {
     /// The listing as a JSON object for `market.tools/1`'s list.
     var json: String {
-        let encoder = JSONEncoder()
-        func quoted(_ text: String) -> String { (try? String(decoding: encoder.encode(text), as: UTF8.self)) ?? "\"\"" }
-        return "{\"name\":\(quoted(name)),\"description\":\(quoted(description)),\"input_schema\":\(inputSchema)}"
+        var out = Array(#"{"name":"#.utf8)
+        EncodedNode.quote(name, to: &out)
+        out += #","description":"#.utf8
+        EncodedNode.quote(description, to: &out)
+        out += #","input_schema":"#.utf8
+        out += inputSchema.utf8
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
