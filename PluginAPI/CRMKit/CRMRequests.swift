@@ -33,7 +33,7 @@ public struct CRMRequests: Sendable {
         do {
             let response = try host.fetch(HTTPRequest(method: method, url: url, headers: all, body: body, timeoutMilliseconds: timeoutMilliseconds),
                                           context: context)
-            if response.status == 429 { pacer.pause(milliseconds: UInt64(Self.retryAfterMilliseconds(response) ?? 1_000)) }
+            if response.status == 429 { pacer.pause(milliseconds: Self.retryAfterMilliseconds(response) ?? 1_000) }
             return response
         } catch let error as PluginError where error.status == .unavailable {
             throw PluginError(.unavailable, "\(service) could not be reached: \(error.message)")
@@ -55,10 +55,9 @@ public struct CRMRequests: Sendable {
         }
     }
 
-    /// Retry-After in seconds (the only form the CRMs send), as milliseconds.
+    /// The CRM's Retry-After in milliseconds, at most an hour.
     public static func retryAfterMilliseconds(_ response: HTTPResponse) -> UInt64? {
-        guard let raw = response.headers["retry-after"], let seconds = Double(raw.trimmed), seconds >= 0 else { return nil }
-        return UInt64(min(seconds, 3_600) * 1_000)
+        response.retryAfterMilliseconds().map { min($0, 3_600_000) }
     }
 
     /// Encodes `value` as a JSON body.

@@ -61,10 +61,9 @@ public struct RetryPolicy {
         status == 408 || status == 409 || status == 429 || status >= 500
     }
 
-    /// `retry-after-ms`, else `retry-after` in seconds; 0 when absent or unreadable.
+    /// The wait the vendor asks for (PluginKit's `RetryAfter`) in milliseconds, at most an hour;
+    /// 0 when it asks none.
     public static func retryAfter(_ headers: [String: String]) -> UInt32 {
-        if let text = headers["retry-after-ms"], let millis = Double(text), millis >= 0 { return UInt32(min(millis, 3_600_000)) }
-        if let text = headers["retry-after"], let seconds = Double(text), seconds >= 0 { return UInt32(min(seconds * 1000, 3_600_000)) }
-        return 0
+        UInt32(min(RetryAfter.milliseconds(headers) ?? 0, 3_600_000))
     }
 }

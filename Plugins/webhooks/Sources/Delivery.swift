@@ -50,7 +50,7 @@ struct Delivery {
             return DeliveryOutcome(.disableTarget, status: status, durationMilliseconds: milliseconds, response: prefix,
                                    error: "the endpoint answered 410 Gone, so it is disabled; enable it again once it accepts deliveries")
         case 429, 502, 503, 504:
-            return DeliveryOutcome(.retry, retryAfterSeconds: RetryAfter.seconds(response.headers["retry-after"], now: now), status: status,
+            return DeliveryOutcome(.retry, retryAfterSeconds: Self.retryAfterSeconds(response, now: now), status: status,
                                    durationMilliseconds: milliseconds, response: prefix, error: "the endpoint answered \(status)")
         case 300...399:
             return DeliveryOutcome(.retry, status: status, durationMilliseconds: milliseconds, response: prefix,
@@ -58,6 +58,12 @@ struct Delivery {
         default:
             return DeliveryOutcome(.retry, status: status, durationMilliseconds: milliseconds, response: prefix, error: "the endpoint answered \(status)")
         }
+    }
+
+    /// The endpoint's wait in whole seconds, rounded up and at most a day: the host pauses the
+    /// whole endpoint that long.
+    static func retryAfterSeconds(_ response: HTTPResponse, now: Date) -> Int? {
+        response.retryAfterMilliseconds(now: now).map { Int(min(($0 + 999) / 1_000, 86_400)) }
     }
 
     /// The outcome when no answer came: the host's status for the transfer.
