@@ -218,7 +218,9 @@ struct ServeCommand: AsyncParsableCommand {
         let analytics = AnalyticsRoller(store: AnalyticsStore(pool: pool), logger: Logger(label: "market.analytics"))
         // Refreshes OAuth2 connections ahead of expiry; replicas share the work through row locks.
         let refresher = ConnectionRefresher(store: connectionStore, logger: Logger(label: "market.connections"))
-        return [("database pool", pool), ("connection refresher", refresher), ("analytics roller", analytics),
+        // Deletes plugins' expired key-value markers every five minutes.
+        let sweeper = KeyValueSweeper(store: PostgresKeyValueStore(pool: pool), logger: Logger(label: "market.kv"))
+        return [("database pool", pool), ("connection refresher", refresher), ("key-value sweeper", sweeper), ("analytics roller", analytics),
                 ("plugin instances", ServePluginHosting(host: instances, runtime: runtime)), ("plugin reconciler", reconciler),
                 ("event deliveries", deliveries), ("bot", bot), ("http server", server.makeService())]
     }

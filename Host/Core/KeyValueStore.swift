@@ -3,10 +3,19 @@
 /// Every key lives in a namespace (tenant, plugin); implementations keep namespaces apart.
 public protocol KeyValueStore: Sendable {
     func get(_ namespace: KeyValueNamespace, key: String) throws -> [UInt8]?
-    func put(_ namespace: KeyValueNamespace, key: String, value: [UInt8]) throws
+    /// Stores `value` under `key`; with `expiresAfter`, the key is gone that many seconds from
+    /// now (reads no longer see it, and the store deletes it in time); without, it stays.
+    func put(_ namespace: KeyValueNamespace, key: String, value: [UInt8], expiresAfter seconds: UInt32?) throws
     func remove(_ namespace: KeyValueNamespace, key: String) throws
     /// The keys starting with `prefix`, sorted.
     func keys(_ namespace: KeyValueNamespace, prefix: String) throws -> [String]
+}
+
+extension KeyValueStore {
+    /// Stores `value` under `key` for good.
+    public func put(_ namespace: KeyValueNamespace, key: String, value: [UInt8]) throws {
+        try put(namespace, key: key, value: value, expiresAfter: nil)
+    }
 }
 
 public struct KeyValueNamespace: Hashable, Sendable {

@@ -74,6 +74,15 @@ enum ServiceTables {
                 let found = try context.services.keyValue.keys(context.namespace, prefix: prefix.string)
                 return PluginKit.write(JSONValue.array(found.map(JSONValue.string)).jsonText, to: keys).rawValue
             }
+        },
+        put_expiring: { host, key, value, seconds in
+            serve(host) { context in
+                let key = try validKey(key)
+                guard seconds > 0 else { return MK_ERR_INVALID_ARGUMENT }
+                guard value.len <= KeyValueLimits.maximumValueBytes else { return MK_ERR_TOO_LARGE }
+                try context.services.keyValue.put(context.namespace, key: key, value: Array(value.buffer), expiresAfter: seconds)
+                return MK_OK
+            }
         }
     ))
 

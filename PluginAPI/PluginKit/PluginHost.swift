@@ -60,13 +60,28 @@ public struct PluginHost: @unchecked Sendable {
 
     public func kvPut(_ key: String, _ value: some Collection<UInt8>) throws {
         guard let put = kvTable?.pointee.put else { throw PluginError(.unsupported, "the host offers no key-value store") }
+        let status = withBorrowedKeyValue(key, value) { put(raw, $0, $1) }
+        try check(Status(code: status), "writing '\(key)'")
+    }
+
+    /// Stores `value` under `key` for `seconds` (at least 1); after that the key is gone, as if
+    /// removed. For markers that matter only for a while ("this record's event was published").
+    /// A host before ABI 1.6 has no expiry: there the key is stored for good.
+    public func kvPut(_ key: String, _ value: some Collection<UInt8>, expiresAfter seconds: UInt32) throws {
+        guard let table = kvTable?.pointee else { throw PluginError(.unsupported, "the host offers no key-value store") }
+        let reaches = Int(table.struct_size) >= MemoryLayout<mk_kv_v1_t>.offset(of: \.put_expiring)! + MemoryLayout<UnsafeRawPointer>.size
+        guard reaches, let putExpiring = table.put_expiring else { return try kvPut(key, value) }
+        let status = withBorrowedKeyValue(key, value) { putExpiring(raw, $0, $1, seconds) }
+        try check(Status(code: status), "writing '\(key)'")
+    }
+
+    private func withBorrowedKeyValue(_ key: String, _ value: some Collection<UInt8>, _ body: (mk_str_t, mk_str_t) -> Int32) -> Int32 {
         let bytes = Array(value)
-        let status = withBorrowedString(key) { key in
+        return withBorrowedString(key) { key in
             bytes.withUnsafeBufferPointer { buffer in
-                put(raw, key, mk_str_t(ptr: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self), len: buffer.count))
+                body(key, mk_str_t(ptr: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self), len: buffer.count))
             }
         }
-        try check(Status(code: status), "writing '\(key)'")
     }
 
     public func kvRemove(_ key: String) throws {

@@ -23,7 +23,9 @@ MK_CHECK(sizeof(mk_host_events_v1_t) == 16);
 MK_CHECK(sizeof(mk_model_v1_t) == 16);
 MK_CHECK(sizeof(mk_ingress_v1_t) == 16);
 MK_CHECK(sizeof(mk_targets_v1_t) == 24);
-MK_CHECK(sizeof(mk_kv_v1_t) == 40);
+/* 1.0 ended at 40 bytes; 1.6 appended put_expiring there. */
+MK_CHECK(offsetof(mk_kv_v1_t, put_expiring) == 40);
+MK_CHECK(sizeof(mk_kv_v1_t) == 48);
 MK_CHECK(sizeof(mk_documents_v1_t) == 40);
 MK_CHECK(sizeof(mk_connections_v1_t) == 16);
 MK_CHECK(offsetof(mk_connections_v1_t, access_token) == 8);

@@ -32,6 +32,8 @@ import Testing
         let instance: PluginInstance
         let events: InMemoryEventLog
         let store: InMemoryKeyValueStore
+        /// The clock the store reads expiries against.
+        let clock: SettableClock
         let metrics: TestMetrics
 
         func close() async {
@@ -42,12 +44,13 @@ import Testing
 
     func probe(config: String = #"{"greeting":"hi"}"#) async throws -> Probe {
         let events = InMemoryEventLog()
-        let store = InMemoryKeyValueStore()
+        let clock = SettableClock()
+        let store = InMemoryKeyValueStore(now: { clock.now })
         let metrics = TestMetrics()
         let runtime = makeRuntime(events: events, keyValue: store, metrics: metrics)
         let instance = try await runtime.instantiate(try runtime.load(try Self.bundle()), tenantID: "t9", config: config,
                                                      secrets: ["token": "abcdef"])
-        return Probe(runtime: runtime, instance: instance, events: events, store: store, metrics: metrics)
+        return Probe(runtime: runtime, instance: instance, events: events, store: store, clock: clock, metrics: metrics)
     }
 
     @Test func theDescriptorCarriesWhatTheTypeDeclares() async throws {
@@ -75,7 +78,14 @@ import Testing
         #expect(tour["greeting"] == .string("hi"))
         #expect(tour["stored"] == .string("v1"))
         #expect(tour["removed"] == .bool(true))
-        #expect(tour["keys"] == .array([.string("k1")]))
+        #expect(tour["keys"] == .array([.string("k1"), .string("k3")]))
+        // k3 was stored for 60 seconds (ABI 1.6's put_expiring).
+        let namespace = KeyValueNamespace(tenantID: "t9", pluginID: "pluginkit-probe")
+        #expect(try probe.store.get(namespace, key: "k3") == Array("v3".utf8))
+        probe.clock.advance(by: 61)
+        #expect(try probe.store.get(namespace, key: "k3") == nil)
+        #expect(try probe.store.keys(namespace, prefix: "k") == ["k1"])
+        #expect(tour["zeroLifetimeRefused"] == .bool(true))
         #expect(tour["secretLength"] == .number(6))
         #expect(tour["cancelled"] == .bool(false))
         let event = try #require(probe.events.events.first)

@@ -94,6 +94,39 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted().allSatisfy { $0.hasSuffix(".json") })
     }
 
+    @Test func theFileStoreForgetsAnExpiredKeyAndDropsItAtTheNextWrite() throws {
+        let root = try temporaryDirectory("kv-expiry")
+        let clock = SettableClock()
+        let namespace = KeyValueNamespace(tenantID: "t", pluginID: "crm")
+        do {
+            let store = try FileKeyValueStore(root: root, now: { clock.now })
+            try store.put(namespace, key: "seen/1", value: [1], expiresAfter: 60)
+            try store.put(namespace, key: "stage/1", value: [2])
+        }
+        let reopened = try FileKeyValueStore(root: root, now: { clock.now })
+        #expect(try reopened.get(namespace, key: "seen/1") == [1])
+        clock.advance(by: 61)
+        #expect(try reopened.get(namespace, key: "seen/1") == nil)
+        #expect(try reopened.keys(namespace, prefix: "") == ["stage/1"])
+        try reopened.put(namespace, key: "stage/2", value: [3])
+        let file = try #require(try FileManager.default.contentsOfDirectory(at: root, includingPropertiesForKeys: nil).first)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(!text.contains("seen/1"), "\(text)")
+    }
+
+    @Test func aStoreFileOfTheEarlierFormIsStillRead() throws {
+        let root = try temporaryDirectory("kv-earlier")
+        let namespace = KeyValueNamespace(tenantID: "t", pluginID: "notes")
+        try FileKeyValueStore(root: root).put(namespace, key: "a", value: [0])
+        let file = try #require(try FileManager.default.contentsOfDirectory(at: root, includingPropertiesForKeys: nil).first)
+        // Values alone, base64, as files were written before expiries: "values" is an ordinary key there.
+        try Data(#"{"a":"AQI=","values":"Aw=="}"#.utf8).write(to: file)
+        let store = try FileKeyValueStore(root: root)
+        #expect(try store.get(namespace, key: "a") == [1, 2])
+        #expect(try store.get(namespace, key: "values") == [3])
+        #expect(try store.keys(namespace, prefix: "") == ["a", "values"])
+    }
+
     @Test func aCorruptStoreFileIsReportedNotIgnored() async throws {
         let root = try temporaryDirectory("kv-corrupt")
         let store = try FileKeyValueStore(root: root)

@@ -3,6 +3,7 @@ import CoreMetrics
 import Logging
 import MarketCore
 import PluginRuntime
+import Synchronization
 import MarketTestSupport
 import Testing
 
@@ -59,4 +60,16 @@ func expectError<T>(_ code: MarketError.Code, sourceLocation: SourceLocation = #
         Issue.record("expected \(code), got \(error)", sourceLocation: sourceLocation)
     }
     return nil
+}
+
+
+/// A wall clock a test moves by hand.
+final class SettableClock: Sendable {
+    private let current = Mutex(Date())
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) {
+        current.withLock { $0 += seconds }
+    }
 }

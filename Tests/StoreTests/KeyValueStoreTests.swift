@@ -49,5 +49,48 @@ extension DatabaseTests {
             #expect(keys.1 == ["note:%", "note:B", "note:a", "note:b", "note:é", "note_x", "other"])
             await pool.shutdown()
         }
+
+        @Test func anExpiredKeyIsUnseenUntilTheSweeperDeletesItAndAPlainPutKeepsItForGood() async throws {
+            let (store, pool) = try await store()
+            let namespace = KeyValueNamespace(tenantID: "acme", pluginID: "crm")
+            try await onThread {
+                try store.put(namespace, key: "published/lead/1", value: [1], expiresAfter: 1)
+                try store.put(namespace, key: "published/lead/2", value: [2], expiresAfter: 3_600)
+                try store.put(namespace, key: "stage/1", value: [3])
+                // Stored with an expiry, then again without: kept for good.
+                try store.put(namespace, key: "published/lead/3", value: [4], expiresAfter: 1)
+                try store.put(namespace, key: "published/lead/3", value: [5])
+            }
+            #expect(try await onThread { try store.get(namespace, key: "published/lead/1") } == [1])
+            // Past the first key's expiry by the database's clock.
+            _ = try await pool.withConnection { try $0.prepared("UPDATE kv SET expires_at = now() - interval '1 second' WHERE key = 'published/lead/1'", []) }
+            let (gone, listed) = try await onThread { (try store.get(namespace, key: "published/lead/1"), try store.keys(namespace, prefix: "")) }
+            #expect(gone == nil)
+            #expect(listed == ["published/lead/2", "published/lead/3", "stage/1"])
+            let rowsBefore = try await pool.withConnection { try $0.prepared("SELECT count(*) AS n FROM kv", []).first?.decode("n", as: Int64.self) }
+            #expect(rowsBefore == 4, "an expired key keeps its row until the sweep")
+
+            let sweeper = KeyValueSweeper(store: store, logger: quietLogger)
+            #expect(try await sweeper.sweep(batch: 1) == 1)
+            #expect(try await sweeper.sweep() == 0)
+            let rows = try await pool.withConnection { try $0.prepared("SELECT key FROM kv ORDER BY key", []).map { try $0.decode("key", as: String.self) } }
+            #expect(rows == ["published/lead/2", "published/lead/3", "stage/1"])
+            #expect(try await onThread { try store.get(namespace, key: "published/lead/3") } == [5])
+            await pool.shutdown()
+        }
+
+        @Test func theSweeperDeletesABacklogInBatches() async throws {
+            let (store, pool) = try await store()
+            _ = try await pool.withConnection { connection in
+                try connection.prepared("""
+                    INSERT INTO kv (tenant_id, plugin_id, key, value, expires_at)
+                    SELECT 'acme', 'crm', 'seen/' || n, '\\x31', now() - interval '1 minute' FROM generate_series(1, 25) AS n
+                    """, [])
+            }
+            #expect(try await KeyValueSweeper(store: store, logger: quietLogger).sweep(batch: 10) == 25)
+            let left = try await pool.withConnection { try $0.prepared("SELECT count(*) AS n FROM kv", []).first?.decode("n", as: Int64.self) }
+            #expect(left == 0)
+            await pool.shutdown()
+        }
     }
 }

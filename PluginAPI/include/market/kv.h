@@ -30,6 +30,13 @@ typedef struct mk_kv_v1 {
     mk_status_t (*remove)(const mk_host_t *host, mk_str_t key);
     /* Writes a JSON array of the keys starting with `prefix`, sorted. [thread-safe] */
     mk_status_t (*list)(const mk_host_t *host, mk_str_t prefix, mk_sink_t *keys_json);
+    /*
+     * ABI 1.6; present only when struct_size reaches past it. Stores `value` under `key` as
+     * `put` does, to be forgotten `ttl_seconds` (at least 1, else MK_ERR_INVALID_ARGUMENT) from
+     * now: after that `get` answers MK_ERR_NOT_FOUND, `list` leaves the key out, and the host
+     * deletes it. A later `put` of the key keeps it for good. [thread-safe]
+     */
+    mk_status_t (*put_expiring)(const mk_host_t *host, mk_str_t key, mk_str_t value, uint32_t ttl_seconds);
 } mk_kv_v1_t;
 
 #ifdef __cplusplus

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define MK_ABI_VERSION_MAJOR 1u
-#define MK_ABI_VERSION_MINOR 5u
+#define MK_ABI_VERSION_MINOR 6u
 /* A version packs major (high 16 bits) and minor (low 16 bits). */
 #define MK_ABI_VERSION ((uint32_t)((MK_ABI_VERSION_MAJOR << 16) | MK_ABI_VERSION_MINOR))
 #define MK_ABI_MAJOR(v) ((uint32_t)(v) >> 16)

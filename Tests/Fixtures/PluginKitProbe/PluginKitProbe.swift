@@ -28,6 +28,8 @@ final class PluginKitProbe: ToolPlugin, EventBatchPlugin, ModelPlugin, IngressPl
         let stored: String?
         let keys: [String]
         let removed: Bool
+        /// A time to live of 0 came back as `INVALID_ARGUMENT`.
+        let zeroLifetimeRefused: Bool
         let secretLength: Int
         let eventID: String
         let cancelled: Bool
@@ -83,11 +85,18 @@ final class PluginKitProbe: ToolPlugin, EventBatchPlugin, ModelPlugin, IngressPl
         let stored = try host.kvGet("k1").map { String(decoding: $0, as: UTF8.self) }
         try host.kvRemove("k2")
         let removed = try host.kvGet("k2") == nil
+        try host.kvPut("k3", Array("v3".utf8), expiresAfter: 60)
+        var zeroLifetimeRefused = false
+        do {
+            try host.kvPut("k4", Array("v4".utf8), expiresAfter: 0)
+        } catch let error as PluginError where error.status == .invalidArgument {
+            zeroLifetimeRefused = true
+        }
         let keys = try host.kvKeys(prefix: "k")
         let secret = try host.secret("token")
         let id = try host.publish("probe.toured", data: ["keys": keys.count], conversationID: "c-1")
         try host.record(.counter, "tours_total", 1, labels: ["kind": "full"])
-        return Tour(greeting: greeting, stored: stored, keys: keys, removed: removed, secretLength: secret.count,
+        return Tour(greeting: greeting, stored: stored, keys: keys, removed: removed, zeroLifetimeRefused: zeroLifetimeRefused, secretLength: secret.count,
                     eventID: id, cancelled: context.isCancelled)
     }
 
