@@ -195,6 +195,24 @@ import Testing
         await world.close()
     }
 
+    /// The mark that keeps amoCRM's webhook from publishing a tool's record again expires after
+    /// seven days, so marks do not pile up one per record; a report that late is taken as new.
+    @Test func theMarkOfARecordItPublishedExpiresAfterSevenDays() async throws {
+        let world = try await AmoCRMWorld.start()
+        let first = try #require(try await world.instance.crm("create_lead", #"{"title":"First"}"#)["lead"]?["id"]?.text)
+        let second = try #require(try await world.instance.crm("create_lead", #"{"title":"Second"}"#)["lead"]?["id"]?.text)
+        #expect(try world.published().map(\.type) == ["lead.created", "lead.created"])
+
+        _ = try await world.hook([("leads[add][0][id]", first), ("account[subdomain]", "acme")])
+        #expect(try world.published().count == 2, "within the week the mark holds")
+        world.clock.advance(by: 7 * 86_400 + 1)
+        _ = try await world.hook([("leads[add][0][id]", second), ("account[subdomain]", "acme")])
+        let events = try world.published()
+        #expect(events.map(\.type) == ["lead.created", "lead.created", "lead.created"] && events.last?.data["lead"]?["id"]?.text == second,
+                "past the week the mark is gone")
+        await world.close()
+    }
+
     @Test func twoTenantsOnOneAccountStayUnderItsSevenRequestsASecondAndLoseNoCall() async throws {
         let world = try await AmoCRMWorld.start()
         let other = try await world.runtime.instantiate(world.library, tenantID: "globex",

@@ -69,17 +69,22 @@ struct AmoCRMWorld {
     let instance: PluginInstance
     let events: InMemoryEventLog
     let credentials: AmoTestCredentials
+    /// The clock of the plugin's key-value store, where its marks expire.
+    let clock: SettableClock
 
     static func start(settings: String = "") async throws -> AmoCRMWorld {
         let fake = try await FakeAmoCRM.start()
         let events = InMemoryEventLog()
         let credentials = AmoTestCredentials()
+        let clock = SettableClock()
         let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let runtime = PluginRuntime(services: HostServices(logger: quiet, events: events, connections: credentials))
+        let runtime = PluginRuntime(services: HostServices(logger: quiet, keyValue: InMemoryKeyValueStore(now: { clock.now }), events: events,
+                                                           connections: credentials))
         let config = #"{"subdomain":"acme","api_url":"\#(fake.root)"\#(settings.isEmpty ? "" : ",")\#(settings)}"#
         let library = try runtime.load(try amocrmLoopbackBundle())
         let instance = try await runtime.instantiate(library, tenantID: "acme", config: config)
-        return AmoCRMWorld(fake: fake, runtime: runtime, library: library, instance: instance, events: events, credentials: credentials)
+        return AmoCRMWorld(fake: fake, runtime: runtime, library: library, instance: instance, events: events, credentials: credentials,
+                           clock: clock)
     }
 
     func close() async {

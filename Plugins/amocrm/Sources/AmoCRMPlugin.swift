@@ -30,7 +30,7 @@ final class AmoCRMPlugin: ToolPlugin, CRMTools, ConnectionTestPlugin, IngressPlu
     /// webhook about the same record does not publish it again.
     func publishOnce(_ type: String, _ data: some Encodable, entity: String, id: Int, context: CallContext) throws {
         try host.publish(type, data: data, conversationID: CRMArguments.conversationID(context))
-        try host.kvPut(Self.publishedKey(entity, id), Array("1".utf8))
+        try host.kvPut(Self.publishedKey(entity, id), Array("1".utf8), expiresAfter: PublishedMarkers.lifetimeSeconds)
     }
 
     static func publishedKey(_ entity: String, _ id: Int) -> String { "published/\(entity)/\(id)" }
@@ -38,7 +38,7 @@ final class AmoCRMPlugin: ToolPlugin, CRMTools, ConnectionTestPlugin, IngressPlu
     /// The stage a published `lead.stage_changed` moved lead `id` to, so that amoCRM's webhook
     /// reporting the same move is not published twice.
     func rememberStage(_ stage: String, of id: Int) throws {
-        try host.kvPut("stage/\(id)", Array(stage.utf8))
+        try host.kvPut("stage/\(id)", Array(stage.utf8), expiresAfter: PublishedMarkers.lifetimeSeconds)
     }
 
     func rememberedStage(of id: Int) throws -> String? {

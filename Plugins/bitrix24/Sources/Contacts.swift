@@ -51,7 +51,7 @@ extension Bitrix24Plugin {
         _ = try answer.result("add", method: "crm.contact.add", client: client)
         let contact = BitrixRecords.contact(try answer.result("c", method: "crm.contact.get", client: client), company: answer.results["k"])
         // Remembered so that Bitrix24's ONCRMCONTACTADD for it publishes nothing twice.
-        try? host.kvPut(InboundEvents.seenKey(contact: contact.id), Array("1".utf8))
+        try? host.kvPut(InboundEvents.seenKey(contact: contact.id), Array("1".utf8), expiresAfter: PublishedMarkers.lifetimeSeconds)
         try publish("contact.created", ContactEvent(contact: contact), context: context)
         return UpsertContactOutput(contact: contact, created: true)
     }

@@ -6,8 +6,8 @@ import PluginKit
 /// plugin's hook: checked by their application token, then the record is read and published as
 /// the contract's event. The last stage seen of each lead is kept in `market.kv/1`
 /// (`stage/<entity>/<id>`), to tell a stage change from other edits and to publish nothing twice
-/// for what a tool call already published; contacts made by upsert_contact are kept as
-/// `contact/<id>` for the same reason.
+/// for what a tool call already published; contacts made by upsert_contact are marked as
+/// `contact/<id>` for the same reason, for `PublishedMarkers.lifetimeSeconds`.
 enum InboundEvents {
     static func stageKey(lead id: String, entity: Bitrix24Settings.Entity) -> String { "stage/\(entity.rawValue)/\(id)" }
     static func seenKey(contact id: String) -> String { "contact/\(id)" }
@@ -52,7 +52,7 @@ extension Bitrix24Plugin {
             if try host.kvGet(key) != nil { return "ignored: already published" }
             let client = try client(context)
             guard let contact = try contacts([Int(id) ?? 0], client: client, context: context).first else { throw Self.noContact(id) }
-            try host.kvPut(key, Array("1".utf8))
+            try host.kvPut(key, Array("1".utf8), expiresAfter: PublishedMarkers.lifetimeSeconds)
             try publish("contact.created", ContactEvent(contact: contact), context: nil)
             return "published contact.created"
         case entity.addEvent:

@@ -1,3 +1,4 @@
+import CRMKit
 import PluginKit
 
 /// What the plugin has already published, in the instance's `market.kv/1` namespace, so that
@@ -23,10 +24,14 @@ enum Published {
 
 extension HubSpotPlugin {
     /// Records `fact`; a host without a key-value store only loses the deduplication.
+    /// Markers of what was published expire (`PublishedMarkers`); a deal's stage is kept, as
+    /// the stage a later change comes from.
     func remember(_ fact: Published) {
-        let value: String
-        if case .stage(_, let stage) = fact { value = stage } else { value = "1" }
-        try? host.kvPut(fact.key, Array(value.utf8))
+        if case .stage(_, let stage) = fact {
+            try? host.kvPut(fact.key, Array(stage.utf8))
+        } else {
+            try? host.kvPut(fact.key, Array("1".utf8), expiresAfter: PublishedMarkers.lifetimeSeconds)
+        }
     }
 
     func recalls(_ fact: Published) -> Bool {
