@@ -97,13 +97,28 @@ public final class PluginHost: DeliveryTargets {
         return hosted
     }
 
+    /// The library of `id` if it is loaded already and unchanged on disk; nil when there is
+    /// none, or when serving it would mean loading (a plugin new or changed since). Never
+    /// loads: a few system calls (the folder rule's and two `stat`s), cheap enough for a
+    /// request's own thread, where `library(id:)` belongs on a blocking pool.
+    public func loadedLibrary(id: String) -> HostedLibrary? {
+        guard let folder = folders.folder(of: id), let hosted = unchanged(folder) else { return nil }
+        resolution(of: id).note(hosted.identity)
+        return hosted
+    }
+
+    /// The library loaded from `folder`, if neither its manifest nor its library changed since.
+    private func unchanged(_ folder: URL) -> HostedLibrary? {
+        guard let manifestStamp = FileStamp(path: folder.appendingPathComponent(PluginManifest.fileName).path),
+              let known = loaded.withLock({ $0[folder.path] }), known.manifestStamp == manifestStamp,
+              FileStamp(path: known.libraryPath) == known.libraryStamp else { return nil }
+        return known.hosted
+    }
+
     private func load(_ folder: URL, id: String) throws -> HostedLibrary? {
         let manifestPath = folder.appendingPathComponent(PluginManifest.fileName).path
         guard let manifestStamp = FileStamp(path: manifestPath) else { return nil }
-        if let known = loaded.withLock({ $0[folder.path] }), known.manifestStamp == manifestStamp,
-           FileStamp(path: known.libraryPath) == known.libraryStamp {
-            return known.hosted
-        }
+        if let known = unchanged(folder) { return known }
         let bundle = try PluginBundle(at: folder)
         try PluginFolders.requireID(id, declaredBy: bundle.manifest, at: manifestPath)
         let libraryURL = bundle.libraryURL.resolvingSymlinksInPath()

@@ -20,9 +20,12 @@ public struct PluginCatalog: Sendable {
         await libraries(failuresAt: .debug, logger: logger).map { CatalogEntry(manifest: $0.library.manifest) }
     }
 
-    /// The entry of the plugin with `id`, if it loads.
+    /// The entry of the plugin with `id`, if it loads: answered in place when its library is
+    /// loaded and unchanged, and only otherwise (a new or changed plugin) loaded on the pool.
     public func entry(id: String) async -> CatalogEntry? {
-        guard let host, let hosted = try? await BlockingWork.run({ try host.library(id: id) }) else { return nil }
+        guard let host else { return nil }
+        if let hosted = host.loadedLibrary(id: id) { return CatalogEntry(manifest: hosted.library.manifest) }
+        guard let hosted = try? await BlockingWork.run({ try host.library(id: id) }) else { return nil }
         return CatalogEntry(manifest: hosted.library.manifest)
     }
 
