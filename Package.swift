@@ -445,7 +445,8 @@ let package = Package(
         .testTarget(
             name: "StoreTests",
             // The plugin owner's tests run here too: they need the store's cluster and bus fixtures.
-            dependencies: ["MarketStore", "PluginHosting", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["MarketStore", "PluginHosting", "MarketRegistry", "MarketCore", "PluginRuntime", "MarketTestSupport", "StoreTestSupport",
+                           .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/StoreTests",
             swiftSettings: strictSettings

@@ -110,7 +110,10 @@ public final class PluginReconciler: Service, Sendable {
     public func reconcile() async -> Duration {
         let wanted: [DesiredPlugin]
         do {
-            try await desired.heartbeat(node: nodeID, hostName: ProcessInfo.processInfo.hostName)
+            // The live replicas, for plugins that share an outside service's rate limit (market.cluster/1).
+            let live = try await desired.heartbeat(node: nodeID, hostName: ProcessInfo.processInfo.hostName,
+                                                   live: configuration.interval * 3)
+            host?.runtime.services.replicas.update(live)
             wanted = try await desired.all()
         } catch {
             logger.warning("cannot read the desired plugin state; trying again", metadata: ["error": "\(error)"])

@@ -18,12 +18,15 @@ public struct HostServices: Sendable {
     public var documents: (any DocumentStore)?
     /// Behind `market.connections/1`; nil (a host without PostgreSQL) offers no such service.
     public var connections: (any ConnectionCredentials)?
+    /// Behind `market.cluster/1`: the replicas `market serve`'s heartbeat counts; 1 elsewhere.
+    public var replicas: LiveReplicas
 
     public init(logger: Logger, keyValue: any KeyValueStore = InMemoryKeyValueStore(),
                 events: any EventPublisher = InMemoryEventLog(), metrics: any MetricsFactory = MetricsSystem.factory,
                 http: HTTPLimits = HTTPLimits(), documents: (any DocumentStore)? = nil,
-                connections: (any ConnectionCredentials)? = nil) {
+                connections: (any ConnectionCredentials)? = nil, replicas: LiveReplicas = LiveReplicas()) {
         self.logger = logger
+        self.replicas = replicas
         self.keyValue = keyValue
         self.documents = documents
         self.connections = connections

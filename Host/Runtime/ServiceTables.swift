@@ -20,6 +20,7 @@ enum ServiceTables {
         case MK_METRICS_V1: return UnsafeRawPointer(metrics)
         case MK_HTTP_V1: return UnsafeRawPointer(HTTPService.table)
         case MK_PROCESS_V1: return UnsafeRawPointer(ProcessService.table)
+        case MK_CLUSTER_V1: return UnsafeRawPointer(cluster)
         case MK_DOCUMENTS_V1 where InstanceContext.from(host)?.services.documents != nil: return UnsafeRawPointer(documents)
         case MK_CONNECTIONS_V1 where InstanceContext.from(host)?.services.connections != nil: return UnsafeRawPointer(connections)
         default: return nil
@@ -83,6 +84,13 @@ enum ServiceTables {
                 try context.services.keyValue.put(context.namespace, key: key, value: Array(value.buffer), expiresAfter: seconds)
                 return MK_OK
             }
+        }
+    ))
+
+    nonisolated(unsafe) static let cluster = table(mk_cluster_v1_t(
+        struct_size: UInt32(MemoryLayout<mk_cluster_v1_t>.size),
+        replicas: { host in
+            UInt32(clamping: InstanceContext.from(host)?.services.replicas.current ?? 1)
         }
     ))
 

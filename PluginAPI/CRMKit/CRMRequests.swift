@@ -23,7 +23,7 @@ public struct CRMRequests: Sendable {
     /// status; only a failure to reach the CRM throws (`UNAVAILABLE`, `TIMEOUT`).
     public func send(_ method: String, _ url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
                      context: CallContext?) throws -> HTTPResponse {
-        let ticket = try pacer.waitForSlot(context: context)
+        let ticket = try pacer.waitForSlot(context: context, replicas: host.replicas)
         defer { pacer.ended(ticket) }
         var all = headers
         if !body.isEmpty, !all.contains(where: { $0.name.lowercased() == "content-type" }) {

@@ -15,6 +15,12 @@ import PluginKit
 /// than `window` requests are in flight or ended within the last second: then any second at the
 /// service holds at most `window + 1` arrivals, however late each was (an arrival lies between
 /// its start and its end, and the latest starter in a second saw every other one as recent).
+///
+/// Replicas of the host each have their own pacer, so each takes its share of the account's
+/// allowance (`replicas`, from `PluginHost.replicas`): slots `replicas` times as far apart, a
+/// burst of `burst / replicas`, and a window of `(window + 1) / replicas - 1` (at least 1), so
+/// that the replicas together stay within the rate, and within `window + 1` in any second while
+/// there are at most `(window + 1) / 2` of them.
 public final class RequestPacer: @unchecked Sendable {
     // @unchecked: `nextSlot` and `recent` are only touched under `lock`.
     private let lock = NSLock()
@@ -50,8 +56,12 @@ public final class RequestPacer: @unchecked Sendable {
     /// Waits for this request's slot (and, with a window, for room in it); the ticket is for
     /// `ended` once the response is in. Throws `.rateLimited` when the slot is past the call's
     /// deadline, `.cancelled` when the call is cancelled while waiting.
+    /// - Parameter replicas: the host's replicas sharing the account (`PluginHost.replicas`).
     @discardableResult
-    public func waitForSlot(context: CallContext?) throws -> UInt64 {
+    public func waitForSlot(context: CallContext?, replicas: Int = 1) throws -> UInt64 {
+        let share = UInt64(max(1, replicas))
+        let interval = self.interval * share
+        let burst = max(1, self.burst / share)
         let now = monotonicNanoseconds()
         lock.lock()
         // After a quiet period, up to `burst` slots lie in the past and go at once.
@@ -60,7 +70,7 @@ public final class RequestPacer: @unchecked Sendable {
         if let deadline = context?.deadlineNanoseconds, slot > deadline {
             lock.unlock()
             let wait = (slot - now) / 1_000_000
-            throw PluginError(.rateLimited, "the CRM allows \(1_000_000_000 / interval) requests a second and this call's turn comes after its deadline; try again in \(wait) ms",
+            throw PluginError(.rateLimited, "the CRM allows \(1_000_000_000 / self.interval) requests a second\(share > 1 ? ", shared by \(share) replicas," : "") and this call's turn comes after its deadline; try again in \(wait) ms",
                               retryAfterMilliseconds: UInt32(clamping: wait))
         }
         nextSlot = slot + interval
@@ -71,7 +81,8 @@ public final class RequestPacer: @unchecked Sendable {
             try context?.checkCancellation()
             Self.sleep(min(slot - now, 50_000_000))
         }
-        guard let window else { return 0 }
+        guard let whole = self.window else { return 0 }
+        let window = max(1, (whole + 1) / Int(share) - 1)
         while true {
             let now = monotonicNanoseconds()
             lock.lock()
@@ -85,7 +96,7 @@ public final class RequestPacer: @unchecked Sendable {
             }
             lock.unlock()
             if let deadline = context?.deadlineNanoseconds, now >= deadline {
-                throw PluginError(.rateLimited, "the CRM allows \(window + 1) requests a second and this call's turn came after its deadline; try again in 1000 ms",
+                throw PluginError(.rateLimited, "the CRM allows \(whole + 1) requests a second and this call's turn came after its deadline; try again in 1000 ms",
                                   retryAfterMilliseconds: 1_000)
             }
             try context?.checkCancellation()

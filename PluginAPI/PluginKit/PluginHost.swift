@@ -18,6 +18,8 @@ public struct PluginHost: @unchecked Sendable {
     let documentsTable: UnsafePointer<mk_documents_v1_t>?
     /// nil before ABI 1.4, and on a host without connections.
     let connectionsTable: UnsafePointer<mk_connections_v1_t>?
+    /// nil before ABI 1.6.
+    let clusterTable: UnsafePointer<mk_cluster_v1_t>?
 
     init(_ raw: UnsafePointer<mk_host_t>) {
         self.raw = raw
@@ -33,6 +35,15 @@ public struct PluginHost: @unchecked Sendable {
         processTable = lookup(MK_PROCESS_V1, mk_process_v1_t.self)
         documentsTable = lookup(MK_DOCUMENTS_V1, mk_documents_v1_t.self)
         connectionsTable = lookup(MK_CONNECTIONS_V1, mk_connections_v1_t.self)
+        clusterTable = lookup(MK_CLUSTER_V1, mk_cluster_v1_t.self)
+    }
+
+    /// How many replicas of the host serve the deployment now, this one included
+    /// (`market.cluster/1`, ABI 1.6): divide an outside service's per-account rate limit by it to
+    /// keep the whole deployment under the limit. 1 on a host that is no replica or predates 1.6.
+    public var replicas: Int {
+        guard let replicas = clusterTable?.pointee.replicas else { return 1 }
+        return max(1, Int(replicas(raw)))
     }
 
     public enum LogLevel: Int32, Sendable {

@@ -27,6 +27,8 @@ MK_CHECK(sizeof(mk_targets_v1_t) == 24);
 MK_CHECK(offsetof(mk_kv_v1_t, put_expiring) == 40);
 MK_CHECK(sizeof(mk_kv_v1_t) == 48);
 MK_CHECK(sizeof(mk_documents_v1_t) == 40);
+MK_CHECK(sizeof(mk_cluster_v1_t) == 16);
+MK_CHECK(offsetof(mk_cluster_v1_t, replicas) == 8);
 MK_CHECK(sizeof(mk_connections_v1_t) == 16);
 MK_CHECK(offsetof(mk_connections_v1_t, access_token) == 8);
 MK_CHECK(sizeof(mk_connection_test_v1_t) == 16);

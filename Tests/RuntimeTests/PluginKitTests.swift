@@ -74,7 +74,9 @@ import Testing
 
     @Test func everyHostServiceWorksThroughPluginKit() async throws {
         let probe = try await probe()
+        probe.runtime.services.replicas.update(3)
         let tour = try JSONValue(parsing: try await probe.instance.callTool("tour", arguments: "{}"))
+        #expect(tour["replicas"] == .integer(3))
         #expect(tour["greeting"] == .string("hi"))
         #expect(tour["stored"] == .string("v1"))
         #expect(tour["removed"] == .bool(true))

@@ -1,7 +1,9 @@
 import Foundation
 import MarketCore
+import MarketRegistry
 import MarketStore
 import PluginHosting
+import PluginRuntime
 import StoreTestSupport
 import Testing
 
@@ -78,6 +80,43 @@ extension DatabaseTests {
             let state = try #require(try await store.states(of: "textkit").first)
             #expect(state.runningVersion == "1.0.0" && state.lastError == "FETCH_FAILED: unreachable" && state.attempts == 2)
             #expect(!state.converged(at: 3))
+            await pool.shutdown()
+        }
+
+        /// What a heartbeat answers is what `market.cluster/1` tells plugins: the replicas seen
+        /// within the window, itself included, not one that stopped beating.
+        @Test func aHeartbeatCountsTheReplicasSeenWithinTheWindow() async throws {
+            let url = try await freshDatabase(migrated: true)
+            let pool = DatabasePool(connectionString: url, configuration: .init(size: 1), logger: quietLogger)
+            pool.start()
+            let store = DesiredPlugins(pool: pool)
+            #expect(try await store.heartbeat(node: "web-1", hostName: "a") == 1)
+            #expect(try await store.heartbeat(node: "web-2", hostName: "b") == 2)
+            _ = try await pool.query("UPDATE plugin_nodes SET seen_at = now() - interval '2 minutes' WHERE node_id = 'web-1'", [])
+            #expect(try await store.heartbeat(node: "web-2", hostName: "b", live: .seconds(90)) == 1, "web-1 stopped beating")
+            #expect(try await store.heartbeat(node: "web-1", hostName: "a") == 2, "and counts again once it beats")
+            await pool.shutdown()
+        }
+
+        /// Each pass of a replica's reconciler is its heartbeat, and tells its plugins
+        /// (`market.cluster/1`) how many replicas beat with it.
+        @Test func aReconcilerPassTellsPluginsHowManyReplicasAreLive() async throws {
+            struct NoRegistry: Error {}
+            let url = try await freshDatabase(migrated: true)
+            let pool = DatabasePool(connectionString: url, configuration: .init(size: 2), logger: quietLogger)
+            pool.start()
+            let store = DesiredPlugins(pool: pool)
+            try await store.heartbeat(node: "web-2", hostName: "b")
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reconciler-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let runtime = PluginRuntime(services: HostServices(logger: quietLogger))
+            let host = PluginHost(runtime: runtime, folders: PluginFolders(stateDirectory: folder, developmentFolders: []), logger: quietLogger)
+            let reconciler = PluginReconciler(nodeID: "web-1", desired: store, connectionString: url, installer: Installer(folder: folder, probe: { _ in }),
+                                              clients: { _ in throw NoRegistry() }, host: host, logger: quietLogger)
+            #expect(runtime.services.replicas.current == 1)
+            await reconciler.reconcile()
+            #expect(runtime.services.replicas.current == 2)
+            await runtime.shutdown()
             await pool.shutdown()
         }
 

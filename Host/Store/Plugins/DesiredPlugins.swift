@@ -80,12 +80,15 @@ public struct DesiredPlugins: Sendable {
         }
     }
 
-    /// Says node `nodeID` is alive (on `hostName`), for those waiting on the live nodes.
-    public func heartbeat(node nodeID: String, hostName: String) async throws {
+    /// Says node `nodeID` is alive (on `hostName`), for those waiting on the live nodes;
+    /// answers how many nodes were seen within `live` (this one included).
+    @discardableResult
+    public func heartbeat(node nodeID: String, hostName: String, live: Duration = .seconds(90)) async throws -> Int {
         _ = try await pool.query("""
             INSERT INTO plugin_nodes (node_id, host_name) VALUES ($1, $2)
             ON CONFLICT (node_id) DO UPDATE SET host_name = $2, seen_at = now()
             """, [nodeID, hostName])
+        return try await liveNodes(within: live).count
     }
 
     /// Records what a node has of a plugin.

@@ -18,6 +18,7 @@
 #include "process.h"
 #include "documents.h"
 #include "connections.h"
+#include "cluster.h"
 #include "tools.h"
 #include "model.h"
 #include "ingress.h"

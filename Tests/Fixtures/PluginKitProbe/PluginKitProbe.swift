@@ -30,6 +30,8 @@ final class PluginKitProbe: ToolPlugin, EventBatchPlugin, ModelPlugin, IngressPl
         let removed: Bool
         /// A time to live of 0 came back as `INVALID_ARGUMENT`.
         let zeroLifetimeRefused: Bool
+        /// `market.cluster/1`'s count.
+        let replicas: Int
         let secretLength: Int
         let eventID: String
         let cancelled: Bool
@@ -96,7 +98,7 @@ final class PluginKitProbe: ToolPlugin, EventBatchPlugin, ModelPlugin, IngressPl
         let secret = try host.secret("token")
         let id = try host.publish("probe.toured", data: ["keys": keys.count], conversationID: "c-1")
         try host.record(.counter, "tours_total", 1, labels: ["kind": "full"])
-        return Tour(greeting: greeting, stored: stored, keys: keys, removed: removed, zeroLifetimeRefused: zeroLifetimeRefused, secretLength: secret.count,
+        return Tour(greeting: greeting, stored: stored, keys: keys, removed: removed, zeroLifetimeRefused: zeroLifetimeRefused, replicas: host.replicas, secretLength: secret.count,
                     eventID: id, cancelled: context.isCancelled)
     }
 
