@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The records every CRM plugin's tools return and events carry: the contract of docs/crm.md.
 /// Absent optional fields are written as `null` (the contract's "string or null"), not left out.
 public struct Contact: Codable, Sendable, Equatable {
@@ -34,6 +36,29 @@ public struct Contact: Codable, Sendable, Equatable {
         try container.encode(company, forKey: .company)
         try container.encode(created_at, forKey: .created_at)
         try container.encode(updated_at, forKey: .updated_at)
+    }
+}
+
+extension Contact: JSONWritable {
+    /// What `encode(to:)` writes, member for member.
+    public func writeJSON(to out: inout [UInt8]) {
+        out += #"{"id":"#.utf8
+        PluginJSON.writeString(id, to: &out)
+        out += #","name":"#.utf8
+        PluginJSON.writeString(name, to: &out)
+        out += #","phones":"#.utf8
+        PluginJSON.writeStrings(phones, to: &out)
+        out += #","emails":"#.utf8
+        PluginJSON.writeStrings(emails, to: &out)
+        out += #","company_id":"#.utf8
+        PluginJSON.writeString(company_id, to: &out)
+        out += #","company":"#.utf8
+        PluginJSON.writeString(company, to: &out)
+        out += #","created_at":"#.utf8
+        PluginJSON.writeString(created_at, to: &out)
+        out += #","updated_at":"#.utf8
+        PluginJSON.writeString(updated_at, to: &out)
+        out.append(UInt8(ascii: "}"))
     }
 }
 

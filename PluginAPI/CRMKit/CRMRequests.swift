@@ -70,8 +70,22 @@ public struct CRMRequests: Sendable {
         do {
             return try PluginJSON.decode(type, from: response.body)
         } catch {
-            throw PluginError(.upstream, "\(service) answered \(what) in a shape this plugin does not know (HTTP \(response.status)): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+            throw unexpected(response, what: what)
         }
+    }
+
+    /// A response body to read by hand (`JSONView`); throws as `decode` when it is not JSON.
+    public func view(_ response: HTTPResponse, what: String) throws -> JSONView {
+        do {
+            return try JSONView(parsing: response.body)
+        } catch {
+            throw unexpected(response, what: what)
+        }
+    }
+
+    /// The error for an answer in a shape the plugin does not know, quoting its start.
+    public func unexpected(_ response: HTTPResponse, what: String) -> PluginError {
+        PluginError(.upstream, "\(service) answered \(what) in a shape this plugin does not know (HTTP \(response.status)): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
     }
 }
 

@@ -10,9 +10,31 @@ public struct FindContactInput: Decodable, Sendable {
     public let limit: Int?
 }
 
-public struct ContactsOutput: Encodable, Sendable {
+// find_contact is the call a conversation makes most: read and written by hand (see JSONView).
+extension FindContactInput: JSONViewDecodable {
+    public init(view: JSONView) throws {
+        guard view.isObject else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "The arguments are not a JSON object."))
+        }
+        phone = try view.optionalString("phone")
+        email = try view.optionalString("email")
+        query = try view.optionalString("query")
+        limit = try view.optionalInt("limit")
+    }
+}
+
+public struct ContactsOutput: Encodable, Sendable, JSONWritable {
     public let contacts: [Contact]
     public init(contacts: [Contact]) { self.contacts = contacts }
+
+    public func writeJSON(to out: inout [UInt8]) {
+        out += #"{"contacts":["#.utf8
+        for (position, contact) in contacts.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            contact.writeJSON(to: &out)
+        }
+        out += "]}".utf8
+    }
 }
 
 public struct UpsertContactInput: Decodable, Sendable {

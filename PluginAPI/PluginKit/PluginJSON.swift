@@ -6,13 +6,18 @@
 public enum PluginJSON {
     /// `T` from JSON text. Throws `DecodingError` (`dataCorrupted` for text that is not JSON).
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+        try TapeDecoder(tape: tape(bytes), index: 0, codingPath: []).unwrap(type)
+    }
+
+    /// The index of `bytes`; throws `dataCorrupted` when they are not one JSON value.
+    static func tape(_ bytes: some Collection<UInt8>) throws -> JSONTape {
         // In one copy, not element by element through Collection's witnesses.
         let read = bytes.withContiguousStorageIfAvailable { JSONTape(UnsafeRawBufferPointer($0)) }
             ?? Array(bytes).withUnsafeBytes { JSONTape($0) }
         guard let tape = read else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "The given data was not valid JSON."))
         }
-        return try TapeDecoder(tape: tape, index: 0, codingPath: []).unwrap(type)
+        return tape
     }
 
     /// `value` as compact JSON text. Throws `EncodingError` for a number JSON cannot hold.

@@ -16,14 +16,28 @@ public struct Tool {
         self.name = name
         self.description = description
         self.inputSchema = inputSchema
+        // Whether the types read and write themselves by hand, asked once rather than per call.
+        let readsByHand = Input.self as? any JSONViewDecodable.Type
+        let writesByHand = Output.self is any JSONWritable.Type
         self.run = { arguments, context in
             let input: Input
             do {
-                input = try PluginJSON.decode(Input.self, from: arguments)
+                if let readsByHand {
+                    input = try readsByHand.init(view: JSONView(parsing: arguments)) as! Input
+                } else {
+                    input = try PluginJSON.decode(Input.self, from: arguments)
+                }
             } catch {
                 throw PluginError(.invalidArgument, "the arguments for '\(name)' do not fit its schema: \(Tool.explain(error))")
             }
-            return try PluginJSON.encode(try run(input, context))
+            let output = try run(input, context)
+            if writesByHand, let writable = output as? any JSONWritable {
+                var out: [UInt8] = []
+                out.reserveCapacity(256)
+                writable.writeJSON(to: &out)
+                return out
+            }
+            return try PluginJSON.encode(output)
         }
     }
 

@@ -40,6 +40,27 @@ struct AmoAPI {
         return try requests.decode(type, response, what: "GET \(path.prefix(60))")
     }
 
+    /// The contacts of the list at `path` (the first array in `_embedded`); none when amoCRM
+    /// answered 204. Read by hand (`AmoContact(view:)`), not through Codable.
+    func contacts(_ path: String, context: CallContext?) throws -> [AmoContact] {
+        guard let response = try call("GET", path, context: context) else { return [] }
+        let view = try requests.view(response, what: "GET \(path.prefix(60))")
+        guard let embedded = view["_embedded"], embedded.isObject else { throw requests.unexpected(response, what: "GET \(path.prefix(60))") }
+        guard let first = embedded.keys.first, let items = embedded[first] else { return [] }
+        let contacts = items.elements.compactMap(AmoContact.init(view:))
+        guard items.isArray, contacts.count == items.elements.count else { throw requests.unexpected(response, what: "GET \(path.prefix(60))") }
+        return contacts
+    }
+
+    /// The contact at `path`; nil when amoCRM answered 204 (no such contact).
+    func contact(_ path: String, context: CallContext?) throws -> AmoContact? {
+        guard let response = try call("GET", path, context: context) else { return nil }
+        guard let contact = AmoContact(view: try requests.view(response, what: "GET \(path.prefix(60))")) else {
+            throw requests.unexpected(response, what: "GET \(path.prefix(60))")
+        }
+        return contact
+    }
+
     /// Sends `body` as JSON and decodes the answer as `T`.
     func send<T: Decodable>(_ method: String, _ path: String, _ body: some Encodable, as type: T.Type, context: CallContext?) throws -> T {
         guard let response = try call(method, path, body: try CRMRequests.json(body), context: context) else {

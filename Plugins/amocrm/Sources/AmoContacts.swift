@@ -49,8 +49,8 @@ extension AmoCRMPlugin {
             query = name
             keep = { ($0.name ?? "").lowercased().contains(name.lowercased()) }
         }
-        let page = try api.get(AmoList<AmoContact>.self, "/api/v4/contacts?limit=250&with=companies&query=\(percentEncoded(query))", context: context)
-        return (page?.items ?? []).filter(keep).sorted { ($0.created_at ?? 0, $0.id) < ($1.created_at ?? 0, $1.id) }
+        let found = try api.contacts("/api/v4/contacts?limit=250&with=companies&query=\(percentEncoded(query))", context: context)
+        return found.filter(keep).sorted { ($0.created_at ?? 0, $0.id) < ($1.created_at ?? 0, $1.id) }
     }
 
     /// The contract's contacts, with their companies' names read in one request.

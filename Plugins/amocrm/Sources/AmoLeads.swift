@@ -12,7 +12,7 @@ extension AmoCRMPlugin {
         let stage = try input.stage.map { try pipelines.stage($0, in: pipeline) } ?? pipelines.firstStage(of: pipeline)
         var contactIDs: [Int] = []
         for id in input.allContactIDs {
-            guard let number = Int(id), try api.get(AmoContact.self, "/api/v4/contacts/\(number)", context: context) != nil else {
+            guard let number = Int(id), try api.contact("/api/v4/contacts/\(number)", context: context) != nil else {
                 throw PluginError(.notFound, "there is no contact '\(id.prefix(64))'; find it with find_contact or make it with upsert_contact")
             }
             contactIDs.append(number)
@@ -70,7 +70,7 @@ extension AmoCRMPlugin {
         }
         if let contact = input.contact_id {
             // amoCRM filters leads by id, not by contact: the contact's leads are read first.
-            guard let number = Int(contact), let linked = try api.get(AmoContact.self, "/api/v4/contacts/\(number)?with=leads", context: context) else {
+            guard let number = Int(contact), let linked = try api.contact("/api/v4/contacts/\(number)?with=leads", context: context) else {
                 throw PluginError(.notFound, "there is no contact '\(contact.prefix(64))'; find it with find_contact")
             }
             let leads = linked._embedded?.leads ?? []

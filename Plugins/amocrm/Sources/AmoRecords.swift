@@ -1,9 +1,12 @@
 import CRMKit
 import Foundation
+import PluginKit
 
 /// amoCRM's records as API v4 sends them, and their contract form (docs/crm.md).
 
-struct AmoContact: Decodable {
+/// A contact as amoCRM answers it. Read by hand from the answer (`JSONView`), not through
+/// Codable: contacts are what find_contact, the call a conversation makes most, reads.
+struct AmoContact {
     let id: Int
     let name: String?
     let created_at: Int64?
@@ -16,18 +19,15 @@ struct AmoContact: Decodable {
     /// The EMAIL field's values, normalised.
     let emails: [String]
 
-    private enum CodingKeys: String, CodingKey {
-        case id, name, created_at, updated_at, custom_fields_values, _embedded
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(Int.self, forKey: .id)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        created_at = try container.decodeIfPresent(Int64.self, forKey: .created_at)
-        updated_at = try container.decodeIfPresent(Int64.self, forKey: .updated_at)
-        custom_fields_values = try container.decodeIfPresent([AmoField].self, forKey: .custom_fields_values)
-        _embedded = try container.decodeIfPresent(AmoLinks.self, forKey: ._embedded)
+    /// nil when `view` is no contact (no integer `id`).
+    init?(view: JSONView) {
+        guard let id = view["id"]?.int else { return nil }
+        self.id = id
+        name = view["name"]?.string
+        created_at = view["created_at"]?.int64
+        updated_at = view["updated_at"]?.int64
+        custom_fields_values = view["custom_fields_values"].flatMap { $0.isArray ? $0.elements.map(AmoField.init(view:)) : nil }
+        _embedded = view["_embedded"].flatMap { $0.isObject ? AmoLinks(view: $0) : nil }
         let fields = custom_fields_values ?? []
         phones = ContactIdentity.phones(in: Self.values(of: "PHONE", in: fields))
         emails = ContactIdentity.emails(in: Self.values(of: "EMAIL", in: fields))
@@ -50,26 +50,22 @@ struct AmoContact: Decodable {
 }
 
 /// One custom field of a record; phones and e-mails are the multitext fields PHONE and EMAIL.
-struct AmoField: Decodable {
-    struct Value: Decodable {
+struct AmoField {
+    struct Value {
+        /// Other fields hold numbers or booleans; only text matters here.
         let text: String?
         let enum_code: String?
-
-        enum CodingKeys: String, CodingKey {
-            case value, enum_code
-        }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            // Other fields hold numbers or booleans; only text matters here.
-            text = try? container.decode(String.self, forKey: .value)
-            enum_code = try? container.decode(String.self, forKey: .enum_code)
-        }
     }
 
     let field_id: Int?
     let field_code: String?
     let values: [Value]?
+
+    init(view: JSONView) {
+        field_id = view["field_id"]?.int
+        field_code = view["field_code"]?.string
+        values = view["values"].flatMap { $0.isArray ? $0.elements.map { Value(text: $0["value"]?.string, enum_code: $0["enum_code"]?.string) } : nil }
+    }
 }
 
 /// What a record links to, as `_embedded` carries it.
@@ -81,6 +77,15 @@ struct AmoLinks: Decodable {
     let companies: [Reference]?
     let contacts: [Reference]?
     let leads: [Reference]?
+
+    init(view: JSONView) {
+        func references(_ key: String) -> [Reference]? {
+            view[key].flatMap { $0.isArray ? $0.elements.compactMap { $0["id"]?.int.map(Reference.init(id:)) } : nil }
+        }
+        companies = references("companies")
+        contacts = references("contacts")
+        leads = references("leads")
+    }
 }
 
 struct AmoCompany: Decodable {
@@ -106,6 +111,7 @@ struct AmoLead: Decodable {
 }
 
 /// A list answer: `{"_page": n, "_embedded": {"contacts": [...]}}` and the like.
+/// `AmoAPI.contacts` reads one by hand, as `init(from:)` does through Codable.
 struct AmoList<Item: Decodable>: Decodable {
     let items: [Item]
     let hasNext: Bool

@@ -43,7 +43,7 @@ struct AmoWebhook {
                 published += 1
             }
             for id in form.ids("contacts[add]") where try firstReport("contact", id) {
-                guard let contact = try plugin.api.get(AmoContact.self, "/api/v4/contacts/\(id)?with=companies", context: context) else { continue }
+                guard let contact = try plugin.api.contact("/api/v4/contacts/\(id)?with=companies", context: context) else { continue }
                 try plugin.host.publish("contact.created", data: ContactEvent(contact: try plugin.contract([contact], context: context)[0]))
                 published += 1
             }
