@@ -67,9 +67,10 @@ extension DatabaseTests {
             _ = try await world.tenants.disable("textkit", tenant: "acme", by: .system)
             #expect(try await worker.deliverDue() == 0)
             #expect(try await world.instances.enabledInstance(tenant: "acme", plugin: "textkit") == nil)
-            await #expect(throws: MarketError.self, "disabling closed the instance") {
+            let closed = await #expect(throws: MarketError.self, "disabling closed the instance") {
                 try await first.callTool("events_seen", arguments: "{}")
             }
+            #expect(closed?.code == .instanceClosed)
             // Events published meanwhile make no delivery for it at all.
             let meanwhile = try await world.fixture.bus.publish(EventEnvelope(type: "lead.deleted", tenantID: "acme", data: "{}"))
             #expect(meanwhile.deliveries == 0)

@@ -50,7 +50,8 @@ extension DatabaseTests {
                 INSERT INTO connections (tenant_id, plugin_id, kind, access_sealed, key_id)
                 SELECT 'globex', plugin_id, kind, access_sealed, key_id FROM connections WHERE tenant_id = 'acme'
                 """)
-            #expect(throws: MarketError.self) { try connections.accessToken(KeyValueNamespace(tenantID: "globex", pluginID: "crm")) }
+            #expect((#expect(throws: MarketError.self) { try connections.accessToken(KeyValueNamespace(tenantID: "globex", pluginID: "crm")) })?.code
+                    == .secretUnreadable)
             await fixture.close()
         }
 
