@@ -28,11 +28,14 @@ extension DatabaseTests {
             let switches = Mutex<[String]>(["1.0.0"])
             let calls = Mutex<[Call]>([])
             let stop = Atomic<Bool>(false)
+            /// The switches made before the latest call started.
+            let latestStart = Mutex(0)
 
             var switchCount: Int { switches.withLock { $0.count - 1 } }
 
             func call(_ body: () async -> (version: String, error: String?)) async {
                 let before = switchCount
+                latestStart.withLock { $0 = max($0, before) }
                 let (version, error) = await body()
                 let call = Call(before: before, after: switchCount, version: version, error: error)
                 calls.withLock { $0.append(call) }
@@ -126,8 +129,18 @@ extension DatabaseTests {
 
             // Switches of the library and of the settings, each while calls are in flight.
             var version = "1.0.0"
+            // The next switch waits (up to 20 s) for a call to start after the last one: on a
+            // loaded machine an instance made anew can take longer than the pause between two
+            // switches, and the check below is that callers go on, not how fast they do.
+            func callStartedSinceLastSwitch() async throws {
+                let limit = ContinuousClock.now + .seconds(20)
+                while record.latestStart.withLock({ $0 }) < record.switchCount, ContinuousClock.now < limit {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
             for round in 0..<6 {
                 try await Task.sleep(for: .milliseconds(150))
+                if round > 0 { try await callStartedSinceLastSwitch() }
                 version = version == "1.0.0" ? "1.0.1" : "1.0.0"
                 try Self.point(plugin, at: version)
                 // What the reconciler does after it switched: the owner resolves the plugin again.
@@ -141,6 +154,7 @@ extension DatabaseTests {
                 }
             }
             try await Task.sleep(for: .milliseconds(300))
+            try await callStartedSinceLastSwitch()
             record.stop.store(true, ordering: .relaxed)
             for caller in callers { await caller.value }
             await deliveries.value
