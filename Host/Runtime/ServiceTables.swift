@@ -56,14 +56,7 @@ enum ServiceTables {
                 return PluginKit.write(stored, to: value).rawValue
             }
         },
-        put: { host, key, value in
-            serve(host) { context in
-                let key = try validKey(key)
-                guard value.len <= KeyValueLimits.maximumValueBytes else { return MK_ERR_TOO_LARGE }
-                try context.services.keyValue.put(context.namespace, key: key, value: Array(value.buffer))
-                return MK_OK
-            }
-        },
+        put: { host, key, value in store(host, key, value, expiresAfter: nil) },
         remove: { host, key in
             serve(host) { context in
                 try context.services.keyValue.remove(context.namespace, key: try validKey(key))
@@ -77,15 +70,19 @@ enum ServiceTables {
             }
         },
         put_expiring: { host, key, value, seconds in
-            serve(host) { context in
-                let key = try validKey(key)
-                guard seconds > 0 else { return MK_ERR_INVALID_ARGUMENT }
-                guard value.len <= KeyValueLimits.maximumValueBytes else { return MK_ERR_TOO_LARGE }
-                try context.services.keyValue.put(context.namespace, key: key, value: Array(value.buffer), expiresAfter: seconds)
-                return MK_OK
-            }
+            seconds > 0 ? store(host, key, value, expiresAfter: seconds) : MK_ERR_INVALID_ARGUMENT
         }
     ))
+
+    /// `put` and `put_expiring` (with a time to live): the key's and the value's checks, then the store.
+    private static func store(_ host: UnsafePointer<mk_host_t>?, _ key: mk_str_t, _ value: mk_str_t, expiresAfter seconds: UInt32?) -> mk_status_t {
+        serve(host) { context in
+            let key = try validKey(key)
+            guard value.len <= KeyValueLimits.maximumValueBytes else { return MK_ERR_TOO_LARGE }
+            try context.services.keyValue.put(context.namespace, key: key, value: Array(value.buffer), expiresAfter: seconds)
+            return MK_OK
+        }
+    }
 
     nonisolated(unsafe) static let cluster = table(mk_cluster_v1_t(
         struct_size: UInt32(MemoryLayout<mk_cluster_v1_t>.size),
